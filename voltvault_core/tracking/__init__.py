@@ -1,0 +1,1 @@
+"""Experiment tracking: hypotheses, linked runs and datasets, notes, conclusions (brief F10)."""
