@@ -1,0 +1,429 @@
+"""Complex non-linear least-squares fitting of equivalent circuits.
+
+``fit_circuit(spectrum, "R0-p(R1,CPE1)-W1")`` fits from an automatic initial guess
+(:mod:`voltvault_core.eis.guess`); a user guess, fixed parameters, bounds and weighting are options.
+
+Method
+------
+The residual stacks real and imaginary parts, ``r = [(Z'_d - Z'_m)/s', (Z''_d - Z''_m)/s'']`` with the
+weights of :data:`WEIGHTINGS` (``unit``: s = 1 ohm, as impedance.py; ``modulus``: s = |Z_d|;
+``proportional``: s' = |Z'_d|, s'' = |Z''_d|). Scale parameters (resistances, capacitances, time
+constants...) are fitted as logarithms, so that values spanning decades converge alike; exponents
+stay linear within their bounds. ``lm`` is lmfit's Levenberg–Marquardt (MINPACK) started from the best
+few automatic candidates; ``de`` is a differential-evolution search over bounds spanning four
+decades either side of the guess, polished by ``lm``.
+
+Uncertainty: with the Jacobian ``J`` of the weighted residual in the parameters themselves (not their
+logarithms) at the optimum, ``cov = (J^T J)^-1 chi2/(2N - k)`` (as ``scipy.optimize.curve_fit`` with
+``absolute_sigma=False``, which impedance.py uses); standard errors are its diagonal's roots, 95 %
+confidence intervals ``p ± t_{0.975, 2N-k} se``.
+
+Quality: ``rmse_ohm = sqrt(sum |Z_d - Z_m|^2 / N)`` (impedance.py's definition, unweighted),
+``chi_square = sum r^2`` (weighted), ``reduced_chi_square = chi_square/(2N - k)``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import lmfit
+import numpy as np
+from scipy import stats
+
+from voltvault_core.eis.circuit import Circuit
+from voltvault_core.eis.guess import guess_candidates
+from voltvault_core.eis.spectrum import Spectrum
+
+__all__ = ["METHODS", "WEIGHTINGS", "FitResult", "fit_circuit"]
+
+
+def _unit_weights(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    one = np.ones(z.size)
+    return one, one
+
+
+def _modulus_weights(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    m = np.maximum(np.abs(z), 1e-300)
+    return m, m
+
+
+def _proportional_weights(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    floor = 1e-3 * np.abs(z)  # a point on an axis would otherwise get an infinite weight
+    return np.maximum(np.abs(z.real), floor), np.maximum(np.abs(z.imag), floor)
+
+
+WEIGHTINGS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
+    "unit": _unit_weights,
+    "modulus": _modulus_weights,
+    "proportional": _proportional_weights,
+}
+"""Weighting name -> function giving the (real, imaginary) standard deviations of every point."""
+
+
+@dataclass
+class FitResult:
+    """An equivalent-circuit fit (all values SI: ohm, F, s...).
+
+    Attributes
+    ----------
+    parameters : dict
+        Fitted value of every parameter (fixed ones included).
+    stderr : dict
+        Standard error (``nan`` for fixed or unidentifiable parameters).
+    ci95 : dict
+        ``(low, high)`` 95 % confidence interval.
+    correlation : numpy.ndarray
+        Correlation matrix of the free parameters (order of ``free_parameters``).
+    rmse_ohm, nrmse, chi_square, reduced_chi_square : float
+        Quality (see module docstring).
+    """
+
+    circuit: str
+    parameter_names: list[str]
+    parameters: dict[str, float]
+    stderr: dict[str, float]
+    ci95: dict[str, tuple[float, float]]
+    units: dict[str, str]
+    free_parameters: list[str]
+    correlation: np.ndarray
+    rmse_ohm: float
+    nrmse: float
+    chi_square: float
+    reduced_chi_square: float
+    weighting: str
+    method: str
+    n_points: int
+    n_evaluations: int
+    success: bool
+    message: str
+    initial_guess: dict[str, float]
+    frequency_Hz: np.ndarray
+    impedance_ohm: np.ndarray
+    wall_time_s: float
+    fixed: dict[str, float] = field(default_factory=dict)
+    n_starts: int = 1
+
+    @property
+    def fitted_ohm(self) -> np.ndarray:
+        """Model impedance at the data frequencies [ohm]."""
+        return self.predict(self.frequency_Hz)
+
+    @property
+    def residuals_relative(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(Z'_d - Z'_m)/|Z_d|`` and ``(Z''_d - Z''_m)/|Z_d|`` (the usual residual plot)."""
+        diff = self.impedance_ohm - self.fitted_ohm
+        mod = np.abs(self.impedance_ohm)
+        return diff.real / mod, diff.imag / mod
+
+    def predict(self, frequency_Hz: np.ndarray) -> np.ndarray:
+        """Impedance of the fitted circuit at ``frequency_Hz`` [ohm]."""
+        return Circuit(self.circuit).impedance(self.parameters, frequency_Hz)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly summary (no arrays of data)."""
+
+        def clean(v: float) -> float | None:
+            return float(v) if np.isfinite(v) else None
+
+        return {
+            "circuit": self.circuit,
+            "method": self.method,
+            "weighting": self.weighting,
+            "parameters": {k: clean(v) for k, v in self.parameters.items()},
+            "stderr": {k: clean(v) for k, v in self.stderr.items()},
+            "ci95": {k: [clean(a), clean(b)] for k, (a, b) in self.ci95.items()},
+            "units": dict(self.units),
+            "fixed": dict(self.fixed),
+            "initial_guess": {k: clean(v) for k, v in self.initial_guess.items()},
+            "free_parameters": list(self.free_parameters),
+            "correlation": [[clean(v) for v in row] for row in np.asarray(self.correlation)],
+            "rmse_ohm": clean(self.rmse_ohm),
+            "nrmse": clean(self.nrmse),
+            "chi_square": clean(self.chi_square),
+            "reduced_chi_square": clean(self.reduced_chi_square),
+            "n_points": self.n_points,
+            "n_evaluations": self.n_evaluations,
+            "n_starts": self.n_starts,
+            "success": bool(self.success),
+            "message": self.message,
+            "wall_time_s": self.wall_time_s,
+        }
+
+
+class _Problem:
+    """Weighted residual of one circuit on one spectrum in the internal (log) coordinates."""
+
+    def __init__(
+        self,
+        circuit: Circuit,
+        spectrum: Spectrum,
+        weighting: str,
+        fixed: dict[str, float],
+        bounds: dict[str, tuple[float, float]],
+    ) -> None:
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"unknown weighting {weighting!r}; use one of {', '.join(WEIGHTINGS)}")
+        unknown = [n for n in [*fixed, *bounds] if n not in circuit.parameter_names]
+        if unknown:
+            raise ValueError(
+                f"parameter(s) {unknown} are not in circuit {circuit.text}; its parameters are {circuit.parameter_names}"
+            )
+        self.circuit = circuit
+        self.f = spectrum.frequency_Hz
+        self.z = spectrum.impedance_ohm
+        self.sigma_re, self.sigma_im = WEIGHTINGS[weighting](self.z)
+        self.fixed = dict(fixed)
+        self.free = [n for n in circuit.parameter_names if n not in fixed]
+        self.index = {n: i for i, n in enumerate(circuit.parameter_names)}
+        self.is_log = np.array([p.spec.kind == "scale" for p in circuit.parameters])
+        self.bounds = {}
+        for p in circuit.parameters:
+            lo, hi = bounds.get(p.name, (p.spec.lower, p.spec.upper))
+            if lo > hi:
+                raise ValueError(f"bounds of {p.name}: lower {lo} > upper {hi}")
+            self.bounds[p.name] = (float(lo), float(hi))
+        self.template = np.zeros(circuit.n_parameters)
+        for n, v in fixed.items():
+            self.template[self.index[n]] = v
+
+    def vector(self, values: dict[str, float]) -> np.ndarray:
+        out = self.template.copy()
+        for n in self.free:
+            out[self.index[n]] = values[n]
+        return out
+
+    def residual_p(self, p: np.ndarray) -> np.ndarray:
+        zm = self.circuit.impedance(p, self.f)
+        d = self.z - zm
+        r = np.concatenate([d.real / self.sigma_re, d.imag / self.sigma_im])
+        return np.where(np.isfinite(r), r, 1e30)
+
+    def to_internal(self, name: str, value: float) -> float:
+        return float(np.log(value)) if self.is_log[self.index[name]] else float(value)
+
+    def to_external(self, name: str, value: float) -> float:
+        return float(np.exp(value)) if self.is_log[self.index[name]] else float(value)
+
+    def internal_bounds(self, name: str, guess: float, span_decades: float | None) -> tuple[float, float]:
+        lo, hi = self.bounds[name]
+        if self.is_log[self.index[name]]:
+            g = max(guess, 1e-300)
+            lo = max(lo, g * 1e-12)
+            hi = min(hi, g * 1e12)
+            if span_decades is not None:
+                lo, hi = max(lo, g * 10**-span_decades), min(hi, g * 10**span_decades)
+            return float(np.log(lo)), float(np.log(hi))
+        return lo, hi
+
+    def params(self, guess: dict[str, float], span_decades: float | None = None) -> lmfit.Parameters:
+        params = lmfit.Parameters()
+        for k, n in enumerate(self.free):
+            lo_p, hi_p = self.bounds[n]
+            g = float(np.clip(guess[n], lo_p, hi_p))
+            if self.is_log[self.index[n]]:
+                g = max(g, lo_p if lo_p > 0 else 1e-300, 1e-300)
+                if g <= 0:
+                    g = 1e-12
+            lo, hi = self.internal_bounds(n, g, span_decades)
+            value = float(np.clip(self.to_internal(n, g), lo, hi))
+            params.add(f"p{k}", value=value, min=lo, max=hi)
+        return params
+
+    def external(self, params: lmfit.Parameters) -> np.ndarray:
+        p = self.template.copy()
+        for k, n in enumerate(self.free):
+            p[self.index[n]] = self.to_external(n, params[f"p{k}"].value)
+        return p
+
+    def objective(self, params: lmfit.Parameters) -> np.ndarray:
+        return self.residual_p(self.external(params))
+
+
+def _lm(
+    problem: _Problem, guess: dict[str, float], max_nfev: int
+) -> tuple[np.ndarray, float, int, bool, str]:
+    result = lmfit.minimize(problem.objective, problem.params(guess), method="leastsq", max_nfev=max_nfev)
+    p = problem.external(result.params)
+    cost = float(np.sum(problem.residual_p(p) ** 2))
+    return p, cost, int(result.nfev), bool(result.success), str(result.message)
+
+
+def _jacobian(problem: _Problem, p: np.ndarray) -> np.ndarray:
+    """Central-difference Jacobian of the weighted residual in the free parameters (external units)."""
+    columns = []
+    for n in problem.free:
+        i = problem.index[n]
+        step = 1e-6 * max(abs(p[i]), 1e-300) if problem.is_log[i] else 1e-6
+        up, down = p.copy(), p.copy()
+        up[i] += step
+        down[i] -= step
+        columns.append((problem.residual_p(up) - problem.residual_p(down)) / (2 * step))
+    return np.column_stack(columns) if columns else np.zeros((2 * problem.f.size, 0))
+
+
+def fit_circuit(
+    spectrum: Spectrum,
+    circuit: Circuit | str,
+    *,
+    method: str = "lm",
+    initial_guess: dict[str, float] | None = None,
+    fixed: dict[str, float] | None = None,
+    bounds: dict[str, tuple[float, float]] | None = None,
+    weighting: str = "unit",
+    n_starts: int = 3,
+    max_nfev: int = 2000,
+    seed: int = 0,
+) -> FitResult:
+    """Fit an equivalent circuit to a spectrum.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        Data (select the points first, e.g. ``spectrum.capacitive_only()``).
+    circuit : Circuit or str
+        Circuit, e.g. ``"R0-p(R1,CPE1)-W1"``.
+    method : {"lm", "de"}
+        Local Levenberg–Marquardt from automatic (or given) starts, or differential evolution + LM.
+    initial_guess : dict, optional
+        Start values by parameter name; missing ones are guessed. When given, only this start is used.
+    fixed : dict, optional
+        Parameters held at the given values.
+    bounds : dict, optional
+        ``name -> (lower, upper)`` replacing the element defaults (e.g. ``(0, inf)``, exponents ``(0, 1)``).
+    weighting : {"unit", "modulus", "proportional"}
+        See :data:`WEIGHTINGS`.
+    n_starts : int
+        With automatic guesses, LM runs from this many best-ranked candidates and keeps the best end.
+    max_nfev : int
+        Evaluation budget per LM run.
+    seed : int
+        Seed of the differential evolution.
+
+    Returns
+    -------
+    FitResult
+    """
+    t0 = time.perf_counter()
+    circuit = Circuit(circuit) if isinstance(circuit, str) else circuit
+    if method not in METHODS:
+        raise ValueError(f"unknown fitting method {method!r}; use one of {', '.join(METHODS)}")
+    fixed = dict(fixed or {})
+    problem = _Problem(circuit, spectrum, weighting, fixed, dict(bounds or {}))
+    n_free = len(problem.free)
+    if 2 * spectrum.n_points <= n_free:
+        raise ValueError(
+            f"{spectrum.label}: {spectrum.n_points} points give {2 * spectrum.n_points} residuals, too few for "
+            f"{n_free} free parameters of {circuit.text}"
+        )
+    candidates = guess_candidates(circuit, spectrum)
+    if initial_guess:
+        unknown = [n for n in initial_guess if n not in circuit.parameter_names]
+        if unknown:
+            raise ValueError(f"initial guess names {unknown} are not parameters of {circuit.text}")
+        starts = [{**candidates[0], **initial_guess}]
+    else:
+        costs = []
+        for c in candidates:
+            cost = float(np.sum(problem.residual_p(problem.vector({**c, **fixed})) ** 2))
+            costs.append(cost if np.isfinite(cost) else np.inf)
+        order = np.argsort(costs, kind="stable")
+        starts = []
+        for k in order:
+            if len(starts) >= max(1, n_starts):
+                break
+            if all(
+                not np.allclose(list(candidates[k].values()), list(s.values()), rtol=1e-3) for s in starts
+            ):
+                starts.append(candidates[k])
+    n_eval_total = 0
+    best: tuple = (None, np.inf, 0, False, "no start")
+    for p, cost, nfev, success, message in METHODS[method](problem, starts, max_nfev, seed):
+        n_eval_total += nfev
+        if best[0] is None or cost < best[1]:
+            best = (p, cost, nfev, success, message)
+    p, chi2, _, success, message = best
+    names = circuit.parameter_names
+    values = {n: float(p[i]) for i, n in enumerate(names)}
+    zfit = circuit.impedance(p, spectrum.frequency_Hz)
+    n = spectrum.n_points
+    rmse = float(np.sqrt(np.sum(np.abs(spectrum.impedance_ohm - zfit) ** 2) / n))
+    dof = max(2 * n - n_free, 1)
+    jac = _jacobian(problem, p)
+    stderr = {k: np.nan for k in names}
+    corr = np.full((n_free, n_free), np.nan)
+    if n_free:
+        with np.errstate(all="ignore"):
+            jtj = jac.T @ jac
+            cov = np.linalg.pinv(jtj) * chi2 / dof
+            se = np.sqrt(np.clip(np.diag(cov), 0, None))
+            if np.linalg.matrix_rank(jtj) < n_free:
+                message += "; the parameters are not all identifiable (singular Jacobian)"
+            corr = cov / np.outer(se, se)
+        for k, name in enumerate(problem.free):
+            stderr[name] = float(se[k]) if np.isfinite(se[k]) else np.nan
+    t_value = float(stats.t.ppf(0.975, dof))
+    ci = {k: (values[k] - t_value * stderr[k], values[k] + t_value * stderr[k]) for k in names}
+    first_start = starts[0]
+    return FitResult(
+        circuit=circuit.text,
+        parameter_names=names,
+        parameters=values,
+        stderr=stderr,
+        ci95=ci,
+        units={prm.name: prm.unit for prm in circuit.parameters},
+        free_parameters=list(problem.free),
+        correlation=corr,
+        rmse_ohm=rmse,
+        nrmse=rmse / float(np.mean(np.abs(spectrum.impedance_ohm))),
+        chi_square=chi2,
+        reduced_chi_square=chi2 / dof,
+        weighting=weighting,
+        method=method,
+        n_points=n,
+        n_evaluations=n_eval_total,
+        success=success,
+        message=message,
+        initial_guess={k: float(first_start.get(k, fixed.get(k, np.nan))) for k in names},
+        frequency_Hz=spectrum.frequency_Hz.copy(),
+        impedance_ohm=spectrum.impedance_ohm.copy(),
+        wall_time_s=time.perf_counter() - t0,
+        fixed=fixed,
+        n_starts=len(starts),
+    )
+
+
+def _method_lm(problem: _Problem, starts: list[dict[str, float]], max_nfev: int, seed: int):
+    return [_lm(problem, s, max_nfev) for s in starts]
+
+
+def _method_de(problem: _Problem, starts: list[dict[str, float]], max_nfev: int, seed: int):
+    guess = starts[0]
+    params = problem.params(guess, span_decades=4.0)
+    result = lmfit.minimize(
+        problem.objective,
+        params,
+        method="differential_evolution",
+        seed=seed,
+        max_nfev=max(max_nfev, 200 * max(len(problem.free), 1) * 15),
+        polish=False,
+        tol=1e-7,
+    )
+    p = problem.external(result.params)
+    start = {n: float(p[problem.index[n]]) for n in problem.free}
+    polished = _lm(problem, start, max_nfev)
+    return [
+        (
+            polished[0],
+            polished[1],
+            polished[2] + int(result.nfev),
+            polished[3],
+            "differential evolution + " + polished[4],
+        )
+    ]
+
+
+METHODS: dict[str, Callable] = {"lm": _method_lm, "de": _method_de}
+"""Fitting method name -> driver ``(problem, starts, max_nfev, seed) -> [(p, cost, nfev, ok, msg)]``."""
