@@ -1,0 +1,75 @@
+"""The voltvault command: help, db upgrade, user add, demo seed, serve (through a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from voltvault_core.cli import main
+
+
+def _run(args, db_url, stdin=None):
+    env = dict(os.environ, VOLTVAULT_DATABASE_URL=db_url)
+    return subprocess.run([sys.executable, "-m", "voltvault_core", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("db", "user", "serve", "demo"):
+        assert command in out
+
+
+def test_db_upgrade_user_add_and_demo(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    done = _run(["db", "upgrade", "--json"], url)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["revision"] == "0001"
+    added = _run(["user", "add", "--username", "grace", "--email", "grace@lab.example", "--admin",
+                  "--password-stdin", "--json"], url, stdin="long enough password\n")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout) == {"id": 1, "username": "grace", "is_admin": True}
+    again = _run(["user", "add", "--username", "grace", "--email", "g@lab.example", "--password-stdin"], url,
+                 stdin="long enough password\n")
+    assert again.returncode == 2 and "taken" in again.stderr
+    seeded = _run(["demo", "seed", "--json"], url)
+    assert seeded.returncode == 0, seeded.stderr
+    assert json.loads(seeded.stdout)["created"] is True
+    assert json.loads(_run(["demo", "seed", "--json"], url).stdout)["created"] is False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_answers_on_its_port(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, VOLTVAULT_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}")
+    proc = subprocess.Popen([sys.executable, "-m", "voltvault_core", "serve", "--port", str(port),
+                             "--address", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    assert response.read() == b"ok"
+                    return
+            except OSError:
+                time.sleep(0.5)
+        pytest.fail("voltvault serve did not answer within 60 s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
