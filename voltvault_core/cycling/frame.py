@@ -1,0 +1,234 @@
+"""Assembly of the canonical BDF frame from a reader's columns.
+
+Every reader hands its columns, already in SI units and with current positive on CHARGE, to
+:func:`assemble_bdf`. This module then:
+
+* numbers the cycles from the current's sign when the file has no cycle column (:func:`detect_cycles`),
+* counts steps (``Step Count / 1``: a new step at every change of the instrument's step, or of the
+  current's direction when the file has no step column),
+* turns capacities and energies into ONE convention, whatever the instrument wrote:
+  ``Charging Capacity / Ah`` and ``Discharging Capacity / Ah`` accumulate within a cycle and restart at
+  zero when the next cycle starts (Arbin's convention). Instruments whose counters restart at every
+  step (Neware, Maccor) or half cycle (BioLogic) are summed over the cycle's steps, so a cycle's
+  discharge capacity is the sum over its discharge steps of each step's maximum: the rule of
+  ``../shared/data/reference_values.json`` (``conventions.discharge_capacity_per_cycle``).
+  Files without capacity columns get them by integrating the current (trapezoidal rule).
+
+A cycle's capacity is then simply the maximum of the column within the cycle.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from voltvault_core import bdf
+
+CapacityReset = Literal["cycle", "segment", "none"]
+
+#: relative current below which a point counts as rest (fraction of the file's largest |current|)
+REST_FRACTION = 1e-4
+
+
+def direction_from_current(current_A: np.ndarray, threshold_A: float | None = None) -> np.ndarray:
+    """Direction of each point: +1 charge, -1 discharge, 0 rest (``|I| <= threshold``) [int8]."""
+    current_A = np.asarray(current_A, dtype=float)
+    if threshold_A is None:
+        peak = np.nanmax(np.abs(current_A)) if current_A.size else 0.0
+        threshold_A = max(REST_FRACTION * (peak if np.isfinite(peak) else 0.0), 1e-12)
+    direction = np.zeros(current_A.shape, dtype=np.int8)
+    direction[current_A > threshold_A] = 1
+    direction[current_A < -threshold_A] = -1
+    return direction
+
+
+def detect_cycles(current_A: np.ndarray, threshold_A: float | None = None, first_cycle: int = 1) -> np.ndarray:
+    """Number cycles from the current alone (for files without a cycle column).
+
+    A cycle starts at the first charging point that follows a discharge, so a cycle is
+    charge (+ rest) + discharge (+ rest); points before the first such charge belong to ``first_cycle``.
+    """
+    direction = direction_from_current(current_A, threshold_A)
+    previous = pd.Series(np.where(direction != 0, direction, np.nan)).shift(1).ffill().to_numpy()
+    starts = (direction == 1) & (previous == -1)
+    return first_cycle + np.cumsum(starts).astype(np.int64)
+
+
+def run_ids(*keys: np.ndarray) -> np.ndarray:
+    """0-based id of contiguous runs: a new run wherever any key changes from the previous row."""
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.zeros(n, dtype=bool)
+    for key in keys:
+        key = np.asarray(key)
+        change[1:] |= key[1:] != key[:-1]
+    return np.cumsum(change).astype(np.int64)
+
+
+def cycle_cumulative_from_segments(values: np.ndarray, segment: np.ndarray, cycle: np.ndarray) -> np.ndarray:
+    """Turn a counter that restarts every segment into one that accumulates over the cycle.
+
+    ``result = value + sum of the maxima of the cycle's earlier segments``. ``segment`` must be a
+    contiguous run id (:func:`run_ids`) nested in the cycles.
+    """
+    values = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+    if values.size == 0:
+        return values
+    seg_max = pd.Series(values).groupby(segment, sort=False).max().to_numpy()
+    seg_cycle = pd.Series(cycle).groupby(segment, sort=False).first().to_numpy()
+    inclusive = np.cumsum(seg_max)
+    exclusive = inclusive - seg_max
+    new_cycle = np.r_[True, seg_cycle[1:] != seg_cycle[:-1]]
+    base = exclusive[np.maximum.accumulate(np.where(new_cycle, np.arange(seg_max.size), 0))]
+    offsets = exclusive - base
+    return values + offsets[segment]
+
+
+def integrate_within_cycles(time_s: np.ndarray, rate: np.ndarray, cycle: np.ndarray) -> np.ndarray:
+    """Cumulative trapezoidal integral of ``rate`` over time, restarting at every cycle [rate·h]."""
+    time_s = np.asarray(time_s, dtype=float)
+    rate = np.nan_to_num(np.asarray(rate, dtype=float))
+    if time_s.size < 2:
+        return np.zeros_like(time_s)
+    increments = np.r_[0.0, 0.5 * (rate[1:] + rate[:-1]) * np.diff(time_s) / 3600.0]
+    increments[np.r_[True, cycle[1:] != cycle[:-1]]] = 0.0
+    total = np.cumsum(increments)
+    starts = np.r_[True, cycle[1:] != cycle[:-1]]
+    base = total[np.maximum.accumulate(np.where(starts, np.arange(total.size), 0))]
+    return total - base
+
+
+def test_time_from_step_time(step_time_s: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Build a test time from a time that restarts every step [s].
+
+    Each step contributes ``max - min`` of its own time (the active-test-time rule of the reference
+    values); the first point of a step sits at the end of the previous step.
+    """
+    step_time_s = np.asarray(step_time_s, dtype=float)
+    grouped = pd.Series(step_time_s).groupby(segment, sort=False)
+    seg_min = grouped.min().to_numpy()
+    seg_span = grouped.max().to_numpy() - seg_min
+    offsets = np.cumsum(seg_span) - seg_span
+    return step_time_s - seg_min[segment] + offsets[segment]
+
+
+def restarts_every_step(time_s: np.ndarray, segment: np.ndarray) -> bool:
+    """True when a time column falls back at step changes (a step time, not a test time)."""
+    time_s = np.asarray(time_s, dtype=float)
+    if time_s.size < 2:
+        return False
+    drops = np.diff(time_s) < 0
+    if not drops.any():
+        return False
+    seg_change = segment[1:] != segment[:-1]
+    return bool(np.all(seg_change[drops]))
+
+
+def assemble_bdf(
+    *,
+    time_s: np.ndarray,
+    voltage_V: np.ndarray,
+    current_A: np.ndarray,
+    cycle: np.ndarray | None = None,
+    step_index: np.ndarray | None = None,
+    segment_key: np.ndarray | None = None,
+    charge_capacity_Ah: np.ndarray | None = None,
+    discharge_capacity_Ah: np.ndarray | None = None,
+    charge_energy_Wh: np.ndarray | None = None,
+    discharge_energy_Wh: np.ndarray | None = None,
+    counters_reset: CapacityReset = "cycle",
+    unix_time_s: np.ndarray | None = None,
+    ambient_temperature_degC: np.ndarray | None = None,
+    surface_temperature_degC: np.ndarray | None = None,
+    internal_resistance_Ohm: np.ndarray | None = None,
+    power_W: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Build the canonical BDF frame.
+
+    Parameters
+    ----------
+    time_s, voltage_V, current_A
+        Test time [s] (monotonic), terminal voltage [V], current [A] positive on charge.
+    cycle
+        Instrument cycle numbers; ``None`` detects cycles from the current (:func:`detect_cycles`).
+    step_index
+        Instrument step numbers (the schedule's step); ``None`` uses the current's direction.
+    segment_key
+        What delimits the runs over which capacity counters restart when ``counters_reset="segment"``
+        (default: runs of cycle and step index; BioLogic passes its half-cycle counter).
+    charge_capacity_Ah, discharge_capacity_Ah, charge_energy_Wh, discharge_energy_Wh
+        The instrument's counters (unsigned); ``None`` integrates current (and voltage × current).
+    counters_reset
+        ``"cycle"``: counters already accumulate within a cycle (Arbin); ``"segment"``: they restart every
+        step / half cycle (Neware, Maccor, BioLogic); ``"none"``: ignore them and integrate.
+    """
+    time_s = np.asarray(time_s, dtype=float)
+    voltage_V = np.asarray(voltage_V, dtype=float)
+    current_A = np.asarray(current_A, dtype=float)
+    n = time_s.size
+    cycle_arr = (
+        detect_cycles(current_A) if cycle is None else np.asarray(np.nan_to_num(cycle, nan=0), dtype=np.int64)
+    )
+    direction = direction_from_current(current_A)
+    step_key = np.asarray(step_index) if step_index is not None else direction
+    step_count = 1 + run_ids(cycle_arr, step_key)
+    segment = run_ids(cycle_arr, step_key if segment_key is None else np.asarray(segment_key))
+
+    columns: dict[str, np.ndarray] = {bdf.TEST_TIME: time_s}
+    if unix_time_s is not None:
+        columns[bdf.UNIX_TIME] = np.asarray(unix_time_s, dtype=float)
+    columns[bdf.VOLTAGE] = voltage_V
+    columns[bdf.CURRENT] = current_A
+    columns[bdf.CYCLE] = cycle_arr
+    columns[bdf.STEP] = step_count.astype(np.int64)
+    if step_index is not None:
+        columns[bdf.STEP_INDEX] = np.asarray(np.nan_to_num(np.asarray(step_index, dtype=float), nan=0), dtype=np.int64)
+
+    def accumulate(values: np.ndarray | None, rate: np.ndarray) -> np.ndarray:
+        if values is None or counters_reset == "none":
+            return integrate_within_cycles(time_s, rate, cycle_arr)
+        values = np.abs(np.nan_to_num(np.asarray(values, dtype=float)))
+        if counters_reset == "segment":
+            return cycle_cumulative_from_segments(values, segment, cycle_arr)
+        return values
+
+    columns[bdf.CHARGING_CAPACITY] = accumulate(charge_capacity_Ah, np.clip(current_A, 0, None))
+    columns[bdf.DISCHARGING_CAPACITY] = accumulate(discharge_capacity_Ah, np.clip(-current_A, 0, None))
+    power = voltage_V * current_A
+    columns[bdf.CHARGING_ENERGY] = accumulate(charge_energy_Wh, np.clip(power, 0, None))
+    columns[bdf.DISCHARGING_ENERGY] = accumulate(discharge_energy_Wh, np.clip(-power, 0, None))
+    if power_W is not None:
+        columns[bdf.POWER] = np.asarray(power_W, dtype=float)
+    if ambient_temperature_degC is not None:
+        columns[bdf.AMBIENT_TEMPERATURE] = np.asarray(ambient_temperature_degC, dtype=float)
+    if surface_temperature_degC is not None:
+        columns[bdf.SURFACE_TEMPERATURE] = np.asarray(surface_temperature_degC, dtype=float)
+    if internal_resistance_Ohm is not None:
+        columns[bdf.INTERNAL_RESISTANCE] = np.asarray(internal_resistance_Ohm, dtype=float)
+    frame = pd.DataFrame(columns)
+    assert len(frame) == n
+    return frame
+
+
+def drop_incomplete_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Drop rows without time, voltage or current (a truncated last line); returns (frame, dropped)."""
+    mask = frame[list(bdf.REQUIRED_COLUMNS)].notna().all(axis=1)
+    dropped = int((~mask).sum())
+    return (frame.loc[mask].reset_index(drop=True) if dropped else frame), dropped
+
+
+def validate_bdf(frame: pd.DataFrame, filename: str) -> None:
+    """Check the invariants every reader must deliver; raise a :class:`CyclingFormatError` if broken."""
+    from voltvault_core.cycling.errors import CyclingFormatError
+
+    missing = [c for c in bdf.REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise CyclingFormatError(filename, f"no {', '.join(missing)} could be read")
+    if len(frame) == 0:
+        raise CyclingFormatError(filename, "the file contains no data rows")
+    for column in bdf.REQUIRED_COLUMNS:
+        if not np.isfinite(frame[column].to_numpy(dtype=float)).any():
+            raise CyclingFormatError(filename, f"column {column!r} has no numeric values")

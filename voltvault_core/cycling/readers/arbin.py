@@ -1,0 +1,228 @@
+"""Arbin readers: ``.res`` (MS Access database, via mdbtools), CSV exports and MITS Pro ``.xlsx`` exports.
+
+Arbin writes current positive on charge, and capacities/energies that accumulate over a cycle and
+restart with the next one, which is already the BDF convention of :mod:`voltvault_core.cycling.frame`.
+The ``.res`` file is read the way galvani's ``res2sqlite`` does, by exporting the
+``Channel_Normal_Table`` with ``mdb-export`` (Debian package ``mdbtools``); the code here is our own.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from voltvault_core.cycling import frame as bdf_frame
+from voltvault_core.cycling.errors import CyclingFormatError
+from voltvault_core.cycling.readers import ParsedFile, Probe, ReadContext, register_format
+from voltvault_core.cycling.readers._columns import datetime_unix, duration, find_column, integer, numeric
+from voltvault_core.cycling.readers._excel import read_sheets
+
+TIME = ("test time", "testtime", "test time(s)")
+STEP_TIME = ("step time",)
+DATETIME = ("date time", "datetime", "date")
+CYCLE = ("cycle index", "cycle")
+STEP = ("step index", "step")
+CURRENT = ("current",)
+VOLTAGE = ("voltage",)
+CHARGE_CAP = ("charge capacity",)
+DISCHARGE_CAP = ("discharge capacity",)
+CHARGE_E = ("charge energy",)
+DISCHARGE_E = ("discharge energy",)
+RESISTANCE = ("internal resistance",)
+TEMPERATURE = ("temperature", "aux temperature 1", "aux temperature", "temperature 1")
+
+MDB_TIMEOUT_S = 600
+
+
+def arbin_table_to_bdf(table: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> ParsedFile:
+    """Convert an Arbin data table (any export's column spelling) into a :class:`ParsedFile`."""
+    cols = table.columns
+    time_s = duration(table, find_column(cols, TIME))
+    voltage = numeric(table, find_column(cols, VOLTAGE), "voltage", "V")
+    current = numeric(table, find_column(cols, CURRENT), "current", "A")
+    if time_s is None or voltage is None or current is None:
+        raise CyclingFormatError(
+            filename,
+            "no test time, voltage or current column was found",
+            f"an Arbin export needs Test_Time, Voltage and Current columns; found: {', '.join(map(str, cols))}",
+        )
+    warnings: list[str] = []
+    cycle = integer(table, find_column(cols, CYCLE))
+    if cycle is None:
+        warnings.append("the file has no (or an empty) cycle column: cycles were detected from the current's sign")
+    step = integer(table, find_column(cols, STEP))
+    frame = bdf_frame.assemble_bdf(
+        time_s=time_s,
+        voltage_V=voltage,
+        current_A=current,
+        cycle=cycle,
+        step_index=step,
+        charge_capacity_Ah=numeric(table, find_column(cols, CHARGE_CAP), "charge", "Ah"),
+        discharge_capacity_Ah=numeric(table, find_column(cols, DISCHARGE_CAP), "charge", "Ah"),
+        charge_energy_Wh=numeric(table, find_column(cols, CHARGE_E), "energy", "Wh"),
+        discharge_energy_Wh=numeric(table, find_column(cols, DISCHARGE_E), "energy", "Wh"),
+        counters_reset="cycle",
+        unix_time_s=datetime_unix(table, find_column(cols, DATETIME)),
+        surface_temperature_degC=numeric(table, find_column(cols, TEMPERATURE), "temperature", "degC"),
+        internal_resistance_Ohm=numeric(table, find_column(cols, RESISTANCE), "resistance", "Ohm"),
+    )
+    frame, dropped = bdf_frame.drop_incomplete_rows(frame)
+    if dropped:
+        warnings.append(f"{dropped} incomplete row(s) without time, voltage or current were dropped")
+    bdf_frame.validate_bdf(frame, filename)
+    return ParsedFile(frame, fmt, filename, metadata, warnings)
+
+
+# --------------------------------------------------------------------------------------------- .res
+def _sniff_res(probe: Probe) -> float:
+    return 0.95 if probe.head[4:19] in (b"Standard Jet DB", b"Standard ACE DB") else 0.0
+
+
+def _mdb_export(path: Path, table: str, filename: str) -> pd.DataFrame:
+    exe = shutil.which("mdb-export")
+    if exe is None:
+        raise CyclingFormatError(
+            filename, "reading Arbin .res files needs mdb-export", "install mdbtools (apt-get install mdbtools)"
+        )
+    try:
+        done = subprocess.run(
+            [exe, "-D", "%Y-%m-%d %H:%M:%S", str(path), table],
+            capture_output=True,
+            timeout=MDB_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CyclingFormatError(filename, f"mdb-export took more than {MDB_TIMEOUT_S} s") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", errors="replace").strip()[:300]
+        raise CyclingFormatError(filename, f"the table {table!r} cannot be exported from the database ({message})")
+    return pd.read_csv(io.BytesIO(done.stdout), low_memory=False)
+
+
+@register_format(
+    "arbin_res",
+    label="Arbin .res (MS Access database)",
+    extensions=(".res",),
+    sniff=_sniff_res,
+    vendor="Arbin",
+)
+def read_arbin_res(path: Path, context: ReadContext) -> ParsedFile:
+    """Read an Arbin ``.res`` file's ``Channel_Normal_Table`` (and its ``Global_Table`` metadata)."""
+    table = _mdb_export(path, "Channel_Normal_Table", context.filename)
+    metadata: dict = {}
+    try:
+        global_table = _mdb_export(path, "Global_Table", context.filename)
+        if len(global_table):
+            row = global_table.iloc[0]
+            for key in ("Test_Name", "Channel_Index", "Creator", "Comments", "Schedule_File_Name", "Start_DateTime", "Item_ID"):
+                if key in row and pd.notna(row[key]):
+                    value = row[key]
+                    metadata[key.lower()] = value.item() if hasattr(value, "item") else value
+    except CyclingFormatError:
+        pass
+    if "Test_ID" in table.columns and table["Test_ID"].nunique() > 1:
+        metadata["test_ids"] = sorted(int(v) for v in table["Test_ID"].unique())
+    table = table.sort_values(["Test_ID", "Data_Point"] if "Test_ID" in table else ["Data_Point"], kind="stable")
+    parsed = arbin_table_to_bdf(table.reset_index(drop=True), context.filename, "arbin_res", metadata)
+    return parsed
+
+
+# --------------------------------------------------------------------------------------------- CSV
+def _arbin_header_score(header: str) -> float:
+    h = header.lower()
+    if "test_time" in h and "voltage" in h and "current" in h and ("cycle_index" in h or "step_index" in h):
+        return 0.9
+    return 0.0
+
+
+def _sniff_csv(probe: Probe) -> float:
+    if probe.is_binary or probe.is_zip:
+        return 0.0
+    first = probe.text.splitlines()[:1]
+    return _arbin_header_score(first[0]) if first else 0.0
+
+
+def _companion_metadata(path: Path) -> dict:
+    companion = path.with_name(path.stem + "_Metadata.csv")
+    if not companion.exists():
+        return {}
+    try:
+        meta = pd.read_csv(companion, nrows=1)
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for key in ("Test_ID", "IV_Ch_ID", "First_Start_DateTime", "Schedule_File_Name", "Item_ID"):
+        if key in meta.columns and pd.notna(meta[key].iloc[0]):
+            value = meta[key].iloc[0]
+            out[key.lower()] = value.item() if hasattr(value, "item") else value
+    return out
+
+
+@register_format(
+    "arbin_csv",
+    label="Arbin CSV export",
+    extensions=(".csv", ".txt"),
+    sniff=_sniff_csv,
+    vendor="Arbin",
+)
+def read_arbin_csv(path: Path, context: ReadContext) -> ParsedFile:
+    """Read an Arbin CSV export (MITS Pro / TRI layout), with its ``_Metadata.csv`` companion if present."""
+    from voltvault_core.cycling.textio import DEFAULT_ENCODINGS, decode_text, read_table, split_lines
+
+    text, encoding = decode_text(path.read_bytes(), DEFAULT_ENCODINGS)
+    lines = split_lines(text)
+    table, dialect = read_table(lines, 0)
+    metadata = {"encoding": encoding, **dialect, **_companion_metadata(path)}
+    return arbin_table_to_bdf(table, context.filename, "arbin_csv", metadata)
+
+
+# --------------------------------------------------------------------------------------------- xlsx
+def _sniff_xlsx(probe: Probe) -> float:
+    if not probe.is_zip:
+        return 0.0
+    sheets = probe.xlsx_sheets
+    if any(s.lower().startswith("channel") for s in sheets) and ("Global_Info" in sheets or len(sheets) >= 1):
+        return 0.9 if "Global_Info" in sheets else 0.6
+    return 0.0
+
+
+@register_format(
+    "arbin_xlsx",
+    label="Arbin MITS Pro Excel export (.xlsx)",
+    extensions=(".xlsx",),
+    sniff=_sniff_xlsx,
+    vendor="Arbin",
+)
+def read_arbin_xlsx(path: Path, context: ReadContext) -> ParsedFile:
+    """Read the ``Channel_*`` data sheets of an Arbin workbook (continuation sheets are concatenated)."""
+    from voltvault_core.cycling.readers import make_probe
+
+    sheets = [s for s in make_probe(path, context.filename).xlsx_sheets if s.lower().startswith("channel")]
+    if not sheets:
+        raise CyclingFormatError(context.filename, "the workbook has no Channel_* data sheet", "is it an Arbin export?")
+    frames = read_sheets(path, context.filename, sheets)
+    table = pd.concat([frames[s] for s in sheets if len(frames[s])], ignore_index=True)
+    metadata: dict = {"sheets": sheets}
+    try:
+        info = read_sheets(path, context.filename, ["Global_Info"], header=None)["Global_Info"]
+        for i in range(len(info) - 1):
+            row = [str(v) for v in info.iloc[i].tolist()]
+            if "Channel" in row and "Start DateTime" in row:
+                values = info.iloc[i + 1].tolist()
+                for key, value in zip(row, values, strict=False):
+                    if key != "nan" and pd.notna(value):
+                        metadata[key.strip().lower().replace(" ", "_")] = str(value)
+                break
+    except CyclingFormatError:
+        pass
+    if "Test_Time(s)" in table.columns:
+        table = table.sort_values("Test_Time(s)", kind="stable").reset_index(drop=True)
+    parsed = arbin_table_to_bdf(table, context.filename, "arbin_xlsx", metadata)
+    if not np.all(np.diff(parsed.frame["Test Time / s"].to_numpy()) >= 0):
+        parsed.warnings.append("test time is not monotonic across the data sheets")
+    return parsed
