@@ -346,7 +346,7 @@ def parse_step(
     if len(durations) > 1:
         raise ProtocolError(original, "it has more than one duration.", "Give one 'for <duration>'.")
     duration_s = _parse_duration(durations[0], original) if durations else None
-    if duration_s is None and not limit_texts:
+    if duration_s is None and not limit_texts and verb != "run":  # a drive cycle lasts as long as its table
         raise ProtocolError(
             original,
             "it has neither a duration ('for ...') nor a limit ('until ...').",
@@ -599,7 +599,7 @@ def _split_top(text: str, source: str) -> list[tuple[str, str | None]]:
                     text[i:].strip() or source, "an opening '(' is never closed.", "Close the group with ')'."
                 )
             inner = text[i + 1 : j]
-            if _PERIOD.fullmatch(f"({inner})"):
+            if _PERIOD.fullmatch(f"({inner})") or inner.strip() in ("A", "W"):  # a period or "Run x (A)"
                 buf.append(text[i : j + 1])
                 i = j + 1
                 continue

@@ -1,0 +1,172 @@
+"""Ecker2015, Prada2013 and Mohtat2020: they load, cite their sources, and evaluate to published values."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+
+import numpy as np
+import pytest
+
+from solvers.constants import F
+from solvers.parameters import ParameterSet, available_parameter_sets, get_parameter_set
+
+NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020")
+DOI = re.compile(r"^(10\.\d{4,9}/\S+|arXiv:\d{4}\.\d{4,5})$")
+
+
+@pytest.mark.parametrize("name", NEW_SETS)
+def test_set_is_discovered_cited_and_complete(name):
+    assert name in available_parameter_sets()
+    ps = get_parameter_set(name)
+    assert ps.citations
+    assert all(DOI.match(c) for c in ps.citations), ps.citations
+    for key in (
+        "Negative electrode thickness [m]",
+        "Separator thickness [m]",
+        "Positive electrode thickness [m]",
+        "Negative particle radius [m]",
+        "Positive particle radius [m]",
+        "Nominal cell capacity [A.h]",
+        "Lower voltage cut-off [V]",
+        "Upper voltage cut-off [V]",
+        "Initial concentration in negative electrode [mol.m-3]",
+        "Initial concentration in positive electrode [mol.m-3]",
+        "Cation transference number",
+    ):
+        assert np.isfinite(ps.value(key)), key
+    for key, value in ps.items():
+        if callable(value):
+            doc = inspect.getdoc(value) or ""
+            assert re.search(r"doi:10\.|arXiv:", doc), f"{name}: {value.__name__} cites no DOI"
+            assert re.search(r"\[[^\]]+\]", key), f"{key} carries no unit"
+
+
+def _ocv(ps: ParameterSet, sto_n: float, sto_p: float) -> float:
+    return float(ps["Positive electrode OCP [V]"](sto_p) - ps["Negative electrode OCP [V]"](sto_n))
+
+
+def _initial_sto(ps: ParameterSet) -> tuple[float, float]:
+    return (
+        ps.value("Initial concentration in negative electrode [mol.m-3]")
+        / ps.value("Maximum concentration in negative electrode [mol.m-3]"),
+        ps.value("Initial concentration in positive electrode [mol.m-3]")
+        / ps.value("Maximum concentration in positive electrode [mol.m-3]"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "soc_label", "tolerance_V"),
+    [
+        ("Prada2013", "Open-circuit voltage at 100% SOC [V]", 0.01),  # concentrations chosen to give 3.6 V
+        ("Mohtat2020", "Open-circuit voltage at 0% SOC [V]", 0.02),  # the set starts discharged (2.8 V)
+        ("Ecker2015", "Open-circuit voltage at 100% SOC [V]", 0.06),  # 4.15 V against the 4.2 V limit
+    ],
+)
+def test_initial_concentrations_give_the_published_open_circuit_voltage(name, soc_label, tolerance_V):
+    ps = get_parameter_set(name)
+    assert _ocv(ps, *_initial_sto(ps)) == pytest.approx(ps.value(soc_label), abs=tolerance_V)
+
+
+@pytest.mark.parametrize("name", NEW_SETS)
+def test_lithium_inventory_matches_the_nominal_capacity(name):
+    """The cyclable lithium of the set (in whichever electrode holds it) is the nominal capacity, to 12 %."""
+    ps = get_parameter_set(name)
+    area_m2 = ps.value("Electrode height [m]") * ps.value("Electrode width [m]")
+    sto_n, sto_p = _initial_sto(ps)
+    neg = (
+        ps.value("Negative electrode active material volume fraction")
+        * ps.value("Negative electrode thickness [m]")
+        * area_m2
+        * ps.value("Maximum concentration in negative electrode [mol.m-3]")
+        * F
+        / 3600
+    )
+    pos = (
+        ps.value("Positive electrode active material volume fraction")
+        * ps.value("Positive electrode thickness [m]")
+        * area_m2
+        * ps.value("Maximum concentration in positive electrode [mol.m-3]")
+        * F
+        / 3600
+    )
+    lithium_Ah = sto_n * neg if sto_n > 0.5 else sto_p * pos
+    assert lithium_Ah == pytest.approx(ps.value("Nominal cell capacity [A.h]"), rel=0.12)
+    assert min(neg, pos) >= 0.95 * ps.value("Nominal cell capacity [A.h]")
+
+
+def test_ecker2015_known_values():
+    ps = get_parameter_set("Ecker2015")
+    # conductivity fit at its 296 K reference: the sum of the cubic's coefficients at 1 mol/L
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, 296.0) == pytest.approx(
+        0.2667 - 1.2983 + 1.7919 + 0.1726
+    )
+    # Arrhenius with E = 17.1 kJ/mol and the 1/T prefactor: 0.606 of the 296 K value at 0 degC
+    ratio = (296.0 / 273.15) * np.exp(1.71e4 / 8.314462618 * (1 / 296.0 - 1 / 273.15))
+    assert ratio == pytest.approx(0.606, abs=1e-3)
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, 273.15) == pytest.approx(0.9329 * ratio, rel=1e-6)
+    # Nernst-Einstein diffusivity from that conductivity: R T sigma / (F^2 c)
+    d = ps["Electrolyte diffusivity [m2.s-1]"](1000.0, 296.0)
+    assert d == pytest.approx(8.314462618 * 296.0 * 0.9329 / (F**2 * 1000.0), rel=1e-6)
+    assert 1e-10 < d < 1e-9
+    # graphite diffusivity at x=0 and the 296 K reference: 8.4e-13 + 8.2e-15
+    assert ps["Negative particle diffusivity [m2.s-1]"](0.0, 296.0) == pytest.approx(8.482e-13)
+    # NCO diffusivity minimum 3.0e-14 at x = 0.62, 296.15 K
+    assert ps["Positive particle diffusivity [m2.s-1]"](0.62, 296.15) == pytest.approx(3.0e-14)
+    # graphite plateau near 0.1 V at half lithiation; NCO near 3.9 V at x = 0.5
+    assert 0.08 < ps["Negative electrode OCP [V]"](0.5) < 0.14
+    assert 3.6 < ps["Positive electrode OCP [V]"](0.5) < 4.0
+    # exchange current k F sqrt(c_e c_s (c_max - c_s)) at 296.15 K
+    j0 = ps["Negative electrode exchange-current density [A.m-2]"](1000.0, 15960.0, 31920.0, 296.15)
+    assert j0 == pytest.approx(F * 1.11e-10 * np.sqrt(1000.0 * 15960.0 * 15960.0))
+
+
+def test_prada2013_known_values():
+    ps = get_parameter_set("Prada2013")
+    # the LFP plateau of Afshar et al.: 3.4077 - 0.020269 * 0.5 at mid stoichiometry
+    assert ps["Positive electrode OCP [V]"](0.5) == pytest.approx(3.4077 - 0.020269 * 0.5, abs=1e-6)
+    assert np.ptp(ps["Positive electrode OCP [V]"](np.linspace(0.1, 0.8, 50))) < 0.02  # flat LFP plateau
+    # Prada's conductivity quartic at 1.2 mol/L (c = 1.2e-3 mol/cm3)
+    c = 1.2e-3
+    expected = (4.1253e-4 + 5.007 * c - 4721.2 * c**2 + 1.5094e6 * c**3 - 1.6018e8 * c**4) * 1e3
+    assert ps["Electrolyte conductivity [S.m-1]"](1200.0, 298.0) == pytest.approx(expected)
+    assert 0.5 < expected < 2.5
+    # the graphite OCP fit of Chen2020 at x = 0.5 (identical to the Chen2020 set's function)
+    chen = get_parameter_set("Chen2020")
+    x = np.linspace(0.01, 0.99, 25)
+    np.testing.assert_allclose(ps["Negative electrode OCP [V]"](x), chen["Negative electrode OCP [V]"](x))
+
+
+def test_mohtat2020_known_values():
+    ps = get_parameter_set("Mohtat2020")
+    assert ps["Positive electrode OCP [V]"](0.0) == pytest.approx(4.3452, abs=1e-6)
+    # graphite entropic coefficient of Thomas & Newman at x = 0: 0.28 mV/K
+    assert ps["Negative electrode OCP entropic change [V.K-1]"](0.0) == pytest.approx(0.28e-3)
+    # Arrhenius: the set's diffusivities are their Dualfoil values at 298.15 K
+    assert ps["Negative particle diffusivity [m2.s-1]"](0.5, 298.15) == pytest.approx(5e-15)
+    assert ps["Positive particle diffusivity [m2.s-1]"](0.5, 298.15) == pytest.approx(8e-15)
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, 298.15) == pytest.approx(1.3)
+    assert ps["Electrolyte diffusivity [m2.s-1]"](1000.0, 318.15) == pytest.approx(
+        5.35e-10 * np.exp(37040.0 / 8.314462618 * (1 / 298.15 - 1 / 318.15)), rel=1e-6
+    )
+    # the OCPs decrease monotonically with lithiation over the used range
+    x = np.linspace(0.05, 0.95, 200)
+    assert np.all(np.diff(ps["Positive electrode OCP [V]"](x)) < 0)
+    assert np.all(np.diff(ps["Negative electrode OCP [V]"](x)) < 1e-4)
+
+
+@pytest.mark.parametrize("name", NEW_SETS)
+def test_json_round_trip_gives_the_same_functions(name):
+    ps = get_parameter_set(name)
+    back = ParameterSet.from_json_dict(json.loads(json.dumps(ps.to_json_dict(), allow_nan=True)))
+    assert set(back) == set(ps)
+    x = np.linspace(0.05, 0.95, 7)
+    for key, value in ps.items():
+        if not callable(value):
+            assert back[key] == value
+        elif key.endswith("OCP [V]"):
+            np.testing.assert_allclose(back[key](x), value(x))
+        elif "exchange-current" in key:
+            args = (1000.0, 10000.0, 30000.0, 300.0)
+            assert back[key](*args) == pytest.approx(value(*args))

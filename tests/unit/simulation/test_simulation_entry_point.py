@@ -1,0 +1,171 @@
+"""``Simulation(model, parameter_set, experiment).solve()``: input resolution, checks before solving,
+C-rate resolution, and BDF cycle/step numbering that follows the experiment (on an ideal stand-in cell)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from solvers import bdf
+from solvers.parameters import get_parameter_set
+from voltvault_core.simulation import (
+    ProtocolError,
+    Simulation,
+    SimulationError,
+    available_drive_cycles,
+    load_drive_cycle,
+    resolve_parameter_set,
+    solve_batch,
+)
+
+
+def test_c_rates_resolve_with_the_sets_nominal_capacity(ideal_model):
+    sim = Simulation("dfn", "Chen2020", "Discharge at 1C for 10 minutes")
+    assert sim.steps[0].value == pytest.approx(5.0)  # Chen2020: 5 A.h, solver sign (+ = discharge)
+    result = sim.solve()
+    assert ideal_model.calls[0]["steps"][0].value == pytest.approx(5.0)
+    # BDF frame: discharge current negative, discharged capacity 5 A x 600 s
+    assert np.all(result[bdf.CURRENT] == pytest.approx(-5.0))
+    assert result[bdf.DISCHARGING_CAPACITY][-1] == pytest.approx(5.0 * 599 / 3600, rel=1e-6)
+    ecker = Simulation("spm", "Ecker2015", "Charge at C/2 for 1 minute")
+    assert ecker.steps[0].value == pytest.approx(-0.5 * 0.15625)
+
+
+def test_default_experiment_is_a_1c_discharge_to_the_sets_cut_off(ideal_model):
+    sim = Simulation("spm", "Prada2013")
+    assert sim.experiment.texts() == ["Discharge at 1C until 2 V"]
+    assert sim.steps[0].value == pytest.approx(2.3)
+
+
+def test_bad_step_fails_before_solving_naming_it(ideal_model):
+    with pytest.raises(ProtocolError) as info:
+        Simulation("dfn", "Chen2020", ["Rest for 1 minute", "Discharge at -1C until 2.5 V"])
+    assert info.value.step == "Discharge at -1C until 2.5 V"
+    assert ideal_model.calls == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"initial_soc": 1.5}, "outside"),
+        ({"ambient_temperature_K": 25.0}, "kelvin"),
+        ({"thermal": "3d"}, "isothermal"),
+        ({"backend": "fortran"}, "numba"),
+        ({"mesh": {"x_n": 1}}, ">= 2"),
+        ({"rtol": 0}, "positive"),
+    ],
+)
+def test_bad_options_are_refused_with_what_would_work(ideal_model, kwargs, match):
+    with pytest.raises(SimulationError, match=match):
+        Simulation("dfn", "Chen2020", "Rest for 1 minute", **kwargs)
+
+
+def test_unknown_parameter_set_and_model_list_the_choices():
+    with pytest.raises(SimulationError, match="Chen2020"):
+        resolve_parameter_set("Chen2021")
+    with pytest.raises(SimulationError, match="does not exist"):
+        resolve_parameter_set("/nonexistent/set.json")
+
+
+def test_parameter_set_from_json_file_dict_and_base_with_changes(tmp_path, ideal_model):
+    chen = get_parameter_set("Chen2020")
+    full = tmp_path / "chen_copy.json"
+    full.write_text(json.dumps(chen.to_json_dict()))
+    ps = resolve_parameter_set(str(full))
+    assert ps.value("Negative electrode thickness [m]") == chen.value("Negative electrode thickness [m]")
+    x = np.linspace(0.1, 0.9, 5)
+    np.testing.assert_allclose(ps["Positive electrode OCP [V]"](x), chen["Positive electrode OCP [V]"](x))
+
+    changed = tmp_path / "thick.json"
+    changed.write_text(
+        json.dumps(
+            {
+                "base": "Chen2020",
+                "parameters": {"Negative electrode thickness [m]": 1e-4, "Nominal cell capacity [A.h]": 6.0},
+            }
+        )
+    )
+    sim = Simulation("dfn", changed, "Discharge at 1C for 1 minute")
+    assert sim.parameters.value("Negative electrode thickness [m]") == 1e-4
+    assert sim.steps[0].value == pytest.approx(6.0)
+    assert "Chen2020" in sim.parameters.name
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(SimulationError, match="not valid JSON"):
+        resolve_parameter_set(bad)
+    assert resolve_parameter_set(chen) is chen
+    assert resolve_parameter_set(chen.to_json_dict()).value("Separator porosity") == chen.value(
+        "Separator porosity"
+    )
+
+
+def test_cycle_and_step_numbering_follow_the_experiment(ideal_model):
+    sim = Simulation(
+        "spme",
+        "Chen2020",
+        "Rest for 10 seconds\n(Discharge at 1C for 30 seconds, Rest for 20 seconds, Charge at 1C for 30 seconds) x 3",
+        initial_soc=0.5,
+    )
+    r = sim.solve()
+    assert ideal_model.calls[0]["initial_soc"] == 0.5
+    cycles = r[bdf.CYCLE]
+    steps = r[bdf.STEP]
+    index = r[bdf.STEP_INDEX]
+    assert list(np.unique(cycles)) == [1, 2, 3, 4]
+    assert list(np.unique(steps)) == list(range(1, 11))  # 1 + 3 * 3 executed steps
+    assert np.all(np.diff(steps) >= 0)
+    assert np.all(np.diff(cycles) >= 0)
+    # every sample of cycle 3, step index 2 is a rest (zero current)
+    mask = (cycles == 3) & (index == 2)
+    assert mask.any()
+    assert np.all(r[bdf.CURRENT][mask] == 0)
+    # charge steps have BDF-positive current
+    assert np.all(r[bdf.CURRENT][index == 3][1:] > 0)
+    assert r.info["parameter_set"] == "Chen2020"
+    assert len(r.info["experiment"]) == 10
+
+
+def test_parameter_updates_are_a_new_design_without_a_new_model(ideal_model):
+    sim = Simulation(
+        "dfn", "Chen2020", "Rest for 1 second", parameter_updates={"Positive particle radius [m]": 3e-6}
+    )
+    sim.solve()
+    assert ideal_model.calls[0]["parameters"].value("Positive particle radius [m]") == 3e-6
+
+
+def test_solve_batch_keeps_order_and_resolves_each_capacity(ideal_model):
+    chen = get_parameter_set("Chen2020")
+    variants = [chen, chen.updated({"Nominal cell capacity [A.h]": 2.0}), "Ecker2015"]
+    results = solve_batch("dfn", variants, "Discharge at 1C for 20 seconds")
+    assert [r[bdf.CURRENT][0] for r in results] == pytest.approx([-5.0, -2.0, -0.15625])
+    assert [r.info["parameter_set"] for r in results] == ["Chen2020", "Chen2020", "Ecker2015"]
+    assert solve_batch("dfn", [], "Rest for 1 second") == []
+
+
+def test_drive_cycles_bundled_and_from_a_csv(tmp_path, ideal_model):
+    names = available_drive_cycles()
+    assert names, "data/drive_cycles ships at least one profile"
+    for name in names:
+        mode, t, v = load_drive_cycle(name)
+        assert mode in ("current", "power")
+        assert t.size == v.size > 10
+        assert np.all(np.diff(t) > 0)
+    table = tmp_path / "pulses.csv"
+    table.write_text("# BDF sign: positive = charge\nTest Time / s,Current / A\n0,-1\n10,-1\n11,2\n20,2\n")
+    mode, t, v = load_drive_cycle(table)
+    assert mode == "current"
+    assert v[0] == 1.0
+    assert v[-1] == -2.0
+    sim = Simulation("spm", "Chen2020", "Run pulses (A)", drive_cycles={"pulses": table})
+    r = sim.solve()
+    assert r[bdf.CURRENT][0] == pytest.approx(-1.0)
+    assert r[bdf.CURRENT][-1] == pytest.approx(2.0)
+    with pytest.raises(ProtocolError, match="pulses"):
+        Simulation("spm", "Chen2020", "Run nonexistent (A)", drive_cycles={"pulses": table})
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(SimulationError, match="time column"):
+        load_drive_cycle(bad)
