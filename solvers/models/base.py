@@ -1,0 +1,302 @@
+"""What SPM, SPMe and DFN share: the current and temperature equations, solve(), outputs, diagnoses.
+
+A model subclass builds a :class:`CellSystem` for one parameter set and mesh; the system evaluates the
+model's own equations in :meth:`CellSystem.core`, and this module adds
+
+* the row of the current unknown (the step's operating mode, :mod:`solvers.models.stepping`);
+* the lumped thermal row (optional): ``rho c_p V dT/dt = Q - h A (T - T_amb)``, with the heat source
+  ``Q = -I_A V + A sum(a j (T dU/dT - U) dx)`` [W] (reversible + irreversible, from the energy balance of
+  the electrochemical model), reported as ``"Total heating [W]"``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from solvers import bdf
+from solvers.models.cell import Cell
+from solvers.models.stepping import CellDAE, run_experiment
+from solvers.result import SolverResult
+from solvers.steps import Step
+
+DEFAULT_MESH = {"x_n": 20, "x_s": 20, "x_p": 20, "r_n": 20, "r_p": 20}
+THERMAL_OPTIONS = ("isothermal", "lumped")
+
+
+class CellSystem(CellDAE):
+    """Base of the model systems. Subclasses set ``n_core``, ``is_diff_core``, ``atol_core`` and ``core``."""
+
+    model_name = "base"
+
+    def __init__(self, cell: Cell, mesh: Mapping[str, int], thermal: str):
+        self.cell = cell
+        self.mesh_sizes = dict(mesh)
+        self.lumped = thermal == "lumped"
+        self.setup()
+        n_extra = 2 if self.lumped else 1
+        self.n = self.n_core + n_extra
+        self.i_T = self.n_core if self.lumped else None
+        self.is_differential = np.concatenate([self.is_diff_core, [True] * (n_extra - 1), [False]])
+        self.atol_scale = np.concatenate([self.atol_core, [1e-2] * (n_extra - 1), [1e-4]])
+
+    # to implement ---------------------------------------------------------------------------------
+    def setup(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def core(self, Y: np.ndarray, T: np.ndarray, I_A: np.ndarray) -> dict:  # pragma: no cover - interface
+        """Return {"f": (B, n_core), "V": (B,), "heat": (B,) reaction-term sum [W]} for the core unknowns."""
+        raise NotImplementedError
+
+    def initial_state(self, c_n0: float, c_p0: float) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def variables(self, Y: np.ndarray) -> dict[str, np.ndarray]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def mesh(self) -> dict[str, np.ndarray]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    # shared ---------------------------------------------------------------------------------------
+    def temperature(self, Y: np.ndarray) -> np.ndarray:
+        if self.lumped:
+            return Y[:, self.i_T]
+        return np.full(Y.shape[0], self.cell.T_ambient_K)
+
+    def full_state(self, core_state: np.ndarray, current_A: float = 0.0) -> np.ndarray:
+        extra = [self.cell.T_init_K] if self.lumped else []
+        return np.concatenate([core_state, extra, [current_A]])
+
+    def voltage(self, Y):
+        T = self.temperature(Y)
+        return self.core(Y, T, Y[:, -1])["V"]
+
+    def heat(self, Y):
+        T = self.temperature(Y)
+        out = self.core(Y, T, Y[:, -1])
+        return -Y[:, -1] * out["V"] + out["heat"]
+
+    def rhs(self, Y, control):
+        T = self.temperature(Y)
+        I_A = Y[:, -1]
+        out = self.core(Y, T, I_A)
+        V = out["V"]
+        f = np.empty_like(Y)
+        f[:, : self.n_core] = out["f"]
+        if self.lumped:
+            c = self.cell
+            Q = -I_A * V + out["heat"]
+            cool = c.heat_transfer_W_m2_K * c.cooling_area_m2 * (T - c.T_ambient_K)
+            f[:, self.i_T] = (Q - cool) / (c.volumetric_heat_capacity_J_m3_K * c.cell_volume_m3)
+        step = control.step
+        value = control.imposed()
+        if step.mode == "current":
+            f[:, -1] = I_A - value
+        elif step.mode == "voltage":
+            f[:, -1] = V - value
+        elif step.mode == "power":
+            f[:, -1] = (I_A * V - value) / max(abs(V[0]), 1.0)
+        elif step.mode == "resistance":
+            f[:, -1] = V - I_A * value
+        else:
+            raise ValueError(f"Step {step.text!r}: unknown mode {step.mode!r}")
+        return f
+
+    def event_functions(self, Y):
+        return {}
+
+    def diagnose(self, k: int, step: Step, t: float, y: np.ndarray, what: str) -> str:
+        """A failure message naming the step, the time, what diverged and what to try."""
+        hints = []
+        try:
+            fields = self.variables(y[None, :])
+        except Exception:
+            fields = {}
+        ce = fields.get("Electrolyte concentration [mol.m-3]")
+        if ce is not None and np.nanmin(ce) < 0.02 * self.cell.c_e_init_mol_m3:
+            x = self.mesh()["x [m]"][int(np.nanargmin(ce[0]))]
+            hints.append(
+                f"the electrolyte is depleted (c_e -> {np.nanmin(ce):.3g} mol/m3 at x = {x * 1e6:.1f} um)"
+            )
+        for dom, e in (("Negative", self.cell.negative), ("Positive", self.cell.positive)):
+            cs = fields.get(f"{dom} particle surface concentration [mol.m-3]")
+            if cs is not None:
+                sto = np.asarray(cs) / e.c_max_mol_m3
+                if np.nanmin(sto) < 1e-3 or np.nanmax(sto) > 1 - 1e-3:
+                    hints.append(
+                        f"the {dom.lower()} particle surface stoichiometry reached "
+                        f"{np.nanmin(sto):.3g}..{np.nanmax(sto):.3g} (a particle is emptied or filled)"
+                    )
+        if not np.all(np.isfinite(y)):
+            hints.append("the state became non-finite")
+        cause = "; ".join(hints) if hints else "the Newton iteration diverged"
+        return (
+            f"failure: step {k + 1} ({step.text or step.mode}) at t = {t:.4g} s: {what}; {cause}. "
+            "Try a lower C-rate or power, a shorter step, a finer mesh, or looser tolerances (rtol=1e-4)."
+        )
+
+
+def _cumulative_capacities(t, I_A):
+    """Charging and discharging capacity [A.h], cumulative over the run (trapezoids of |I_A|)."""
+    dt = np.diff(t)
+    I_mid = 0.5 * (I_A[1:] + I_A[:-1])
+    dis = np.concatenate([[0.0], np.cumsum(np.maximum(I_mid, 0.0) * dt)]) / 3600.0
+    cha = np.concatenate([[0.0], np.cumsum(np.maximum(-I_mid, 0.0) * dt)]) / 3600.0
+    return cha, dis
+
+
+class CellModel:
+    """An electrochemical model: :meth:`solve` runs resolved steps on a parameter set."""
+
+    name = "base"
+    system_class: type[CellSystem] = CellSystem
+
+    def solve(
+        self,
+        parameters: Mapping,
+        steps: Sequence[Step],
+        *,
+        initial_soc: float | None = None,
+        ambient_temperature_K: float | None = None,
+        thermal: str = "isothermal",
+        mesh: Mapping[str, int] | None = None,
+        backend: str = "numba",
+        rtol: float = 1e-6,
+        atol: float = 1e-8,
+        progress=None,
+        output_period_s: float | None = None,
+    ) -> SolverResult:
+        """Solve the steps (SI, positive current = discharge) and return a :class:`SolverResult`.
+
+        Parameters
+        ----------
+        parameters : mapping
+            PyBaMM-named values and functions (a :class:`solvers.parameters.ParameterSet`).
+        steps : sequence of Step
+            Resolved operating steps (see :mod:`solvers.steps`).
+        initial_soc : float, optional
+            0..1 on the set's stoichiometry window; None uses the set's initial concentrations.
+        ambient_temperature_K : float, optional
+            Ambient (and initial) temperature [K]; None uses the set's.
+        thermal : "isothermal" | "lumped"
+        mesh : dict, optional
+            Cells per domain, keys x_n, x_s, x_p, r_n, r_p (20 each by default).
+        backend : "numpy" | "numba" | "cupy"
+            Array backend (see :mod:`solvers.backends`).
+        rtol, atol : float
+            Relative and absolute tolerances of the local error (absolute on scaled unknowns).
+        progress : callable(fraction, message), optional
+        output_period_s : float, optional
+            Output spacing [s]; None keeps every accepted time step.
+        """
+        from solvers.backends import get_backend
+
+        get_backend(backend)  # validates the name; imports cupy only when chosen
+        if thermal not in THERMAL_OPTIONS:
+            raise ValueError(f"thermal must be one of {THERMAL_OPTIONS}, got {thermal!r}")
+        mesh_sizes = dict(DEFAULT_MESH)
+        if mesh:
+            unknown = set(mesh) - set(DEFAULT_MESH)
+            if unknown:
+                raise ValueError(f"Unknown mesh keys {sorted(unknown)}; use {sorted(DEFAULT_MESH)}")
+            mesh_sizes.update({k: int(v) for k, v in mesh.items()})
+        if any(v < 2 for v in mesh_sizes.values()):
+            raise ValueError(f"Every mesh domain needs at least 2 cells, got {mesh_sizes}")
+        if not steps:
+            raise ValueError("No steps to solve: give at least one operating step")
+        wall0 = time.perf_counter()
+        cell = Cell.from_parameters(parameters, ambient_temperature_K)
+        system = self.system_class(cell, mesh_sizes, thermal)
+        c_n0, c_p0 = cell.initial_concentrations(initial_soc)
+        y0 = system.full_state(system.initial_state(c_n0, c_p0), 0.0)
+        # the longest a step without a duration may run: 2x a full discharge at its current, at most 1 day
+        cap_s = 24 * 3600.0
+        for s in steps:
+            if s.duration_s is None and s.mode == "current" and s.value != 0:
+                cap_s = min(cap_s, max(3600.0, 2.5 * 3600 * cell.nominal_capacity_Ah / abs(s.value)))
+        rec, termination, integ = run_experiment(
+            system,
+            y0,
+            steps,
+            rtol=rtol,
+            atol=atol,
+            progress=progress,
+            default_cap_s=cap_s,
+            v_min=cell.v_min_V,
+            v_max=cell.v_max_V,
+            output_period_s=output_period_s
+            if output_period_s is not None
+            else self.default_period(steps, cap_s),
+        )
+        t = np.asarray(rec.t, dtype=float)
+        Y = np.asarray(rec.y, dtype=float).reshape(len(rec.t), system.n)
+        step_idx = np.asarray(rec.step_index, dtype=np.int64)
+        wall = time.perf_counter() - wall0
+        return self._result(
+            system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes
+        )
+
+    @staticmethod
+    def default_period(steps, cap_s: float) -> float:
+        """Output spacing [s] when none is asked for: about 1000 points over the planned time, 0.1-60 s."""
+        planned = sum((s.duration_s or cap_s) for s in steps)
+        return float(np.clip(planned / 1000.0, 0.1, 60.0))
+
+    def solve_batch(
+        self, parameter_list: Sequence[Mapping], steps: Sequence[Step], **options
+    ) -> list[SolverResult]:
+        """Solve many parameter variants (designs) with the same steps and options."""
+        return [self.solve(p, steps, **options) for p in parameter_list]
+
+    def _result(
+        self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes
+    ):
+        if t.size == 0:
+            t = np.zeros(1)
+            Y = np.zeros((1, system.n))
+            step_idx = np.zeros(1, dtype=np.int64)
+        I_A = Y[:, -1]
+        V = system.voltage(Y) if Y.size else np.zeros(0)
+        cha, dis = _cumulative_capacities(t, I_A)
+        cycles = np.array([getattr(steps[i], "cycle_index", 0) or 0 for i in step_idx], dtype=np.int64)
+        timeseries = {
+            bdf.TEST_TIME: t,
+            bdf.VOLTAGE: V,
+            bdf.CURRENT: bdf.current_from_solver(I_A),
+            bdf.STEP: step_idx,
+            bdf.CYCLE: cycles,
+            bdf.CHARGING_CAPACITY: cha,
+            bdf.DISCHARGING_CAPACITY: dis,
+        }
+        variables = system.variables(Y)
+        variables["Terminal voltage [V]"] = V
+        variables["Current [A]"] = I_A
+        T = system.temperature(Y)
+        variables["Cell temperature [K]"] = T
+        variables["Total heating [W]"] = system.heat(Y)
+        if system.lumped:
+            timeseries[bdf.SURFACE_TEMPERATURE] = T - 273.15
+        info = {
+            "backend": backend,
+            "model": self.name,
+            "wall_time_s": wall,
+            "n_steps": integ.n_steps,
+            "n_newton_iterations": integ.n_newton,
+            "n_jacobians": integ.n_jac,
+            "n_states": system.n,
+            "rtol": rtol,
+            "atol": atol,
+            "mesh": dict(mesh_sizes),
+            "thermal": "lumped" if system.lumped else "isothermal",
+            "parameter_set": getattr(system.cell, "name", None),
+        }
+        return SolverResult(
+            time_s=t,
+            timeseries=timeseries,
+            variables=variables,
+            mesh=system.mesh(),
+            termination=termination,
+            info=info,
+        )

@@ -1,0 +1,249 @@
+r"""Doyle-Fuller-Newman (P2D) model, as PyBaMM's DFN (doi:10.1149/1.2221597, 10.5334/jors.309).
+
+Unknowns (finite volumes): particle stoichiometry ``c_s / c_max`` in every electrode cell and radial
+cell, electrolyte concentration ``c_e / c_e0``, electrolyte potential, solid potentials, (temperature),
+cell current.
+
+.. math::
+    \partial_t c_s = \frac{1}{r^2}\partial_r (r^2 D_s \partial_r c_s),\quad
+        -D_s \partial_r c_s|_{R} = j/F \\
+    \varepsilon \partial_t c_e = \partial_x(\varepsilon^b D_e \partial_x c_e) + (1-t^+) a j / F \\
+    \partial_x i_e = a j,\quad i_e = \varepsilon^b\kappa\left(-\partial_x\phi_e
+        + 2(1-t^+)\,\mathrm{TDF}\,\frac{RT}{F}\partial_x \ln c_e\right) \\
+    \partial_x i_s = -a j,\quad i_s = -\sigma (1-\varepsilon)^{b_s} \partial_x \phi_s \\
+    j = 2 j_0 \sinh\frac{F\eta}{2RT},\quad \eta = \phi_s - \phi_e - U(c_{s,surf})
+
+with :math:`\phi_s = 0` at x = 0, :math:`i_s = I_A/A` at x = L, no flux of anything else through the
+boundaries. Coefficients at cell faces are arithmetic means of the neighbouring cell values and surface
+values come from linear extrapolation, as in PyBaMM's finite-volume method.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.constants import F, R
+from solvers.mesh import Mesh1D, SphereMesh, divergence, edge_mean, gradient, sphere_divergence, surface_value
+from solvers.models.base import CellModel, CellSystem
+
+_TINY = 1e-12
+
+
+def particle_rhs(sto, D_edge_fn, T, surface_flux_sto, sphere: SphereMesh, radius_m: float):
+    """d(sto)/dt in a particle: spherical FV; ``surface_flux_sto`` = -D dsto/dr at r=R [m/s]."""
+    dr = sphere.dr * radius_m
+    D_nodes = D_edge_fn(sto, T)
+    flux = edge_mean(D_nodes) * np.diff(sto, axis=-1) / dr  # D dsto/dr at interior faces [m/s]
+    return sphere_divergence(flux, -surface_flux_sto, sphere) / radius_m
+
+
+class DFNSystem(CellSystem):
+    model_name = "dfn"
+
+    def setup(self):
+        c, m = self.cell, self.mesh_sizes
+        self.Nn, self.Ns, self.Np = m["x_n"], m["x_s"], m["x_p"]
+        self.nr_n, self.nr_p = m["r_n"], m["r_p"]
+        Nx = self.Nn + self.Ns + self.Np
+        self.Nx = Nx
+        self.xmesh = Mesh1D.from_domains(
+            [c.negative.thickness_m, c.separator_thickness_m, c.positive.thickness_m],
+            [self.Nn, self.Ns, self.Np],
+        )
+        self.mesh_n = Mesh1D.from_domains([c.negative.thickness_m], [self.Nn])
+        self.mesh_p = Mesh1D.from_domains([c.positive.thickness_m], [self.Np])
+        self.sph_n, self.sph_p = SphereMesh(self.nr_n), SphereMesh(self.nr_p)
+        self.eps = np.concatenate(
+            [
+                np.full(self.Nn, c.negative.porosity),
+                np.full(self.Ns, c.separator_porosity),
+                np.full(self.Np, c.positive.porosity),
+            ]
+        )
+        self.tor = np.concatenate(
+            [
+                np.full(self.Nn, c.negative.tortuosity_electrolyte),
+                np.full(self.Ns, c.separator_porosity**c.separator_brug),
+                np.full(self.Np, c.positive.tortuosity_electrolyte),
+            ]
+        )
+        self.sl = {}
+        o = 0
+        for name, size in (
+            ("cs_n", self.Nn * self.nr_n),
+            ("cs_p", self.Np * self.nr_p),
+            ("ce", Nx),
+            ("phie", Nx),
+            ("phis_n", self.Nn),
+            ("phis_p", self.Np),
+        ):
+            self.sl[name] = slice(o, o + size)
+            o += size
+        self.n_core = o
+        diff = np.zeros(o, dtype=bool)
+        diff[: self.sl["ce"].stop] = True
+        self.is_diff_core = diff
+        # algebraic rows in units of the 1C volumetric current density [A/m3]
+        self.row_scale = c.nominal_capacity_Ah / c.area_m2 / self.xmesh.edges[-1]
+        atol = np.ones(o)
+        atol[self.sl["phie"].start :] = 100.0  # potentials: atol x 100 [V]
+        self.atol_core = atol
+
+    def initial_state(self, c_n0, c_p0):
+        c = self.cell
+        y = np.zeros(self.n_core)
+        y[self.sl["cs_n"]] = c_n0 / c.negative.c_max_mol_m3
+        y[self.sl["cs_p"]] = c_p0 / c.positive.c_max_mol_m3
+        y[self.sl["ce"]] = 1.0
+        # potentials: a guess from the open-circuit potentials (made consistent before the first step)
+        T = c.T_ambient_K
+        U_n = float(c.negative.ocp_T(c_n0 / c.negative.c_max_mol_m3, T, c.T_ref_K))
+        U_p = float(c.positive.ocp_T(c_p0 / c.positive.c_max_mol_m3, T, c.T_ref_K))
+        y[self.sl["phie"]] = -U_n
+        y[self.sl["phis_n"]] = 0.0
+        y[self.sl["phis_p"]] = U_p - U_n
+        return y
+
+    def unpack(self, Y):
+        B = Y.shape[0]
+        return (
+            Y[:, self.sl["cs_n"]].reshape(B, self.Nn, self.nr_n),
+            Y[:, self.sl["cs_p"]].reshape(B, self.Np, self.nr_p),
+            Y[:, self.sl["ce"]] * self.cell.c_e_init_mol_m3,
+            Y[:, self.sl["phie"]],
+            Y[:, self.sl["phis_n"]],
+            Y[:, self.sl["phis_p"]],
+        )
+
+    def fields(self, Y, T, I_A):
+        """Everything the equations need; shared by the residual and the outputs."""
+        c = self.cell
+        cs_n, cs_p, ce, phie, phis_n, phis_p = self.unpack(Y)
+        Tb = T[:, None]
+        out = {"cs_n": cs_n, "cs_p": cs_p, "ce": ce, "phie": phie, "phis_n": phis_n, "phis_p": phis_p}
+        ce_safe = np.maximum(ce, _TINY)
+        out["ce_safe"] = ce_safe
+        Nn, Ns = self.Nn, self.Ns
+        for key, e, cs, phis, sl in (
+            ("n", c.negative, cs_n, phis_n, slice(0, Nn)),
+            ("p", c.positive, cs_p, phis_p, slice(Nn + Ns, self.Nx)),
+        ):
+            sto_surf = surface_value(cs)
+            sto_cl = np.clip(sto_surf, _TINY, 1 - _TINY)
+            U = e.ocp_T(sto_cl, Tb, c.T_ref_K)
+            j0 = e.exchange_current(ce_safe[:, sl], sto_cl * e.c_max_mol_m3, e.c_max_mol_m3, Tb)
+            eta = phis - phie[:, sl] - U
+            j = 2.0 * j0 * np.sinh(0.5 * F * eta / (R * Tb))
+            out[f"sto_surf_{key}"] = sto_surf
+            out[f"U_{key}"] = U
+            out[f"eta_{key}"] = eta
+            out[f"j_{key}"] = j
+            out[f"dUdT_{key}"] = e.entropic(sto_cl, e.c_max_mol_m3)
+        phis_p = out["phis_p"]
+        out["V"] = surface_value(phis_p) - I_A * c.contact_resistance_Ohm
+        return out
+
+    def core(self, Y, T, I_A):
+        c = self.cell
+        B = Y.shape[0]
+        fl = self.fields(Y, T, I_A)
+        Tb = T[:, None]
+        i_cell = I_A / c.area_m2
+        f = np.empty((B, self.n_core))
+        a_n, a_p = c.negative.surface_area_density_m, c.positive.surface_area_density_m
+        j_n, j_p = fl["j_n"], fl["j_p"]
+        # particles
+        for key, e, sph, _nr in (
+            ("n", c.negative, self.sph_n, self.nr_n),
+            ("p", c.positive, self.sph_p, self.nr_p),
+        ):
+            cs = fl[f"cs_{key}"]
+            j = fl[f"j_{key}"]
+            flux_sto = j / (F * e.c_max_mol_m3)  # -D dsto/dr at the surface [m/s]
+            dcs = particle_rhs(cs, e.diffusivity, Tb[..., None], flux_sto, sph, e.particle_radius_m)
+            f[:, self.sl[f"cs_{key}"]] = dcs.reshape(B, -1)
+        # reaction source per unit volume [A/m3]
+        aj = np.zeros((B, self.Nx))
+        aj[:, : self.Nn] = a_n * j_n
+        aj[:, self.Nn + self.Ns :] = a_p * j_p
+        # electrolyte mass
+        ce, ce_safe, phie = fl["ce"], fl["ce_safe"], fl["phie"]
+        D_eff = self.tor * c.electrolyte_diffusivity(ce_safe, Tb)
+        N = edge_mean(D_eff) * gradient(ce, self.xmesh)
+        dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps
+        f[:, self.sl["ce"]] = dce / c.c_e_init_mol_m3
+        # electrolyte charge
+        kappa = self.tor * c.electrolyte_conductivity(ce_safe, Tb)
+        chi = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * Tb / F / ce_safe
+        i_e = edge_mean(kappa) * (edge_mean(chi) * gradient(ce, self.xmesh) - gradient(phie, self.xmesh))
+        f[:, self.sl["phie"]] = (divergence(i_e, self.xmesh) - aj) / self.row_scale
+        # solid charge
+        sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode
+        sig_p = c.positive.conductivity_S_m * c.positive.tortuosity_electrode
+        phis_n, phis_p = fl["phis_n"], fl["phis_p"]
+        i_s_n = -sig_n * gradient(phis_n, self.mesh_n)
+        left_n = -sig_n * phis_n[:, 0] / (0.5 * self.mesh_n.widths[0])  # Dirichlet phi_s = 0 at x = 0
+        f[:, self.sl["phis_n"]] = (divergence(i_s_n, self.mesh_n, left=left_n, right=0.0) + a_n * j_n) / (
+            abs(i_cell[0]) / self.xmesh.edges[-1] + 1.0
+        )
+        i_s_p = -sig_p * gradient(phis_p, self.mesh_p)
+        f[:, self.sl["phis_p"]] = (divergence(i_s_p, self.mesh_p, left=0.0, right=i_cell) + a_p * j_p) / (
+            abs(i_cell[0]) / self.xmesh.edges[-1] + 1.0
+        )
+        # heat of the reactions: A sum(a j (T dU/dT - U) dx) [W]
+        dx_n, dx_p = self.mesh_n.widths, self.mesh_p.widths
+        heat = c.area_m2 * (
+            np.sum(a_n * j_n * (Tb * fl["dUdT_n"] - fl["U_n"]) * dx_n, axis=-1)
+            + np.sum(a_p * j_p * (Tb * fl["dUdT_p"] - fl["U_p"]) * dx_p, axis=-1)
+        )
+        return {"f": f, "V": fl["V"], "heat": heat}
+
+    def event_functions(self, Y):
+        fl = self.fields(Y, self.temperature(Y), Y[:, -1])
+        return {
+            "Minimum negative particle surface stoichiometry": np.min(fl["sto_surf_n"], axis=-1),
+            "Maximum negative particle surface stoichiometry": 1.0 - np.max(fl["sto_surf_n"], axis=-1),
+            "Minimum positive particle surface stoichiometry": np.min(fl["sto_surf_p"], axis=-1),
+            "Maximum positive particle surface stoichiometry": 1.0 - np.max(fl["sto_surf_p"], axis=-1),
+            "Zero electrolyte concentration cut off": np.min(fl["ce"], axis=-1) / self.cell.c_e_init_mol_m3
+            - 1e-3,
+        }
+
+    def variables(self, Y):
+        c = self.cell
+        T = self.temperature(Y)
+        fl = self.fields(Y, T, Y[:, -1])
+        cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
+        return {
+            "Electrolyte concentration [mol.m-3]": fl["ce"],
+            "Electrolyte potential [V]": fl["phie"],
+            "Negative electrode potential [V]": fl["phis_n"],
+            "Positive electrode potential [V]": fl["phis_p"],
+            "Negative electrode interfacial current density [A.m-2]": fl["j_n"],
+            "Positive electrode interfacial current density [A.m-2]": fl["j_p"],
+            "Negative electrode reaction overpotential [V]": fl["eta_n"],
+            "Positive electrode reaction overpotential [V]": fl["eta_p"],
+            "Negative particle surface concentration [mol.m-3]": fl["sto_surf_n"] * cmn,
+            "Positive particle surface concentration [mol.m-3]": fl["sto_surf_p"] * cmp_,
+            "Negative particle concentration [mol.m-3]": fl["cs_n"] * cmn,
+            "Positive particle concentration [mol.m-3]": fl["cs_p"] * cmp_,
+        }
+
+    def mesh(self):
+        c = self.cell
+        x = self.xmesh.nodes
+        return {
+            "x [m]": x,
+            "x_n [m]": x[: self.Nn],
+            "x_s [m]": x[self.Nn : self.Nn + self.Ns],
+            "x_p [m]": x[self.Nn + self.Ns :],
+            "r_n [m]": self.sph_n.nodes * c.negative.particle_radius_m,
+            "r_p [m]": self.sph_p.nodes * c.positive.particle_radius_m,
+        }
+
+
+class DFN(CellModel):
+    """Doyle-Fuller-Newman model (P2D); see the module docstring for the equations."""
+
+    name = "dfn"
+    system_class = DFNSystem

@@ -1,0 +1,180 @@
+r"""Single Particle Model, as PyBaMM's SPM (Marquis et al. 2019, doi:10.1149/2.0341915jes).
+
+One representative particle per electrode, driven by the uniform interfacial current density
+:math:`j_n = I_A/(A a_n L_n)`, :math:`j_p = -I_A/(A a_p L_p)`; the electrolyte stays at its initial
+concentration, and
+
+.. math::
+    V = U_p(c_{p,surf}) - U_n(c_{n,surf}) + \eta_p - \eta_n,\qquad
+    \eta = \frac{2RT}{F}\,\mathrm{arcsinh}\frac{j}{2 j_0(c_{e0}, c_{surf})}
+
+The particle discretisation is the DFN's (:func:`solvers.models.dfn.particle_rhs`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.constants import F, R
+from solvers.mesh import SphereMesh, surface_value
+from solvers.models.base import CellModel, CellSystem
+from solvers.models.dfn import particle_rhs
+
+_TINY = 1e-12
+
+
+class SPMSystem(CellSystem):
+    model_name = "spm"
+
+    def setup(self):
+        m = self.mesh_sizes
+        self.nr_n, self.nr_p = m["r_n"], m["r_p"]
+        self.sph_n, self.sph_p = SphereMesh(self.nr_n), SphereMesh(self.nr_p)
+        self.sl = {"cs_n": slice(0, self.nr_n), "cs_p": slice(self.nr_n, self.nr_n + self.nr_p)}
+        self.n_core = self.nr_n + self.nr_p
+        self.setup_extra()
+        self.is_diff_core = np.ones(self.n_core, dtype=bool)
+        self.atol_core = np.ones(self.n_core)
+
+    def setup_extra(self):
+        """Hook for SPMe (electrolyte unknowns after the particles)."""
+
+    def initial_state(self, c_n0, c_p0):
+        c = self.cell
+        y = np.ones(self.n_core)
+        y[self.sl["cs_n"]] = c_n0 / c.negative.c_max_mol_m3
+        y[self.sl["cs_p"]] = c_p0 / c.positive.c_max_mol_m3
+        return y
+
+    def average_currents(self, I_A):
+        c = self.cell
+        n, p = c.negative, c.positive
+        j_n = I_A / (c.area_m2 * n.surface_area_density_m * n.thickness_m)
+        j_p = -I_A / (c.area_m2 * p.surface_area_density_m * p.thickness_m)
+        return j_n, j_p
+
+    def particles(self, Y, T, I_A):
+        c = self.cell
+        B = Y.shape[0]
+        j_n, j_p = self.average_currents(I_A)
+        out = {"j_n": j_n, "j_p": j_p}
+        f_parts = []
+        for key, e, sph, j in (("n", c.negative, self.sph_n, j_n), ("p", c.positive, self.sph_p, j_p)):
+            cs = Y[:, self.sl[f"cs_{key}"]]
+            flux_sto = j / (F * e.c_max_mol_m3)
+            f_parts.append(particle_rhs(cs, e.diffusivity, T[:, None], flux_sto, sph, e.particle_radius_m))
+            sto_surf = surface_value(cs)
+            sto_cl = np.clip(sto_surf, _TINY, 1 - _TINY)
+            out[f"cs_{key}"] = cs
+            out[f"sto_surf_{key}"] = sto_surf
+            out[f"sto_cl_{key}"] = sto_cl
+            out[f"U_{key}"] = e.ocp_T(sto_cl, T, c.T_ref_K)
+            out[f"dUdT_{key}"] = e.entropic(sto_cl, e.c_max_mol_m3)
+        out["f_particles"] = np.concatenate(f_parts, axis=-1).reshape(B, -1)
+        return out
+
+    def overpotential(self, e, j, c_e, sto_cl, T):
+        j0 = e.exchange_current(c_e, sto_cl * e.c_max_mol_m3, e.c_max_mol_m3, T)
+        return 2.0 * R * T / F * np.arcsinh(j / (2.0 * j0))
+
+    def fields(self, Y, T, I_A):
+        c = self.cell
+        out = self.particles(Y, T, I_A)
+        ce0 = c.c_e_init_mol_m3
+        out["eta_n"] = self.overpotential(c.negative, out["j_n"], ce0, out["sto_cl_n"], T)
+        out["eta_p"] = self.overpotential(c.positive, out["j_p"], ce0, out["sto_cl_p"], T)
+        out["V"] = out["U_p"] - out["U_n"] + out["eta_p"] - out["eta_n"] - I_A * c.contact_resistance_Ohm
+        return out
+
+    def core(self, Y, T, I_A):
+        c = self.cell
+        fl = self.fields(Y, T, I_A)
+        heat = c.area_m2 * I_A / c.area_m2 * ((T * fl["dUdT_n"] - fl["U_n"]) - (T * fl["dUdT_p"] - fl["U_p"]))
+        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": heat}
+
+    def core_rhs(self, Y, T, I_A, fl):
+        return fl["f_particles"]
+
+    def event_functions(self, Y):
+        fl = self.fields(Y, self.temperature(Y), Y[:, -1])
+        return {
+            "Minimum negative particle surface stoichiometry": fl["sto_surf_n"],
+            "Maximum negative particle surface stoichiometry": 1.0 - fl["sto_surf_n"],
+            "Minimum positive particle surface stoichiometry": fl["sto_surf_p"],
+            "Maximum positive particle surface stoichiometry": 1.0 - fl["sto_surf_p"],
+        }
+
+    # outputs: SPM fields broadcast over the electrodes so every model offers the same names
+    def x_mesh(self):
+        from solvers.mesh import Mesh1D
+
+        c, m = self.cell, self.mesh_sizes
+        return Mesh1D.from_domains(
+            [c.negative.thickness_m, c.separator_thickness_m, c.positive.thickness_m],
+            [m["x_n"], m["x_s"], m["x_p"]],
+        )
+
+    def electrolyte_fields(self, Y, T, I_A, fl):
+        """Electrolyte concentration and potential on the x mesh (SPM: uniform, phi_e = -U_n - eta_n)."""
+        nt = Y.shape[0]
+        Nx = self.x_mesh().n
+        ce = np.full((nt, Nx), self.cell.c_e_init_mol_m3)
+        phie = np.repeat((-fl["U_n"] - fl["eta_n"])[:, None], Nx, axis=1)
+        return ce, phie
+
+    def variables(self, Y):
+        c, m = self.cell, self.mesh_sizes
+        T = self.temperature(Y)
+        I_A = Y[:, -1]
+        fl = self.fields(Y, T, I_A)
+        Nn, Np = m["x_n"], m["x_p"]
+        ce, phie = self.electrolyte_fields(Y, T, I_A, fl)
+        bc = lambda v, n: np.repeat(np.asarray(v)[:, None], n, axis=1)  # noqa: E731
+        cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
+        sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode
+        sig_p = c.positive.conductivity_S_m * c.positive.tortuosity_electrode
+        x = self.x_mesh().nodes
+        L_n, L_p, L = c.negative.thickness_m, c.positive.thickness_m, self.x_mesh().edges[-1]
+        i_cell = (I_A / c.area_m2)[:, None]
+        x_n, x_p = x[:Nn][None, :], x[-Np:][None, :]
+        phis_n = i_cell / sig_n * x_n * (x_n - 2 * L_n) / (2 * L_n)
+        V = fl["V"][:, None]
+        phis_p = V - i_cell / sig_p * ((x_p - L) ** 2 / (2 * L_p)) + 0 * x_p
+        return {
+            "Electrolyte concentration [mol.m-3]": ce,
+            "Electrolyte potential [V]": phie,
+            "Negative electrode potential [V]": phis_n,
+            "Positive electrode potential [V]": phis_p,
+            "Negative electrode interfacial current density [A.m-2]": bc(fl["j_n"], Nn),
+            "Positive electrode interfacial current density [A.m-2]": bc(fl["j_p"], Np),
+            "Negative electrode reaction overpotential [V]": bc(fl["eta_n"], Nn)
+            if np.ndim(fl["eta_n"]) == 1
+            else fl["eta_n"],
+            "Positive electrode reaction overpotential [V]": bc(fl["eta_p"], Np)
+            if np.ndim(fl["eta_p"]) == 1
+            else fl["eta_p"],
+            "Negative particle surface concentration [mol.m-3]": bc(fl["sto_surf_n"] * cmn, Nn),
+            "Positive particle surface concentration [mol.m-3]": bc(fl["sto_surf_p"] * cmp_, Np),
+            "Negative particle concentration [mol.m-3]": np.repeat(fl["cs_n"][:, None, :] * cmn, Nn, axis=1),
+            "Positive particle concentration [mol.m-3]": np.repeat(fl["cs_p"][:, None, :] * cmp_, Np, axis=1),
+        }
+
+    def mesh(self):
+        c, m = self.cell, self.mesh_sizes
+        x = self.x_mesh().nodes
+        Nn, Ns = m["x_n"], m["x_s"]
+        return {
+            "x [m]": x,
+            "x_n [m]": x[:Nn],
+            "x_s [m]": x[Nn : Nn + Ns],
+            "x_p [m]": x[Nn + Ns :],
+            "r_n [m]": self.sph_n.nodes * c.negative.particle_radius_m,
+            "r_p [m]": self.sph_p.nodes * c.positive.particle_radius_m,
+        }
+
+
+class SPM(CellModel):
+    """Single Particle Model; see the module docstring for the equations."""
+
+    name = "spm"
+    system_class = SPMSystem
