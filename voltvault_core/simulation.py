@@ -259,6 +259,8 @@ class _DriveCycles(Mapping):
 # --------------------------------------------------------------------------------------------------
 
 _THERMAL = ("isothermal", "lumped")
+#: finite-volume domains: electrodes and separator along x, particle radii
+MESH_KEYS = ("x_n", "x_s", "x_p", "r_n", "r_p")
 _BACKENDS = ("numpy", "numba", "cupy")
 
 
@@ -311,6 +313,8 @@ def _check_options(
                 "mesh must be a mapping such as {'x_n': 20, 'x_s': 20, 'x_p': 20, 'r_n': 20, 'r_p': 20}."
             )
         for key, n in mesh.items():
+            if key not in MESH_KEYS:
+                raise SimulationError(f"Unknown mesh domain {key!r}; use {', '.join(MESH_KEYS)}.")
             if int(n) != n or int(n) < 2:
                 raise SimulationError(
                     f"mesh[{key!r}] = {n!r}; give an integer number of finite volumes >= 2."
@@ -437,8 +441,34 @@ class Simulation:
         progress : callable, optional
             Called with a fraction in [0, 1] (and optionally a message) as the solve advances.
         """
-        result = self.model.solve(self.parameters, self.steps, progress=progress, **self.options.as_kwargs())
+        try:
+            result = self.model.solve(
+                self.parameters, self.steps, progress=progress, **self.options.as_kwargs()
+            )
+        except Exception as exc:  # the models return failures; this is the last guard for callers
+            result = _failure_result(self, exc)
         return label_experiment(result, self.experiment, self.parameters.name, self.model_name)
+
+
+def _failure_result(sim: Simulation, exc: Exception) -> SolverResult:
+    """An empty result whose termination says what broke and what to try (no bare traceback)."""
+    empty = np.zeros(0)
+    termination = (
+        f"failure: the {sim.model_name.upper()} solver stopped with {type(exc).__name__}: {exc}. "
+        "Try a smaller time step (output_period_s), tighter tolerances, a finer mesh, or the SPMe/SPM model; "
+        "please report the case if it persists."
+    )
+    return SolverResult(
+        time_s=empty,
+        timeseries={
+            bdf.TEST_TIME: empty,
+            bdf.VOLTAGE: empty,
+            bdf.CURRENT: empty,
+            bdf.STEP: empty.astype(int),
+        },
+        termination=termination,
+        info={"model": sim.model_name, "error": f"{type(exc).__name__}: {exc}"},
+    )
 
 
 def label_experiment(

@@ -154,10 +154,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(info) + "\n")
     else:
-        cap = info["discharge_capacity_Ah"]
+        cap, end_V = info["discharge_capacity_Ah"], info["end_voltage_V"]
         print(
-            f"{info['model']} on {info['parameter_set']}: {info['termination']}; "
-            f"end voltage {info['end_voltage_V']:.4f} V"
+            f"{info['model']} on {info['parameter_set']}: {info['termination']}"
+            + (f"; end voltage {end_V:.4f} V" if end_V is not None else "")
             + (f", discharged {cap:.5f} Ah" if cap is not None else "")
             + f", solved in {info['solve_time_s'] * 1e3:.1f} ms"
             + (f"; wrote {args.output}" if fmt is not None else "")

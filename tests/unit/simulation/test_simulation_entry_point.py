@@ -169,3 +169,20 @@ def test_drive_cycles_bundled_and_from_a_csv(tmp_path, ideal_model):
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(SimulationError, match="time column"):
         load_drive_cycle(bad)
+
+
+def test_a_model_that_raises_still_gives_a_result_with_a_diagnosis(ideal_model, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("Factor is exactly singular")
+
+    monkeypatch.setattr(ideal_model, "solve", explode)
+    result = Simulation("dfn", "Chen2020", "Hold at 3.7 V until C/20").solve()
+    assert result.failed
+    assert "Factor is exactly singular" in result.termination
+    assert "Try" in result.termination
+    assert result[bdf.TEST_TIME].size == 0
+
+
+def test_unknown_mesh_domain_is_refused(ideal_model):
+    with pytest.raises(SimulationError, match="x_n"):
+        Simulation("dfn", "Chen2020", "Rest for 1 minute", mesh={"x_q": 10})
