@@ -1,0 +1,400 @@
+"""The local backend: N persistent worker processes, each on its own pipe, fed by one dispatcher thread.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: when one of its workers dies, the whole executor
+is broken and every later submit fails. Here a dead worker only fails the job it was running (with a
+readable message naming the signal), and a fresh process takes its place. Cancelling a running job
+kills its worker (then replaced); a job cancelled while queued is never sent to a worker.
+
+Workers are started with ``spawn`` (or ``forkserver``), never ``fork``: the parent has threads
+(Streamlit, this dispatcher), and forking a threaded process can deadlock the child.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from voltvault_core.jobs import store
+from voltvault_core.jobs.base import JobState
+from voltvault_core.jobs.runner import JobRecord, JobRunner
+from voltvault_core.jobs.worker import worker_main
+
+log = logging.getLogger(__name__)
+
+#: A worker that dies this many times in a row before it ever reports ready means the pool is broken.
+MAX_STARTUP_FAILURES = 3
+#: Longest time the dispatcher sleeps without looking at deadlines [s].
+DISPATCH_TICK_S = 0.5
+#: How long a stopping worker gets to exit before it is killed [s].
+STOP_GRACE_S = 2.0
+
+
+def default_worker_count() -> int:
+    """``VOLTVAULT_WORKERS`` when set (a positive integer), else the number of CPUs."""
+    text = os.environ.get("VOLTVAULT_WORKERS", "").strip()
+    if text:
+        try:
+            count = int(text)
+        except ValueError:
+            raise ValueError(f"VOLTVAULT_WORKERS must be a positive integer, got {text!r}") from None
+        if count < 1:
+            raise ValueError(f"VOLTVAULT_WORKERS must be a positive integer, got {text!r}")
+        return count
+    return os.cpu_count() or 1
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """``"signal 9, SIGKILL"`` or ``"exit code 3"`` for a dead process."""
+    if exitcode is None:
+        return "unknown exit status"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            return f"signal {-exitcode}"
+        return f"signal {-exitcode}, {name}"
+    return f"exit code {exitcode}"
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any  # multiprocessing.context.Process of the chosen context
+    conn: Connection
+    job: JobRecord | None = None
+    ready: bool = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+
+class ProcessPoolJobRunner(JobRunner):
+    """Jobs run in a pool of persistent local worker processes.
+
+    Parameters
+    ----------
+    engine : Engine
+        Database of the ``Job`` rows.
+    workers : int, optional
+        Number of worker processes; default :func:`default_worker_count`.
+    start_method : {"spawn", "forkserver"}
+        How worker processes start; ``VOLTVAULT_JOBS_START_METHOD`` overrides the default ``spawn``.
+    """
+
+    backend = "process"
+
+    def __init__(
+        self, engine: Engine, *, workers: int | None = None, start_method: str | None = None
+    ) -> None:
+        super().__init__(engine)
+        self.worker_count = workers if workers is not None else default_worker_count()
+        if self.worker_count < 1:
+            raise ValueError(f"a job pool needs at least one worker, got {self.worker_count}")
+        method = start_method or os.environ.get("VOLTVAULT_JOBS_START_METHOD", "spawn")
+        if method not in {"spawn", "forkserver"}:
+            raise ValueError(
+                f"job workers start with 'spawn' or 'forkserver', not {method!r} (fork is unsafe in a threaded app)"
+            )
+        self._context = multiprocessing.get_context(method)
+        self._queue: collections.deque[JobRecord] = collections.deque()
+        self._workers: list[_Worker] = []
+        self._startup_failures = 0
+        self._broken_reason: str | None = None
+        self._stopping = False
+        self._wake_reader, self._wake_writer = multiprocessing.Pipe(duplex=False)
+        self._wake_lock = threading.Lock()
+        for _ in range(self.worker_count):
+            self._workers.append(self._start_worker())
+        self._dispatcher = threading.Thread(
+            target=self._dispatch_loop, name="voltvault-jobs-dispatcher", daemon=True
+        )
+        self._dispatcher.start()
+        _register_exit_shutdown(self)
+
+    # ------------------------------------------------------------------------------------ backend API
+    def _enqueue(self, record: JobRecord) -> None:
+        if self._broken_reason is not None:
+            self._mark_finished(record, JobState.FAILED, error=self._broken_reason)
+            threading.Thread(target=self._after_finished, args=(record,), daemon=True).start()
+            return
+        self._queue.append(record)
+        self._wake()
+
+    def _cancel_in_backend(self, record: JobRecord, was_running: bool) -> None:
+        with self._lock:
+            if not was_running:
+                try:
+                    self._queue.remove(record)
+                except ValueError:
+                    pass  # the dispatcher popped it meanwhile and skips it: it is no longer queued
+                return
+            for worker in self._workers:
+                if worker.job is record:
+                    _kill(worker.process)
+        self._wake()
+
+    def _stop_backend(self) -> None:
+        with self._lock:
+            self._stopping = True
+        self._wake()
+        self._dispatcher.join(timeout=10)
+        for connection in (self._wake_reader, self._wake_writer):
+            connection.close()
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the current workers (for monitoring and tests)."""
+        with self._lock:
+            return [w.pid for w in self._workers if w.pid is not None]
+
+    # ------------------------------------------------------------------------------------- internals
+    def _wake(self) -> None:
+        with self._wake_lock:
+            try:
+                self._wake_writer.send_bytes(b"!")
+            except OSError:  # closed during shutdown
+                pass
+
+    def _start_worker(self) -> _Worker:
+        parent_conn, child_conn = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=worker_main,
+            args=(child_conn, os.getpid()),
+            name="voltvault-job-worker",
+            daemon=False,  # job functions may start processes of their own
+        )
+        process.start()
+        child_conn.close()
+        return _Worker(process=process, conn=parent_conn)
+
+    def _dispatch_loop(self) -> None:
+        try:
+            while True:
+                self._assign_jobs()
+                with self._lock:
+                    if self._stopping:
+                        break
+                    waitables: list[Any] = [self._wake_reader]
+                    for worker in self._workers:
+                        waitables.extend((worker.conn, worker.process.sentinel))
+                for ready in wait(waitables, timeout=self._next_tick_s()):
+                    if ready is self._wake_reader:
+                        self._drain_wake()
+                    else:
+                        self._service(ready)
+                self._enforce_time_limits()
+        except Exception:  # pragma: no cover - a bug here must not hang every caller silently
+            log.exception("the job dispatcher stopped")
+            self._fail_everything("the job runner's dispatcher stopped unexpectedly; see the server log")
+        finally:
+            self._stop_workers()
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_reader.poll():
+                self._wake_reader.recv_bytes()
+        except (EOFError, OSError):
+            pass
+
+    def _next_tick_s(self) -> float:
+        tick_s = DISPATCH_TICK_S
+        now_s = time.monotonic()
+        with self._lock:
+            for worker in self._workers:
+                job = worker.job
+                if job is not None and job.timeout_s is not None and job.started_monotonic_s is not None:
+                    tick_s = min(tick_s, max(0.0, job.started_monotonic_s + job.timeout_s - now_s))
+        return tick_s
+
+    def _assign_jobs(self) -> None:
+        while True:
+            with self._lock:
+                if self._stopping:
+                    return
+                idle = next((w for w in self._workers if w.job is None and w.process.is_alive()), None)
+                if idle is None or not self._queue:
+                    return
+                record = self._queue.popleft()
+                if record.state is not JobState.QUEUED:
+                    continue  # cancelled (or failed) while it waited
+                idle.job = record
+                self._on_started(record, idle.pid)
+            if not store.mark_running(self.engine, record.job_id, worker_pid=idle.pid):
+                # cancelled in the database by another process while it waited: do not start it
+                with self._lock:
+                    idle.job = None
+                self._finish(record, JobState.CANCELLED, error="cancelled before it started")
+                continue
+            try:
+                idle.conn.send(
+                    ("run", record.job_id, record.func_path, record.payload, record.memory_limit_bytes)
+                )
+            except (OSError, ValueError):
+                # the worker died under us; the sentinel reports it and the job fails with the reason
+                log.warning("could not hand job %s to worker %s", record.job_id, idle.pid)
+
+    def _service(self, ready: Any) -> None:
+        with self._lock:
+            worker = next(
+                (w for w in self._workers if ready is w.conn or ready == w.process.sentinel),
+                None,
+            )
+        if worker is None:
+            return
+        alive = self._read_messages(worker)
+        if alive and worker.process.is_alive():
+            return
+        self._reap(worker)
+
+    def _read_messages(self, worker: _Worker) -> bool:
+        """Handle everything the worker has sent; False once its pipe is closed."""
+        try:
+            while worker.conn.poll():
+                self._handle(worker, worker.conn.recv())
+        except (EOFError, OSError):
+            return False
+        except Exception:  # a message that does not unpickle: report on the job, keep the worker
+            log.exception("unreadable message from job worker %s", worker.pid)
+            if worker.job is not None:
+                self._finish_worker_job(
+                    worker, JobState.FAILED, error="the job's result could not be read back from its worker"
+                )
+        return True
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "ready":
+            worker.ready = True
+            self._startup_failures = 0
+            return
+        job = worker.job
+        if job is None or message[1] != job.job_id:
+            return  # a late message of a job already cancelled
+        if kind == "progress":
+            self._on_progress(job, message[2], message[3])
+        elif kind == "completed":
+            self._finish_worker_job(worker, JobState.COMPLETED, result=message[2])
+        elif kind == "failed":
+            self._finish_worker_job(worker, JobState.FAILED, error=message[2], detail=message[3])
+
+    def _finish_worker_job(self, worker: _Worker, state: JobState, **outcome: Any) -> None:
+        with self._lock:
+            job, worker.job = worker.job, None
+        if job is not None:
+            self._finish(job, state, **outcome)
+
+    def _reap(self, worker: _Worker) -> None:
+        """A worker process ended: fail its job (unless cancelled or timed out), replace the process."""
+        worker.process.join(timeout=5)
+        exit_text = describe_exit(worker.process.exitcode)
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            job, worker.job = worker.job, None
+        worker.conn.close()
+        if job is not None:
+            self._finish(
+                job,
+                JobState.FAILED,
+                error=(
+                    f"the worker process died ({exit_text}) while running this job; it may have run out of "
+                    "memory or been killed by the operating system. The job was not retried; the pool carries on."
+                ),
+            )
+        if not worker.ready:
+            self._startup_failures += 1
+            log.error("a job worker died before it was ready (%s)", exit_text)
+            if self._startup_failures >= MAX_STARTUP_FAILURES:
+                self._broken_reason = (
+                    f"job worker processes cannot start ({exit_text}, {self._startup_failures} times in a row); "
+                    "check the server log and that voltvault_core imports in a fresh Python process"
+                )
+                self._fail_everything(self._broken_reason)
+                return
+        else:
+            self._startup_failures = 0
+        with self._lock:
+            if self._stopping:
+                return
+            self._workers.append(self._start_worker())
+
+    def _enforce_time_limits(self) -> None:
+        now_s = time.monotonic()
+        with self._lock:
+            expired = [
+                w
+                for w in self._workers
+                if w.job is not None
+                and w.job.timeout_s is not None
+                and w.job.started_monotonic_s is not None
+                and now_s - w.job.started_monotonic_s >= w.job.timeout_s
+            ]
+        for worker in expired:
+            job = worker.job
+            if job is None:
+                continue
+            self._finish(
+                job,
+                JobState.FAILED,
+                error=f"the job ran longer than its time limit of {job.timeout_s:g} s and was stopped",
+            )
+            _kill(worker.process)
+
+    def _fail_everything(self, reason: str) -> None:
+        with self._lock:
+            queued = list(self._queue)
+            self._queue.clear()
+        for record in queued:
+            self._finish(record, JobState.FAILED, error=reason)
+
+    def _stop_workers(self) -> None:
+        with self._lock:
+            workers, self._workers = list(self._workers), []
+        for worker in workers:
+            try:
+                worker.conn.send(("stop",))
+            except (OSError, ValueError):
+                pass
+        deadline_s = time.monotonic() + STOP_GRACE_S
+        for worker in workers:
+            worker.process.join(timeout=max(0.0, deadline_s - time.monotonic()))
+            if worker.process.is_alive():
+                _kill(worker.process)
+                worker.process.join(timeout=5)
+            worker.conn.close()
+
+
+def _kill(process: Any) -> None:
+    try:
+        process.kill()
+    except (OSError, ValueError, AttributeError):  # already gone or closed
+        pass
+
+
+# One exit hook for all pools: stop them before multiprocessing joins its (non-daemon) children.
+_LIVE_POOLS: weakref.WeakSet[ProcessPoolJobRunner] = weakref.WeakSet()
+
+
+def _register_exit_shutdown(runner: ProcessPoolJobRunner) -> None:
+    _LIVE_POOLS.add(runner)
+
+
+@atexit.register
+def _shutdown_live_pools() -> None:
+    for runner in list(_LIVE_POOLS):
+        try:
+            runner.shutdown(wait=False)
+        except Exception:  # pragma: no cover - best effort at interpreter exit
+            log.exception("could not stop a job pool at exit")

@@ -1,0 +1,91 @@
+"""Job functions for the job-runner tests (test helpers, not product features).
+
+They live in the package because spawned pool workers and Dask workers import job functions by name
+and cannot import test files. Each one proves something the tests check: that a job ran (a marker
+file), that progress arrives, that a failure carries its message, that a process can be killed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+Progress = Callable[..., None]
+
+
+def add(*, a: float, b: float, progress: Progress) -> float:
+    """Return ``a + b`` after reporting half-way progress."""
+    progress(0.5, "adding")
+    return a + b
+
+
+def square_after(*, value: float, delay_s: float, progress: Progress) -> float:
+    """Sleep ``delay_s`` [s], then return ``value**2``."""
+    time.sleep(delay_s)
+    progress(1.0)
+    return value * value
+
+
+def fail(*, message: str, progress: Progress) -> None:
+    """Raise ``ValueError(message)``."""
+    progress(0.1, "about to fail")
+    raise ValueError(message)
+
+
+def write_marker(*, path: str, text: str = "ran", progress: Progress) -> str:
+    """Create the file ``path`` (proof that the job ran) and return its path."""
+    Path(path).write_text(f"{text} {os.getpid()}\n")
+    return path
+
+
+def sleep_steps(
+    *, seconds: float, steps: int = 20, marker_path: str | None = None, progress: Progress
+) -> int:
+    """Sleep ``seconds`` [s] in ``steps`` slices, reporting progress after each; return the worker pid.
+
+    With ``marker_path``, the file is written when the job finishes (a stopped job never writes it).
+    """
+    for step in range(steps):
+        time.sleep(seconds / steps)
+        progress((step + 1) / steps, f"step {step + 1} of {steps}")
+    if marker_path:
+        Path(marker_path).write_text("finished\n")
+    return os.getpid()
+
+
+def hold_progress(*, fraction: float, message: str, hold_s: float, progress: Progress) -> str:
+    """Report one progress value, then keep running ``hold_s`` [s] so a test can read the row meanwhile."""
+    progress(fraction, message)
+    deadline = time.monotonic() + hold_s
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+    return message
+
+
+def wait_for_file(*, path: str, timeout_s: float = 30.0, progress: Progress) -> int:
+    """Block until ``path`` exists (or ``timeout_s`` [s] passes), then return this process's pid."""
+    progress(0.0, "waiting")
+    deadline = time.monotonic() + timeout_s
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return os.getpid()
+
+
+def worker_pid(*, progress: Progress) -> int:
+    """Return the id of the process running the job."""
+    return os.getpid()
+
+
+def allocate(*, megabytes: int, progress: Progress) -> int:
+    """Allocate ``megabytes`` MiB (to hit a memory limit) and return how many bytes were touched."""
+    block = bytearray(megabytes * 2**20)
+    return len(block)
+
+
+def unpicklable_result(*, progress: Progress) -> object:
+    """Return a value that cannot be pickled (a lock)."""
+    import threading
+
+    return threading.Lock()
