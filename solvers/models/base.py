@@ -102,6 +102,9 @@ class CellSystem(CellDAE):
             f[:, -1] = V - I_A * value
         else:
             raise ValueError(f"Step {step.text!r}: unknown mode {step.mode!r}")
+        if getattr(control, "homotopy", None) is not None:
+            alpha, current_prev = control.homotopy
+            f[:, -1] = alpha * f[:, -1] + (1.0 - alpha) * (I_A - current_prev)
         return f
 
     def event_functions(self, Y):

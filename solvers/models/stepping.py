@@ -153,7 +153,9 @@ class Integrator:
 
     def _ensure_plan(self, y, control):
         if self.plan is None:
-            f = lambda Y: self.dae.rhs(Y, control)  # noqa: E731
+            # the pattern of a power step covers every mode (its current row depends on I and on V)
+            probe = Control(Step("power", 1.0, text="sparsity probe"), control.t_start, control.t)
+            f = lambda Y: self.dae.rhs(Y, probe)  # noqa: E731
             jitter = y * (1.0 + 1e-3 * np.sin(np.arange(y.size) + 1.0)) + 1e-4
             self.plan = JacobianPlan.build(f, [y, jitter])
 
@@ -165,26 +167,74 @@ class Integrator:
 
     def _factor(self, hb):
         A = sp.diags(self.diff / hb) - self.newton.jac
-        self.newton.lu = splu(A.tocsc())
+        try:
+            self.newton.lu = splu(A.tocsc())
+        except RuntimeError as exc:
+            raise StepFailure(f"singular Newton matrix ({exc})") from exc
         self.newton.hb = hb
 
-    def consistent(self, y, control, tries: int = 30) -> np.ndarray:
-        """Solve the algebraic equations for the algebraic unknowns, differential ones fixed."""
-        self._ensure_plan(y, control)
+    def _algebraic_newton(self, y, control, tries: int) -> np.ndarray:
+        """Damped Newton on the algebraic equations (differential unknowns fixed)."""
         alg = np.flatnonzero(self.diff == 0)
         y = y.copy()
         w = self._weights(y)[alg]
+        f = self.dae.rhs(y[None, :], control)[0][alg]
         for _ in range(tries):
-            J = self._jacobian(y, control)
-            f = self.dae.rhs(y[None, :], control)[0][alg]
             if not np.all(np.isfinite(f)):
-                raise StepFailure("non-finite algebraic residual while finding consistent initial potentials")
-            lu = splu(J[alg][:, alg].tocsc())
+                raise StepFailure("non-finite algebraic residual while finding consistent potentials")
+            J = self._jacobian(y, control)
+            try:
+                lu = splu(J[alg][:, alg].tocsc())
+            except RuntimeError as exc:
+                raise StepFailure(f"singular algebraic Jacobian ({exc})") from exc
             dy = -lu.solve(f)
-            y[alg] += dy
-            if np.sqrt(np.mean((dy * w) ** 2)) < 1e-3:
+            norm0 = float(np.linalg.norm(f))
+            lam = 1.0
+            while True:  # backtracking on the residual norm
+                y_try = y.copy()
+                y_try[alg] += lam * dy
+                with np.errstate(all="ignore"):
+                    f_try = self.dae.rhs(y_try[None, :], control)[0][alg]
+                if np.all(np.isfinite(f_try)) and np.linalg.norm(f_try) <= (1 - 1e-4 * lam) * norm0:
+                    break
+                lam *= 0.5
+                if lam < 1e-4:
+                    raise StepFailure("the algebraic Newton iteration stalled")
+            y, f = y_try, f_try
+            if lam == 1.0 and np.sqrt(np.mean((dy * w) ** 2)) < 1e-3:
                 return y
-        raise StepFailure("no consistent initial potentials and current (algebraic Newton did not converge)")
+        raise StepFailure("the algebraic Newton iteration did not converge")
+
+    def consistent(self, y, control, tries: int = 30) -> np.ndarray:
+        """Consistent algebraic unknowns (potentials, current) for the differential ones.
+
+        Newton from the previous state; if that fails (a large jump of the imposed current), a
+        homotopy from the previous current to the step's equation, in up to 64 stages.
+        """
+        self._ensure_plan(y, control)
+        try:
+            return self._algebraic_newton(y, control, tries)
+        except StepFailure:
+            pass
+        current_prev = float(y[-1])
+        alpha, d_alpha, y_ok = 0.0, 0.125, y.copy()
+        while alpha < 1.0:
+            trial = min(1.0, alpha + d_alpha)
+            control.homotopy = (trial, current_prev)
+            try:
+                y_ok = self._algebraic_newton(y_ok, control, tries)
+                alpha = trial
+                d_alpha = min(0.5, 2 * d_alpha)
+            except StepFailure:
+                d_alpha *= 0.5
+                if d_alpha < 1.0 / 64:
+                    control.homotopy = None
+                    raise StepFailure(
+                        f"no consistent potentials and current: the continuation from {current_prev:.4g} A "
+                        f"stopped at {100 * alpha:.0f} % of the step's demand"
+                    ) from None
+        control.homotopy = None
+        return y_ok
 
     def step(self, hist_t, hist_y, h, control, order):
         """One BDF step of size h from the history; returns (y_new, error_norm)."""
@@ -264,6 +314,7 @@ class Control:
     step: Step
     t_start: float
     t: float
+    homotopy: tuple[float, float] | None = None  # (alpha, previous current) while initialising
 
     def imposed(self) -> float:
         return self.step.imposed_at(self.t - self.t_start)
@@ -328,7 +379,6 @@ def run_experiment(
     termination = "final time"
     total_planned = sum((s.duration_s or default_cap_s) for s in steps) or 1.0
     t_done_planned = 0.0
-    first = True
     for k, step in enumerate(steps):
         duration = step.duration_s if step.duration_s is not None else default_cap_s
         control = Control(step, t0, t0)
@@ -339,11 +389,10 @@ def run_experiment(
             y = integ.consistent(y, control)
         except StepFailure as exc:
             return rec, dae.diagnose(k, step, t0, y, str(exc)), integ
-        if first:
-            rec.t.append(t0)
-            rec.y.append(y.copy())
-            rec.step_index.append(k)
-            first = False
+        # every step starts with a recorded consistent state (the current may jump there)
+        rec.t.append(t0)
+        rec.y.append(y.copy())
+        rec.step_index.append(k)
 
         def events_at(yv, _step=step):
             V = float(dae.voltage(yv[None, :])[0])
@@ -351,8 +400,10 @@ def run_experiment(
             ev = {}
             for lim in _step.limits:
                 ev["limit:" + _limit_label(lim)] = _limit_value(lim, V, I_A)
-            ev["Minimum voltage [V]"] = V - v_min
-            ev["Maximum voltage [V]"] = v_max - V
+            if not (_step.mode == "voltage" and v_min <= _step.value <= v_max):
+                # an imposed voltage inside the cut-offs cannot cross them
+                ev["Minimum voltage [V]"] = V - v_min
+                ev["Maximum voltage [V]"] = v_max - V
             for name, val in dae.event_functions(yv[None, :]).items():
                 ev[name] = float(val[0])
             return ev
@@ -421,9 +472,26 @@ def run_experiment(
                         if hb_ - ha < 1e-10 * max(h, 1.0):
                             hs, ys = hb_, integ.step(hist_t, hist_y, hb_, control, order)[0]
                             break
-                    if best is None or hs < best[0]:
+                    # a step limit that coincides with a global cut-off ends the step, not the run
+                    tie = 1e-6 * max(h, 1.0)
+                    if (
+                        best is None
+                        or hs < best[0] - tie
+                        or (
+                            abs(hs - best[0]) <= tie
+                            and name.startswith("limit:")
+                            and not best[2].startswith("limit:")
+                        )
+                    ):
                         best = (hs, ys, name)
                 h_ev, y_new, fired = best
+                if not fired.startswith("limit:"):
+                    # a step limit met at the same state (e.g. "until 4.2 V" = the upper cut-off) wins
+                    ev_best = events_at(y_new)
+                    for name in crossed:
+                        if name.startswith("limit:") and ev_best[name] <= 1e-6:
+                            fired = name
+                            break
                 t_new = t_n + h_ev
             integ.n_steps += 1
             hist_t.append(t_new)
