@@ -250,8 +250,9 @@ def transmission_line(p: np.ndarray, frequency_Hz: np.ndarray) -> np.ndarray:
     .. math:: Z = \sqrt{R_{ion} Z_i} \coth\sqrt{R_{ion}/Z_i}, \qquad
               Z_i = \frac{R_{ct}}{1 + R_{ct} Q (j\omega)^\alpha}
 
-    R_ion and R_ct [ohm] and Q [Ohm^-1 s^alpha] are totals for the electrode; at low frequency
-    ``Z -> R_ion/3 + R_ct``, at high frequency the 45° line of the pores.
+    R_ion and R_ct [ohm] and Q [Ohm^-1 s^alpha] are totals for the electrode; at DC
+    ``Z = sqrt(R_ion R_ct) coth(sqrt(R_ion/R_ct))`` (``≈ R_ct + R_ion/3`` when ``R_ion << R_ct``), at high
+    frequency the 45° line of the pores.
     """
     r_ion, r_ct, q, alpha = p
     z_i = r_ct / (1.0 + r_ct * q * (1j * _omega(frequency_Hz)) ** alpha)

@@ -389,7 +389,7 @@ def _biologic_columns(
     "biologic_mpt",
     description="BioLogic EC-Lab ASCII export (.mpt) of a PEIS/GEIS technique",
     extensions=(".mpt",),
-    sniff=lambda head: head.startswith(b"EC-Lab ASCII FILE") or head.startswith(b"freq/Hz"),
+    sniff=lambda head: head.startswith((b"EC-Lab ASCII FILE", b"freq/Hz\tRe(Z)/Ohm")),
 )
 def read_biologic_mpt(data: bytes, filename: str) -> list[Spectrum]:
     """Read an EC-Lab ``.mpt``; one spectrum per ``z cycle`` / ``cycle number`` value.
