@@ -57,6 +57,18 @@ def edge_mean(v):
     return 0.5 * (v[..., 1:] + v[..., :-1])
 
 
+def edge_harmonic(v, mesh: Mesh1D | None = None):
+    r"""Width-weighted harmonic mean at the interior edges (PyBaMM's choice for a coefficient times a
+    gradient): :math:`1/(\beta/v_i + (1-\beta)/v_{i+1})`, :math:`\beta = \Delta x_i/(\Delta x_i+\Delta x_{i+1})`."""
+    left, right = v[..., :-1], v[..., 1:]
+    if mesh is None:
+        beta = 0.5
+    else:
+        w = mesh.widths
+        beta = w[:-1] / (w[:-1] + w[1:])
+    return 1.0 / (beta / left + (1.0 - beta) / right)
+
+
 def divergence(flux_interior, mesh: Mesh1D, left=0.0, right=0.0):
     """Divergence of a flux given at interior edges plus boundary fluxes ``left``/``right``."""
     shape = flux_interior.shape[:-1]

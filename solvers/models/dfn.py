@@ -23,7 +23,16 @@ from __future__ import annotations
 import numpy as np
 
 from solvers.constants import F, R
-from solvers.mesh import Mesh1D, SphereMesh, divergence, edge_mean, gradient, sphere_divergence, surface_value
+from solvers.mesh import (
+    Mesh1D,
+    SphereMesh,
+    divergence,
+    edge_harmonic,
+    edge_mean,
+    gradient,
+    sphere_divergence,
+    surface_value,
+)
 from solvers.models.base import CellModel, CellSystem
 
 _TINY = 1e-12
@@ -33,7 +42,7 @@ def particle_rhs(sto, D_edge_fn, T, surface_flux_sto, sphere: SphereMesh, radius
     """d(sto)/dt in a particle: spherical FV; ``surface_flux_sto`` = -D dsto/dr at r=R [m/s]."""
     dr = sphere.dr * radius_m
     D_nodes = D_edge_fn(sto, T)
-    flux = edge_mean(D_nodes) * np.diff(sto, axis=-1) / dr  # D dsto/dr at interior faces [m/s]
+    flux = edge_harmonic(D_nodes) * np.diff(sto, axis=-1) / dr  # D dsto/dr at interior faces [m/s]
     return sphere_divergence(flux, -surface_flux_sto, sphere) / radius_m
 
 
@@ -169,13 +178,15 @@ class DFNSystem(CellSystem):
         # electrolyte mass
         ce, ce_safe, phie = fl["ce"], fl["ce_safe"], fl["phie"]
         D_eff = self.tor * c.electrolyte_diffusivity(ce_safe, Tb)
-        N = edge_mean(D_eff) * gradient(ce, self.xmesh)
+        N = edge_harmonic(D_eff, self.xmesh) * gradient(ce, self.xmesh)
         dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps
         f[:, self.sl["ce"]] = dce / c.c_e_init_mol_m3
         # electrolyte charge
         kappa = self.tor * c.electrolyte_conductivity(ce_safe, Tb)
         chi = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * Tb / F / ce_safe
-        i_e = edge_mean(kappa) * (edge_mean(chi) * gradient(ce, self.xmesh) - gradient(phie, self.xmesh))
+        i_e = edge_mean(kappa) * (
+            edge_harmonic(chi, self.xmesh) * gradient(ce, self.xmesh) - gradient(phie, self.xmesh)
+        )
         f[:, self.sl["phie"]] = (divergence(i_e, self.xmesh) - aj) / self.row_scale
         # solid charge
         sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from solvers.constants import F, R
-from solvers.mesh import divergence, edge_mean, gradient
+from solvers.mesh import divergence, edge_harmonic, gradient
 from solvers.models.base import CellModel
 from solvers.models.spm import SPMSystem
 
@@ -102,7 +102,7 @@ class SPMeSystem(SPMSystem):
         aj[:, : self.Nn] = (c.negative.surface_area_density_m * fl["j_n"])[:, None]
         aj[:, self.Nn + self.Ns :] = (c.positive.surface_area_density_m * fl["j_p"])[:, None]
         D_eff = self.tor * c.electrolyte_diffusivity(np.maximum(ce, _TINY), Tb)
-        N = edge_mean(D_eff) * gradient(ce, self.xmesh)
+        N = edge_harmonic(D_eff, self.xmesh) * gradient(ce, self.xmesh)
         dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps
         return np.concatenate([fl["f_particles"], dce / c.c_e_init_mol_m3], axis=-1)
 
