@@ -87,14 +87,22 @@ def cycle_cumulative_from_segments(values: np.ndarray, segment: np.ndarray, cycl
     return values + offsets[segment]
 
 
-def integrate_within_cycles(time_s: np.ndarray, rate: np.ndarray, cycle: np.ndarray) -> np.ndarray:
-    """Cumulative trapezoidal integral of ``rate`` over time, restarting at every cycle [rate·h]."""
+def integrate_within_cycles(
+    time_s: np.ndarray, rate: np.ndarray, cycle: np.ndarray, step: np.ndarray | None = None
+) -> np.ndarray:
+    """Cumulative trapezoidal integral of ``rate`` over time, restarting at every cycle [rate·h].
+
+    With ``step``, nothing is integrated across a step boundary (the interval between the last point
+    of one step and the first of the next may be an unlogged pause, as between NASA PCoE records).
+    """
     time_s = np.asarray(time_s, dtype=float)
     rate = np.nan_to_num(np.asarray(rate, dtype=float))
     if time_s.size < 2:
         return np.zeros_like(time_s)
     increments = np.r_[0.0, 0.5 * (rate[1:] + rate[:-1]) * np.diff(time_s) / 3600.0]
     increments[np.r_[True, cycle[1:] != cycle[:-1]]] = 0.0
+    if step is not None:
+        increments[np.r_[True, step[1:] != step[:-1]]] = 0.0
     total = np.cumsum(increments)
     starts = np.r_[True, cycle[1:] != cycle[:-1]]
     base = total[np.maximum.accumulate(np.where(starts, np.arange(total.size), 0))]
@@ -189,7 +197,7 @@ def assemble_bdf(
 
     def accumulate(values: np.ndarray | None, rate: np.ndarray) -> np.ndarray:
         if values is None or counters_reset == "none":
-            return integrate_within_cycles(time_s, rate, cycle_arr)
+            return integrate_within_cycles(time_s, rate, cycle_arr, step_count)
         values = np.abs(np.nan_to_num(np.asarray(values, dtype=float)))
         if counters_reset == "segment":
             return cycle_cumulative_from_segments(values, segment, cycle_arr)

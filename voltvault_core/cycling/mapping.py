@@ -87,12 +87,17 @@ def _score(column: str, target: Target) -> tuple[float, str | None]:
     elif unit is not None and target.dimension == "count":
         return 0.0, None
     best = 0.0
+    name_tokens = _tokens(name)
     for rank, keyword in enumerate(target.keywords):
         weight = 1.0 - 0.02 * rank
         if name == keyword:
             best = max(best, 1.0 * weight)
-        elif len(keyword) > 2 and (keyword in name or _tokens(keyword) <= _tokens(name)):
+        elif len(keyword) > 2 and (keyword in name or _tokens(keyword) <= name_tokens):
             best = max(best, 0.7 * weight)
+        elif keyword in name_tokens:  # short symbols: "U_cell", "I_meas"
+            best = max(best, 0.6 * weight)
+    if not best and unit is not None and target.dimension not in ("count", "datetime"):
+        best = 0.3  # the unit alone says what it is
     if best and unit is not None:
         best += 0.2
     if target.label == bdf.TEST_TIME and "step" in name:
@@ -220,7 +225,7 @@ def load_table(path: Path, filename: str | None = None, *, header_row: int | Non
         raise CyclingFormatError(filename, "is a binary file, not a CSV or Excel table")
     text, _ = decode_text(Path(path).read_bytes(), ("utf-8", "gb18030", *DEFAULT_ENCODINGS[1:]))
     lines = split_lines(text)
-    delimiter = sniff_delimiter(lines[header_row] if header_row is not None else max(lines[:50], key=lambda l: max(l.count(d) for d in "\t,;|")))
+    delimiter = sniff_delimiter(lines[header_row] if header_row is not None else max(lines[:50], key=lambda line: max(line.count(d) for d in "\t,;|")))
     if header_row is None:
         header_row = _header_row(lines, delimiter)
     table, _ = read_table(lines, header_row, delimiter=delimiter)

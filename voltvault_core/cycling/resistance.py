@@ -84,18 +84,29 @@ def find_current_steps(
 
 
 def cycle_resistance(frame: pd.DataFrame, *, duration_s: float = 10.0) -> pd.DataFrame:
-    """One resistance per cycle: its first discharge pulse, else its first positive step resistance.
+    """One resistance per cycle, from its first discharge pulse, else charge pulse, else current step.
 
-    Columns: ``cycle``, ``resistance_Ohm``, ``step``, ``time_s``, ``kind``.
+    The value is read ``duration_s`` after the step; where the logging is too sparse for that (no point
+    within 1.5 × ``duration_s`` + 1 s) the instantaneous value is used and ``basis`` says so.
+    Columns: ``cycle``, ``resistance_Ohm``, ``step``, ``time_s``, ``kind``, ``basis``.
     """
+    columns = ["cycle", "resistance_Ohm", "step", "time_s", "kind", "basis"]
     steps = find_current_steps(frame, duration_s=duration_s)
-    steps = steps[np.isfinite(steps["resistance_Ohm"].to_numpy(dtype=float)) & (steps["resistance_Ohm"] > 0)]
     if steps.empty:
-        return pd.DataFrame(columns=["cycle", "resistance_Ohm", "step", "time_s", "kind"])
-    priority = np.where(steps["kind"] == "discharge pulse", 0, np.where(steps["kind"] == "charge pulse", 1, 2))
-    ranked = steps.assign(priority=priority).sort_values(["cycle", "priority", "time_s"], kind="stable")
+        return pd.DataFrame(columns=columns)
+    on_time = steps["delta_t_s"].to_numpy(dtype=float) <= 1.5 * duration_s + 1.0
+    value = np.where(on_time, steps["resistance_Ohm"], steps["resistance_instant_Ohm"]).astype(float)
+    steps = steps.assign(resistance_Ohm=value, basis=np.where(on_time, f"{duration_s:g} s", "instantaneous"))
+    steps = steps[np.isfinite(value) & (value > 0)]
+    if steps.empty:
+        return pd.DataFrame(columns=columns)
+    kind_rank = np.where(steps["kind"] == "discharge pulse", 0, np.where(steps["kind"] == "charge pulse", 1, 2))
+    basis_rank = np.where(steps["basis"] == "instantaneous", 1, 0)
+    ranked = steps.assign(kind_rank=kind_rank, basis_rank=basis_rank).sort_values(
+        ["cycle", "kind_rank", "basis_rank", "time_s"], kind="stable"
+    )
     first = ranked.groupby("cycle", sort=True).head(1)
-    return first[["cycle", "resistance_Ohm", "step", "time_s", "kind"]].reset_index(drop=True)
+    return first[columns].reset_index(drop=True)
 
 
 def hppc_pulses(frame: pd.DataFrame, *, duration_s: float = 10.0, max_pulse_s: float = 60.0) -> pd.DataFrame:

@@ -101,11 +101,12 @@ def test_mpr_and_mpt_of_the_same_run_agree() -> None:
 
 def test_unsigned_maccor_current_gets_its_sign_from_state() -> None:
     frame = read_cycling_file(SHARED / "cycler/maccor_001.txt").frame
-    assert frame[bdf.CURRENT].min() < -1.0 and frame[bdf.CURRENT].max() > 1.0
+    assert frame[bdf.CURRENT].min() < -1.0
+    assert frame[bdf.CURRENT].max() > 1.0
 
 
 def test_companion_metadata_file_is_refused_with_a_clear_message() -> None:
-    with pytest.raises(CyclingFormatError, match="CH33_Metadata.csv: the content matches none"):
+    with pytest.raises(CyclingFormatError, match=r"CH33_Metadata\.csv: the content matches none"):
         read_cycling_file(SHARED / "cycler/2017-05-09_test-TC-contact_CH33_Metadata.csv")
 
 

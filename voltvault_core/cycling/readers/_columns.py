@@ -37,7 +37,7 @@ def find_column(columns: Iterable[str], aliases: Iterable[str]) -> tuple[str, st
         parsed.append((column, normalise_name(quantity), normalise_name(str(column)), unit))
     for alias in aliases:
         key = normalise_name(alias)
-        for column, quantity, whole, unit in parsed:
+        for column, quantity, _whole, unit in parsed:
             if quantity == key:
                 return column, unit
         for column, _quantity, whole, _unit in parsed:

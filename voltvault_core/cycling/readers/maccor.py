@@ -89,7 +89,7 @@ def _time_unit_factor(time_s: np.ndarray, unix_s: np.ndarray | None) -> float:
 @register_format(
     "maccor_txt",
     label="Maccor text export (.txt, .NNN)",
-    extensions=(".txt", ".csv") + tuple(f".{i:03d}" for i in range(1000)),
+    extensions=(".txt", ".csv", *tuple(f".{i:03d}" for i in range(1000))),
     sniff=_sniff,
     vendor="Maccor",
 )
