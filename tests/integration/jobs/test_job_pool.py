@@ -1,0 +1,185 @@
+"""The local pool's own promises, and the runner API around the rows (process backend)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlmodel import select
+
+from voltvault_core.db.engine import create_db_engine, session_scope
+from voltvault_core.db.models import Job
+from voltvault_core.jobs import (
+    JobFailed,
+    JobNotFound,
+    JobResultUnavailable,
+    JobState,
+    get_runner,
+    shutdown_runners,
+    store,
+)
+from voltvault_core.jobs.pool import ProcessPoolJobRunner
+
+TASKS = "voltvault_core.jobs.testing_tasks:"
+
+
+@pytest.fixture
+def pool(engine):
+    runner = ProcessPoolJobRunner(engine, workers=1)
+    yield runner
+    runner.shutdown(wait=False)
+
+
+def job_rows(engine) -> list[Job]:
+    with session_scope(engine) as session:
+        return list(session.exec(select(Job)))
+
+
+def test_workers_are_persistent_processes_reused_by_every_job(engine):
+    with ProcessPoolJobRunner(engine, workers=2) as runner:
+        pids = [runner.result(runner.submit(TASKS + "worker_pid", kind="test"), timeout=20) for _ in range(8)]
+        assert set(pids) <= set(runner.worker_pids)
+        assert len(set(pids)) <= 2
+
+
+def test_a_job_over_its_memory_limit_fails_and_the_worker_serves_the_next_job(pool, engine):
+    job_id = pool.submit(
+        TASKS + "allocate", {"megabytes": 4096}, kind="test", memory_limit_bytes=1024 * 2**20
+    )
+
+    with pytest.raises(JobFailed, match=r"MemoryError.*memory limit is 1024 MiB"):
+        pool.result(job_id, timeout=20)
+
+    failed_pid = store.read_job_row(engine, job_id).worker_pid
+    assert (
+        pool.result(pool.submit(TASKS + "allocate", {"megabytes": 64}, kind="test"), timeout=20) == 64 * 2**20
+    )
+    assert pool.result(pool.submit(TASKS + "worker_pid", kind="test"), timeout=20) == failed_pid
+
+
+def test_bad_submissions_are_refused_before_any_row_is_written(pool, engine, tmp_path):
+    with pytest.raises(ValueError, match="'progress' is passed to job functions"):
+        pool.submit(TASKS + "add", {"a": 1, "b": 2, "progress": None}, kind="test")
+    with pytest.raises(TypeError, match="cannot be sent to a worker"):
+        pool.submit(TASKS + "add", {"a": threading.Lock(), "b": 2}, kind="test")
+    with pytest.raises(ValueError, match="no module named"):
+        pool.submit("voltvault_core.jobs.no_such_module:add", {}, kind="test")
+    with pytest.raises(ValueError, match="job kind"):
+        pool.submit(TASKS + "add", {"a": 1, "b": 2}, kind="")
+    with pytest.raises(ValueError, match="timeout_s"):
+        pool.submit(TASKS + "add", {"a": 1, "b": 2}, kind="test", timeout_s=0)
+    other = create_db_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    with pytest.raises(ValueError, match="get_runner"):
+        pool.submit(TASKS + "add", {"a": 1, "b": 2}, kind="test", engine=other)
+    other.dispose()
+    assert job_rows(engine) == []
+
+
+def test_the_row_records_kind_owner_and_backend(pool, engine, users):
+    job_id = pool.submit(
+        TASKS + "add",
+        {"a": 1, "b": 2},
+        kind="simulation",
+        project_id=users["project_id"],
+        user_id=users["editor"].id,
+    )
+    assert pool.result(job_id, timeout=20) == 3
+    row = store.read_job_row(engine, job_id)
+    assert (row.kind, row.func_path, row.backend) == ("simulation", TASKS + "add", "process")
+    assert (row.project_id, row.user_id) == (users["project_id"], users["editor"].id)
+
+
+def test_jobs_of_another_runner_are_read_and_cancelled_through_their_rows(pool, engine):
+    foreign = store.create_job_row(
+        engine, kind="test", func_path=TASKS + "add", backend="process", project_id=None, user_id=None
+    )
+    assert pool.status(foreign).status == JobState.QUEUED
+    assert pool.cancel(foreign) is True
+    assert store.read_job_row(engine, foreign).status == "cancelled"
+    assert pool.cancel(foreign) is False
+
+    failed = store.create_job_row(
+        engine, kind="test", func_path=TASKS + "fail", backend="process", project_id=None, user_id=None
+    )
+    store.finish_job_row(engine, failed, JobState.FAILED, error="ValueError: elsewhere")
+    with pytest.raises(JobFailed, match="ValueError: elsewhere"):
+        pool.result(failed, timeout=1)
+
+    done = store.create_job_row(
+        engine, kind="test", func_path=TASKS + "add", backend="process", project_id=None, user_id=None
+    )
+    store.finish_job_row(engine, done, JobState.COMPLETED)
+    with pytest.raises(JobResultUnavailable, match="not held by this runner"):
+        pool.result(done, timeout=1)
+
+    with pytest.raises(JobNotFound):
+        pool.status(10**9)
+
+
+def test_a_job_cancelled_in_the_database_by_another_process_is_not_started(pool, engine, tmp_path):
+    release, marker = tmp_path / "release", tmp_path / "marker"
+    blocker = pool.submit(TASKS + "wait_for_file", {"path": str(release)}, kind="test")
+    queued = pool.submit(TASKS + "write_marker", {"path": str(marker)}, kind="test")
+    assert store.finish_job_row(engine, queued, JobState.CANCELLED, error="cancelled from the CLI")
+
+    release.touch()
+    pool.result(blocker, timeout=20)
+    assert pool.result(pool.submit(TASKS + "add", {"a": 1, "b": 1}, kind="test"), timeout=20) == 2
+
+    assert not marker.exists()
+    assert pool.status(queued).status == JobState.CANCELLED
+
+
+def test_shutdown_without_waiting_cancels_queued_and_running_jobs(engine, tmp_path):
+    runner = ProcessPoolJobRunner(engine, workers=1)
+    running = runner.submit(TASKS + "sleep_steps", {"seconds": 20.0}, kind="test")
+    queued = runner.submit(TASKS + "write_marker", {"path": str(tmp_path / "marker")}, kind="test")
+    deadline = time.monotonic() + 15
+    while runner.status(running).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = list(runner._workers)
+
+    runner.shutdown(wait=False)
+
+    assert [store.read_job_row(engine, i).status for i in (running, queued)] == ["cancelled", "cancelled"]
+    assert all(not worker.process.is_alive() for worker in workers)
+    assert not (tmp_path / "marker").exists()
+    with pytest.raises(RuntimeError, match="shut down"):
+        runner.submit(TASKS + "add", {"a": 1, "b": 1}, kind="test")
+
+
+def test_shutdown_waits_for_the_jobs_by_default(engine):
+    runner = ProcessPoolJobRunner(engine, workers=1)
+    job_ids = [
+        runner.submit(TASKS + "square_after", {"value": v, "delay_s": 0.1}, kind="test") for v in (2, 3)
+    ]
+
+    runner.shutdown()
+
+    assert [runner.status(i).status for i in job_ids] == ["completed", "completed"]
+    assert [runner.result(i) for i in job_ids] == [4, 9]
+
+
+def test_get_runner_keeps_one_runner_per_engine(engine, monkeypatch):
+    monkeypatch.delenv("VOLTVAULT_DASK_SCHEDULER", raising=False)
+    monkeypatch.setenv("VOLTVAULT_WORKERS", "1")
+    try:
+        first = get_runner(engine)
+        assert get_runner(engine) is first
+        assert isinstance(first, ProcessPoolJobRunner)
+        assert first.worker_count == 1
+        assert first.result(first.submit(TASKS + "add", {"a": 2, "b": 3}, kind="test"), timeout=20) == 5
+        with pytest.raises(ValueError, match="unknown job backend 'carrier-pigeon'"):
+            get_runner(engine, backend="carrier-pigeon")
+    finally:
+        shutdown_runners()
+    assert first.closed
+
+
+def test_an_unreachable_dask_scheduler_is_reported(engine):
+    pytest.importorskip("distributed")
+    from voltvault_core.jobs.dask_runner import DaskJobRunner
+
+    with pytest.raises(RuntimeError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
+        DaskJobRunner(engine, "tcp://127.0.0.1:9", connect_timeout_s=1)
