@@ -556,3 +556,118 @@ def solve_batch(
         label_experiment(r, s.experiment, s.parameters.name, s.model_name)
         for r, s in zip(results, sims, strict=True)
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparing and slicing results (used by the Simulation page, DOE and reports)
+# --------------------------------------------------------------------------------------------------
+
+
+def voltage_rmse_V(
+    reference_time_s: np.ndarray,
+    reference_voltage_V: np.ndarray,
+    other_time_s: np.ndarray,
+    other_voltage_V: np.ndarray,
+) -> float:
+    """Root-mean-square voltage difference [V] over the time both curves cover.
+
+    ``other`` is interpolated linearly onto the reference times inside the common window; works for two
+    simulations (SPM against DFN) and for a simulation against a measured BDF frame.
+    """
+    t_ref = np.asarray(reference_time_s, dtype=float)
+    v_ref = np.asarray(reference_voltage_V, dtype=float)
+    t_o = np.asarray(other_time_s, dtype=float)
+    v_o = np.asarray(other_voltage_V, dtype=float)
+    if t_ref.size < 2 or t_o.size < 2:
+        return float("nan")
+    lo, hi = max(t_ref[0], t_o[0]), min(t_ref[-1], t_o[-1])
+    mask = (t_ref >= lo) & (t_ref <= hi) & np.isfinite(v_ref)
+    if mask.sum() < 2:
+        return float("nan")
+    order = np.argsort(t_o, kind="stable")
+    diff = np.interp(t_ref[mask], t_o[order], v_o[order]) - v_ref[mask]
+    return float(np.sqrt(np.mean(diff**2)))
+
+
+def rmse_matrix_V(results: Mapping[str, SolverResult]) -> dict[str, dict[str, float]]:
+    """Pairwise voltage RMSE [V] between named results (``{a: {b: rmse}}``)."""
+    names = list(results)
+    out: dict[str, dict[str, float]] = {}
+    for a in names:
+        ra = results[a]
+        out[a] = {
+            b: 0.0
+            if a == b
+            else voltage_rmse_V(
+                ra[bdf.TEST_TIME], ra[bdf.VOLTAGE], results[b][bdf.TEST_TIME], results[b][bdf.VOLTAGE]
+            )
+            for b in names
+        }
+    return out
+
+
+#: domain of a spatial variable, by the start of its name -> mesh key of its points
+_PROFILE_MESH = (
+    ("Electrolyte", "x [m]"),
+    ("Negative electrode", "x_n [m]"),
+    ("Positive electrode", "x_p [m]"),
+    ("Negative particle surface", "x_n [m]"),
+    ("Positive particle surface", "x_p [m]"),
+    ("Negative particle concentration", "r_n [m]"),
+    ("Positive particle concentration", "r_p [m]"),
+)
+
+
+def profile_variables(result: SolverResult) -> list[str]:
+    """Names of the spatial variables of a result that :func:`spatial_profile` can slice."""
+    names = []
+    for name, value in result.variables.items():
+        arr = np.asarray(value)
+        if arr.ndim >= 2 and _profile_mesh_key(result, name, arr) is not None:
+            names.append(name)
+    return names
+
+
+def _profile_mesh_key(result: SolverResult, name: str, arr: np.ndarray) -> str | None:
+    for prefix, key in _PROFILE_MESH:
+        if (
+            name.startswith(prefix)
+            and key in result.mesh
+            and np.asarray(result.mesh[key]).size == arr.shape[-1]
+        ):
+            return key
+    return None
+
+
+def spatial_profile(result: SolverResult, name: str, time_s: float, *, x_index: int | None = None):
+    """A spatial variable at one time, with its node positions.
+
+    Parameters
+    ----------
+    result : SolverResult
+    name : str
+        E.g. ``"Electrolyte concentration [mol.m-3]"`` (across the sandwich, x measured from the negative
+        current collector) or ``"Negative particle concentration [mol.m-3]"`` (against the radius).
+    time_s : float
+        The nearest output time is used [s].
+    x_index : int, optional
+        For particle concentrations (t, x, r): which particle along x; default the one nearest the separator.
+
+    Returns
+    -------
+    (positions_m, values, time_s) : arrays and the time actually used [s]
+    """
+    arr = np.asarray(result[name])
+    key = _profile_mesh_key(result, name, arr)
+    if key is None:
+        raise KeyError(
+            f"{name!r} is not a spatial variable of this result; choose one of {profile_variables(result)}"
+        )
+    t = np.asarray(result.time_s)
+    k = int(np.argmin(np.abs(t - float(time_s))))
+    values = arr[k]
+    if values.ndim == 2:  # (x, r): one particle
+        if x_index is None:
+            x_index = values.shape[0] - 1 if name.startswith("Negative") else 0
+        values = values[int(x_index)]
+    return np.asarray(result.mesh[key]), np.asarray(values), float(t[k])

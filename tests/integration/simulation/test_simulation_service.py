@@ -1,0 +1,254 @@
+"""Saved simulations: rows with inputs and a result artifact, role checks in the core, job-runner path."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlmodel import select
+
+from solvers import bdf
+from solvers.parameters import get_parameter_set
+from solvers.protocol import ProtocolError
+from voltvault_core import simulation_service as service
+from voltvault_core.auth.permissions import PermissionDenied
+from voltvault_core.db.artifacts import put_artifact
+from voltvault_core.db.engine import session_scope
+from voltvault_core.db.models import CellDesign, CyclingDataset, Simulation
+from voltvault_core.simulation import voltage_rmse_V
+
+SHORT = ["Discharge at 1C for 5 minutes", "Rest for 1 minute"]
+
+
+class InlineRunner:
+    """A runner that runs the job function at submit time (the service logic without processes)."""
+
+    def __init__(self, engine, fail: bool = False):
+        from voltvault_core.jobs import JobState, JobStatus
+
+        self.engine = engine
+        self._JobState, self._JobStatus = JobState, JobStatus
+        self.fail = fail
+        self.jobs: dict[int, object] = {}
+        self.submitted: list[tuple[str, dict, str]] = []
+
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+        from voltvault_core.jobs import store
+
+        self.submitted.append((func_path, kwargs, kind))
+        job_id = store.create_job_row(
+            self.engine,
+            kind=kind,
+            func_path=func_path,
+            backend="inline",
+            project_id=project_id,
+            user_id=user_id,
+        )
+        if self.fail:
+            self.jobs[job_id] = RuntimeError("worker crashed")
+        else:
+            module, _, name = func_path.partition(":")
+            func = getattr(__import__(module, fromlist=[name]), name)
+            self.jobs[job_id] = func(**kwargs, progress=lambda *a, **k: None)
+        return job_id
+
+    def status(self, job_id):
+        state = (
+            self._JobState.FAILED if isinstance(self.jobs[job_id], Exception) else self._JobState.COMPLETED
+        )
+        return self._JobStatus(job_id, state, 1.0, None, None)
+
+    def wait(self, job_ids, timeout=None):
+        return None
+
+    def result(self, job_id, timeout=None):
+        from voltvault_core.jobs import JobFailed
+
+        value = self.jobs[job_id]
+        if isinstance(value, Exception):
+            raise JobFailed(job_id, f"RuntimeError: {value}")
+        return value
+
+
+def _inputs(**kw):
+    return service.make_inputs(
+        kw.pop("model", "spm"), kw.pop("parameter_set", "Chen2020"), kw.pop("experiment", SHORT), **kw
+    )
+
+
+def test_editor_runs_and_saves_a_simulation_that_loads_back(engine, users):
+    with session_scope(engine) as session:
+        editor = session.merge(users["editor"])
+        row = service.run_simulation(
+            session, editor, users["project_id"], inputs=_inputs(options={"initial_soc": 0.9}), name="first"
+        )
+        sim_id = row.id
+    with session_scope(engine) as session:
+        viewer = session.merge(users["viewer"])
+        row = session.get(Simulation, sim_id)
+        assert row.status == "completed"
+        assert row.model_type == "spm"
+        assert row.parameter_set_name == "Chen2020"
+        assert row.inputs["experiment"] == SHORT
+        assert row.inputs["options"] == {"initial_soc": 0.9}
+        assert row.summary["discharge_capacity_Ah"] == pytest.approx(5.0 * 300 / 3600, rel=1e-3)
+        assert row.summary["cycles"] == 2
+        result = service.load_result(session, viewer, sim_id)  # a viewer may read
+        assert result[bdf.TEST_TIME][-1] == pytest.approx(360.0, abs=0.5)
+        assert "Electrolyte concentration [mol.m-3]" in result
+        assert [r.id for r in service.list_simulations(session, viewer, users["project_id"])] == [sim_id]
+        # the stored inputs re-run to the same curve
+        again = service._simulation_from_inputs(row.inputs).solve()
+        np.testing.assert_allclose(again[bdf.VOLTAGE][-1], result[bdf.VOLTAGE][-1], atol=1e-9)
+
+
+@pytest.mark.parametrize("role", ["viewer", "commenter", "outsider", "anonymous"])
+def test_roles_below_editor_cannot_run_or_submit(engine, users, role):
+    runner = InlineRunner(engine)
+    with session_scope(engine) as session:
+        actor = None if role == "anonymous" else session.merge(users[role])
+        with pytest.raises(PermissionDenied):
+            service.run_simulation(session, actor, users["project_id"], inputs=_inputs())
+        with pytest.raises(PermissionDenied):
+            service.submit_simulation(session, actor, users["project_id"], inputs=_inputs(), runner=runner)
+    assert runner.submitted == []
+    with session_scope(engine) as session:
+        assert session.exec(select(Simulation)).all() == []
+        if role == "outsider":
+            with pytest.raises(PermissionDenied):
+                service.list_simulations(session, session.merge(users["outsider"]), users["project_id"])
+
+
+def test_a_bad_step_stores_nothing_and_names_the_step(engine, users):
+    runner = InlineRunner(engine)
+    with session_scope(engine) as session:
+        owner = session.merge(users["owner"])
+        with pytest.raises(ProtocolError) as info:
+            service.submit_simulation(
+                session,
+                owner,
+                users["project_id"],
+                inputs=_inputs(experiment=["Discharge at -1C until 2.5 V"]),
+                runner=runner,
+            )
+        assert info.value.step == "Discharge at -1C until 2.5 V"
+    assert runner.submitted == []
+    with session_scope(engine) as session:
+        assert session.exec(select(Simulation)).all() == []
+
+
+def test_submit_then_collect_stores_the_artifact_and_a_failed_job_is_recorded(engine, users):
+    runner = InlineRunner(engine)
+    with session_scope(engine) as session:
+        editor = session.merge(users["editor"])
+        row = service.submit_simulation(
+            session, editor, users["project_id"], inputs=_inputs(model="spme"), runner=runner
+        )
+        assert row.status == "queued"
+        assert row.job_id is not None
+        assert runner.submitted[0][0] == service.JOB_FUNCTION
+        assert runner.submitted[0][2] == "simulation"
+        sim_id = row.id
+    with session_scope(engine) as session:
+        editor = session.merge(users["editor"])
+        row = service.collect_simulation(session, editor, sim_id, runner=runner)
+        assert row.status == "completed"
+        assert row.result_artifact_id is not None
+        assert row.termination == "final time"
+    broken = InlineRunner(engine, fail=True)
+    with session_scope(engine) as session:
+        editor = session.merge(users["editor"])
+        row = service.submit_simulation(session, editor, users["project_id"], inputs=_inputs(), runner=broken)
+        row = service.collect_simulation(session, editor, row.id, runner=broken)
+        assert row.status == "failed"
+        assert "worker crashed" in row.error
+        with pytest.raises(PermissionDenied):
+            service.collect_simulation(session, session.merge(users["viewer"]), row.id, runner=broken)
+
+
+def test_a_saved_cell_design_feeds_its_parameter_set(engine, users):
+    chen = get_parameter_set("Chen2020").updated(
+        {"Negative electrode thickness [m]": 7e-5}, name="thin anode"
+    )
+    with session_scope(engine) as session:
+        owner = session.merge(users["owner"])
+        design = CellDesign(
+            project_id=users["project_id"], name="Thin anode", parameter_set=chen.to_json_dict()
+        )
+        session.add(design)
+        session.flush()
+        designs = service.list_cell_designs(session, owner, users["project_id"])
+        assert [d.name for d in designs] == ["Thin anode"]
+        params = service.design_parameter_set(session, owner, design.id)
+        row = service.run_simulation(
+            session,
+            owner,
+            users["project_id"],
+            inputs=_inputs(parameter_set=params),
+            cell_design_id=design.id,
+        )
+        assert row.cell_design_id == design.id
+        assert row.parameter_set_name == "thin anode"
+        assert row.inputs["parameter_set"]["parameters"]["Negative electrode thickness [m]"] == 7e-5
+
+
+def test_measured_dataset_overlays_a_simulation(engine, users):
+    with session_scope(engine) as session:
+        owner = session.merge(users["owner"])
+        row = service.run_simulation(
+            session, owner, users["project_id"], inputs=_inputs(experiment=["Discharge at 1C for 10 minutes"])
+        )
+        sim = service.load_result(session, owner, row.id)
+        # a "measured" frame: the simulated curve resampled every 7 s with a 2 mV offset
+        t = np.arange(0.0, 600.0, 7.0)
+        frame = pd.DataFrame(
+            {
+                bdf.TEST_TIME: t,
+                bdf.VOLTAGE: np.interp(t, sim[bdf.TEST_TIME], sim[bdf.VOLTAGE]) + 0.002,
+                bdf.CURRENT: np.full(t.size, -5.0),
+            }
+        )
+        buf = io.BytesIO()
+        frame.to_parquet(buf)
+        art = put_artifact(
+            session, buf.getvalue(), media_type="application/vnd.apache.parquet", filename="m.parquet"
+        )
+        dataset = CyclingDataset(
+            project_id=users["project_id"], name="cell 1", timeseries_artifact_id=art.id, parsed=True
+        )
+        session.add(dataset)
+        session.flush()
+        assert [d.id for d in service.list_cycling_datasets(session, owner, users["project_id"])] == [
+            dataset.id
+        ]
+        measured = service.load_measured_frame(session, session.merge(users["viewer"]), dataset.id)
+        rmse = voltage_rmse_V(
+            measured[bdf.TEST_TIME], measured[bdf.VOLTAGE], sim[bdf.TEST_TIME], sim[bdf.VOLTAGE]
+        )
+        assert rmse == pytest.approx(0.002, abs=2e-4)
+        with pytest.raises(PermissionDenied):
+            service.load_measured_frame(session, session.merge(users["outsider"]), dataset.id)
+
+
+@pytest.mark.slow
+def test_the_process_pool_runs_a_queued_simulation(engine, users):
+    from voltvault_core.jobs import get_runner
+
+    runner = get_runner(engine, backend="process")
+    try:
+        with session_scope(engine) as session:
+            editor = session.merge(users["editor"])
+            row = service.submit_simulation(
+                session, editor, users["project_id"], inputs=_inputs(), runner=runner
+            )
+            sim_id = row.id
+        with session_scope(engine) as session:
+            row = service.collect_simulation(
+                session, session.merge(users["editor"]), sim_id, runner=runner, timeout_s=240
+            )
+            assert row.status == "completed", row.error
+            assert row.summary["discharge_capacity_Ah"] == pytest.approx(5.0 * 300 / 3600, rel=1e-3)
+    finally:
+        runner.shutdown(wait=False, cancel_pending=True)

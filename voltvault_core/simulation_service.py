@@ -1,0 +1,435 @@
+"""Saved simulations: runs recorded as ``Simulation`` rows with their inputs and a result artifact.
+
+A run is described by plain, JSON-serialisable **inputs** (what re-runs it exactly)::
+
+    {"model": "dfn", "parameter_set": "Chen2020" | {PyBaMM-named JSON}, "experiment": ["..."],
+     "options": {"initial_soc": ..., "ambient_temperature_K": ..., "thermal": ..., "mesh": {...}},
+     "parameter_updates": {key: value}}
+
+Two ways to run, both checked against the caller's project role (editor or higher) in the core:
+
+* :func:`submit_simulation` queues the run on the job runner (live progress, the page stays responsive)
+  and :func:`collect_simulation` later stores the result artifact and the summary on the row;
+* :func:`run_simulation` solves in this process and saves at once (scripts, tests, small runs).
+
+Inputs are validated (every protocol step parsed) before anything is stored: a bad step raises
+:class:`~solvers.protocol.ProtocolError` and leaves no row behind. The result artifact is the NPZ export
+of the whole :class:`~solvers.result.SolverResult` (time series, profiles, mesh, termination, info).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, select
+
+from solvers import bdf
+from solvers.export import result_from_bytes, result_to_bytes
+from solvers.result import SolverResult
+from voltvault_core.auth.permissions import NotFound, require_role, write_service
+from voltvault_core.db.artifacts import get_artifact_bytes, put_artifact
+from voltvault_core.db.models import CellDesign, CyclingDataset, Simulation, User
+from voltvault_core.simulation import Simulation as SimulationRun
+
+__all__ = [
+    "JOB_FUNCTION",
+    "SimulationServiceError",
+    "collect_simulation",
+    "design_parameter_set",
+    "list_cell_designs",
+    "list_cycling_datasets",
+    "list_simulations",
+    "load_measured_frame",
+    "load_result",
+    "make_inputs",
+    "run_simulation",
+    "run_simulation_job",
+    "submit_simulation",
+    "summarise",
+]
+
+#: the job-runner function of a queued simulation
+JOB_FUNCTION = "voltvault_core.simulation_service:run_simulation_job"
+RESULT_FORMAT = "npz"
+_OPTION_KEYS = (
+    "initial_soc",
+    "ambient_temperature_K",
+    "thermal",
+    "mesh",
+    "backend",
+    "rtol",
+    "atol",
+    "output_period_s",
+)
+
+
+class SimulationServiceError(RuntimeError):
+    """A saved simulation cannot be found, collected or read (the message says why and what to do)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------------------
+
+
+def make_inputs(
+    model: str,
+    parameter_set: str | Mapping[str, Any],
+    experiment: str | Sequence[str],
+    *,
+    options: Mapping[str, Any] | None = None,
+    parameter_updates: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """Normalise a run's inputs into the JSON document stored on the ``Simulation`` row.
+
+    Parameters
+    ----------
+    model : str
+        ``spm``, ``spme``, ``dfn`` or ``p2d``.
+    parameter_set : str or mapping
+        A bundled set's name or a PyBaMM-named JSON dict (e.g. a CellDesign's ``parameter_set``).
+    experiment : str or list of str
+        PyBaMM's experiment-string grammar.
+    options : mapping, optional
+        Keyword options of :class:`voltvault_core.simulation.Simulation` (``initial_soc``, ...).
+    parameter_updates : mapping, optional
+        Numeric PyBaMM-named values replacing the set's (cut-offs, thicknesses, ...).
+    """
+    if not isinstance(parameter_set, str | Mapping):
+        raise TypeError("parameter_set must be a set name or a JSON dict of PyBaMM-named values")
+    experiment_list = [experiment] if isinstance(experiment, str) else [str(s) for s in experiment]
+    opts = {k: v for k, v in dict(options or {}).items() if v is not None}
+    unknown = set(opts) - set(_OPTION_KEYS)
+    if unknown:
+        raise ValueError(f"Unknown simulation option(s) {sorted(unknown)}; use {', '.join(_OPTION_KEYS)}.")
+    updates = {str(k): float(v) for k, v in dict(parameter_updates or {}).items()}
+    return {
+        "model": str(model).lower(),
+        "parameter_set": parameter_set if isinstance(parameter_set, str) else dict(parameter_set),
+        "experiment": experiment_list,
+        "options": opts,
+        "parameter_updates": updates,
+    }
+
+
+def _simulation_from_inputs(inputs: Mapping[str, Any]) -> SimulationRun:
+    """Build (and so validate) the run an inputs document describes."""
+    return SimulationRun(
+        inputs["model"],
+        inputs["parameter_set"],
+        inputs["experiment"],
+        parameter_updates=inputs.get("parameter_updates") or None,
+        **dict(inputs.get("options") or {}),
+    )
+
+
+def summarise(result: SolverResult) -> dict[str, Any]:
+    """The numbers shown in run lists: capacities, end voltage, energy, duration, cycles."""
+    ts = result.timeseries
+    t = np.asarray(ts[bdf.TEST_TIME], dtype=float)
+    v = np.asarray(ts[bdf.VOLTAGE], dtype=float)
+    i_discharge = -np.asarray(ts[bdf.CURRENT], dtype=float)  # solver sign: + = discharge
+    out: dict[str, Any] = {"n_points": int(t.size), "termination": result.termination}
+    if t.size:
+        out["duration_s"] = float(t[-1] - t[0])
+        out["end_voltage_V"] = float(v[-1])
+        out["min_voltage_V"] = float(np.min(v))
+        out["max_voltage_V"] = float(np.max(v))
+        p = v * i_discharge
+        if t.size > 1:
+            dt = np.diff(t)
+            pm = 0.5 * (p[1:] + p[:-1])
+            out["discharge_energy_Wh"] = float(np.sum(np.clip(pm, 0, None) * dt) / 3600.0)
+            out["charge_energy_Wh"] = float(np.sum(np.clip(-pm, 0, None) * dt) / 3600.0)
+    for label, key in (
+        (bdf.DISCHARGING_CAPACITY, "discharge_capacity_Ah"),
+        (bdf.CHARGING_CAPACITY, "charge_capacity_Ah"),
+    ):
+        if label in ts and len(ts[label]):
+            out[key] = float(np.asarray(ts[label])[-1])
+    if bdf.CYCLE in ts and len(ts[bdf.CYCLE]):
+        out["cycles"] = int(np.max(ts[bdf.CYCLE]))
+    for key in ("wall_time_s", "n_states", "backend"):
+        if key in result.info:
+            value = result.info[key]
+            out[key] = value if isinstance(value, str) else float(value)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The job function (runs in a worker process: no database there)
+# --------------------------------------------------------------------------------------------------
+
+
+def run_simulation_job(*, inputs: dict[str, Any], progress: Callable[..., None]) -> dict[str, Any]:
+    """Solve one run in a worker and return its result as artifact bytes plus a summary (picklable)."""
+    progress(0.0, "preparing")
+    sim = _simulation_from_inputs(inputs)
+    start = time.perf_counter()
+    result = sim.solve(progress=lambda f, message=None: progress(min(0.99, float(f)), message or "solving"))
+    runtime = time.perf_counter() - start
+    progress(1.0, "exporting")
+    return {
+        "artifact": result_to_bytes(result, RESULT_FORMAT),
+        "summary": summarise(result),
+        "termination": result.termination,
+        "failed": result.failed,
+        "runtime_s": runtime,
+        "parameter_set_name": sim.parameters.name,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Write services
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_design(session: Session, project_id: int, cell_design_id: int) -> None:
+    design = session.get(CellDesign, cell_design_id)
+    if design is None or design.project_id != project_id:
+        raise NotFound(f"cell design {cell_design_id} is not in project {project_id}")
+
+
+def _new_row(
+    session: Session,
+    actor: User | None,
+    project_id: int,
+    inputs: dict,
+    name: str,
+    cell_design_id: int | None,
+    sim,
+) -> Simulation:
+    if cell_design_id is not None:
+        _check_design(session, project_id, cell_design_id)
+    row = Simulation(
+        project_id=project_id,
+        cell_design_id=cell_design_id,
+        name=name
+        or f"{sim.model_name.upper()} · {sim.parameters.name} · {'; '.join(inputs['experiment'])[:60]}",
+        model_type=sim.model_name,
+        parameter_set_name=sim.parameters.name,
+        inputs=inputs,
+        operating_conditions={"experiment": inputs["experiment"], **inputs.get("options", {})},
+        solver_config={
+            k: inputs["options"][k] for k in ("mesh", "backend", "rtol", "atol") if k in inputs["options"]
+        },
+        status="queued",
+        created_by=actor.id if actor is not None else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _store_outcome(session: Session, row: Simulation, outcome: Mapping[str, Any]) -> Simulation:
+    artifact = put_artifact(
+        session,
+        outcome["artifact"],
+        media_type="application/x-npz",
+        filename=f"simulation-{row.id}.{RESULT_FORMAT}",
+    )
+    row.result_artifact_id = artifact.id
+    row.summary = dict(outcome["summary"])
+    row.termination = outcome["termination"]
+    row.status = "failed" if outcome["failed"] else "completed"
+    row.error = outcome["termination"] if outcome["failed"] else None
+    row.progress = 1.0
+    row.runtime_seconds = float(outcome["runtime_s"])
+    row.completed_at = _now()
+    session.add(row)
+    session.flush()
+    return row
+
+
+@write_service("editor")
+def run_simulation(
+    session: Session,
+    actor: User | None,
+    project_id: int,
+    *,
+    inputs: Mapping[str, Any],
+    name: str = "",
+    cell_design_id: int | None = None,
+    progress: Callable[..., None] | None = None,
+) -> Simulation:
+    """Solve a run in this process and save it (row + result artifact) in the caller's transaction.
+
+    Raises
+    ------
+    PermissionDenied
+        Unless the actor is editor or owner of the project.
+    ProtocolError, SimulationError
+        For inputs that cannot run (before anything is stored).
+    """
+    inputs = dict(inputs)
+    sim = _simulation_from_inputs(inputs)
+    row = _new_row(session, actor, project_id, inputs, name, cell_design_id, sim)
+    row.status, row.started_at = "running", _now()
+    outcome = run_simulation_job(inputs=inputs, progress=progress or (lambda *a, **k: None))
+    return _store_outcome(session, row, outcome)
+
+
+@write_service("editor")
+def submit_simulation(
+    session: Session,
+    actor: User | None,
+    project_id: int,
+    *,
+    inputs: Mapping[str, Any],
+    runner,
+    name: str = "",
+    cell_design_id: int | None = None,
+) -> Simulation:
+    """Validate the inputs, record a queued ``Simulation`` row and queue the solve on ``runner``.
+
+    Call :func:`collect_simulation` (e.g. on every rerun of the page) to follow progress and store the
+    result when the job is done.
+    """
+    inputs = dict(inputs)
+    sim = _simulation_from_inputs(inputs)
+    if cell_design_id is not None:
+        _check_design(session, project_id, cell_design_id)
+    # queue first: the runner records its Job row in its own transaction, before this session writes
+    # (on SQLite a write here would hold the database until the caller commits)
+    job_id = runner.submit(
+        JOB_FUNCTION,
+        {"inputs": inputs},
+        kind="simulation",
+        project_id=project_id,
+        user_id=actor.id if actor is not None else None,
+    )
+    row = _new_row(session, actor, project_id, inputs, name, cell_design_id, sim)
+    row.job_id = job_id
+    session.add(row)
+    session.flush()
+    return row
+
+
+@write_service("editor", project_arg=None)
+def collect_simulation(
+    session: Session, actor: User | None, simulation_id: int, *, runner, timeout_s: float = 0.0
+) -> Simulation:
+    """Bring a queued run's row up to date; store its result artifact once its job has finished.
+
+    Parameters
+    ----------
+    timeout_s : float
+        How long to wait for the job to finish [s]; 0 only looks.
+    """
+    from voltvault_core.jobs import JobCancelled, JobFailed, JobResultUnavailable
+
+    row = session.get(Simulation, simulation_id)
+    if row is None:
+        raise NotFound(f"simulation {simulation_id} does not exist")
+    require_role(session, actor, row.project_id, "editor")
+    if row.status in ("completed", "failed", "cancelled") or row.job_id is None:
+        return row
+    status = runner.status(row.job_id)
+    if not status.done and timeout_s > 0:
+        runner.wait([row.job_id], timeout=timeout_s)
+        status = runner.status(row.job_id)
+    if not status.done:
+        row.status = "running" if status.status == "running" else "queued"
+        row.progress = float(status.progress or 0.0)
+        if row.status == "running" and row.started_at is None:
+            row.started_at = _now()
+        session.add(row)
+        return row
+    try:
+        outcome = runner.result(row.job_id, timeout=max(timeout_s, 1.0))
+    except JobCancelled:
+        row.status, row.error = "cancelled", "the run was cancelled"
+    except JobFailed as exc:
+        row.status, row.error = "failed", f"the solver job failed: {exc}"
+    except JobResultUnavailable:
+        row.status = "failed"
+        row.error = "the result of this run was lost (the app restarted while it ran); run it again"
+    else:
+        return _store_outcome(session, row, outcome)
+    row.completed_at = _now()
+    session.add(row)
+    return row
+
+
+# --------------------------------------------------------------------------------------------------
+# Read services (viewer or higher)
+# --------------------------------------------------------------------------------------------------
+
+
+def list_simulations(session: Session, actor: User | None, project_id: int) -> list[Simulation]:
+    """The project's saved runs, newest first."""
+    require_role(session, actor, project_id, "viewer")
+    rows = session.exec(select(Simulation).where(Simulation.project_id == project_id)).all()
+    return sorted(rows, key=lambda r: (r.created_at, r.id or 0), reverse=True)
+
+
+def _row_for_reading(session: Session, actor: User | None, simulation_id: int) -> Simulation:
+    row = session.get(Simulation, simulation_id)
+    if row is None:
+        raise NotFound(f"simulation {simulation_id} does not exist")
+    require_role(session, actor, row.project_id, "viewer")
+    return row
+
+
+def load_result(session: Session, actor: User | None, simulation_id: int) -> SolverResult:
+    """The stored :class:`SolverResult` of a finished run."""
+    row = _row_for_reading(session, actor, simulation_id)
+    if row.result_artifact_id is None:
+        raise SimulationServiceError(f"run {simulation_id} has no result yet (status: {row.status}).")
+    return result_from_bytes(get_artifact_bytes(session, row.result_artifact_id), RESULT_FORMAT)
+
+
+def list_cell_designs(session: Session, actor: User | None, project_id: int) -> list[CellDesign]:
+    """The project's saved cell designs that carry a solver parameter set."""
+    require_role(session, actor, project_id, "viewer")
+    rows = session.exec(select(CellDesign).where(CellDesign.project_id == project_id)).all()
+    return [r for r in rows if r.parameter_set]
+
+
+def design_parameter_set(session: Session, actor: User | None, cell_design_id: int) -> dict[str, Any]:
+    """The PyBaMM-named parameter-set JSON of a saved cell design (input to a run)."""
+    design = session.get(CellDesign, cell_design_id)
+    if design is None:
+        raise NotFound(f"cell design {cell_design_id} does not exist")
+    require_role(session, actor, design.project_id, "viewer")
+    if not design.parameter_set:
+        raise SimulationServiceError(
+            f"cell design {design.name!r} has no parameter set yet; save it from the Cell Designer first."
+        )
+    data = dict(design.parameter_set)
+    data.setdefault("name", design.name)
+    return data
+
+
+def list_cycling_datasets(session: Session, actor: User | None, project_id: int) -> list[CyclingDataset]:
+    """The project's parsed cycling datasets (their BDF frames can overlay a simulation)."""
+    require_role(session, actor, project_id, "viewer")
+    rows = session.exec(select(CyclingDataset).where(CyclingDataset.project_id == project_id)).all()
+    return [r for r in rows if r.timeseries_artifact_id is not None]
+
+
+def load_measured_frame(session: Session, actor: User | None, dataset_id: int):
+    """A cycling dataset's BDF time series as a pandas DataFrame (Parquet or CSV artifact)."""
+    import pandas as pd
+
+    dataset = session.get(CyclingDataset, dataset_id)
+    if dataset is None:
+        raise NotFound(f"cycling dataset {dataset_id} does not exist")
+    require_role(session, actor, dataset.project_id, "viewer")
+    if dataset.timeseries_artifact_id is None:
+        raise SimulationServiceError(f"dataset {dataset.name!r} has no parsed time series yet.")
+    data = get_artifact_bytes(session, dataset.timeseries_artifact_id)
+    frame = pd.read_parquet(io.BytesIO(data)) if data[:4] == b"PAR1" else pd.read_csv(io.BytesIO(data))
+    missing = [c for c in bdf.REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise SimulationServiceError(f"dataset {dataset.name!r} lacks the BDF column(s) {missing}.")
+    return frame
