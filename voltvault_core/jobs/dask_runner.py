@@ -273,6 +273,7 @@ class DaskJobRunner(JobRunner):
                 elif kind == "cancel":
                     self._stop_remote(*item)
                 self._enforce_time_limits()
+                self._sync_cancellations()
             except Exception:  # keep monitoring whatever one message did
                 log.exception("error while following Dask jobs")
 

@@ -195,6 +195,7 @@ class ProcessPoolJobRunner(JobRunner):
                     else:
                         self._service(ready)
                 self._enforce_time_limits()
+                self._sync_cancellations()
         except Exception:  # pragma: no cover - a bug here must not hang every caller silently
             log.exception("the job dispatcher stopped")
             self._fail_everything("the job runner's dispatcher stopped unexpectedly; see the server log")

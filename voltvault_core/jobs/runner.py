@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 PROGRESS_DB_INTERVAL_S = 0.25
 #: Finished jobs whose results stay in memory (oldest forgotten first).
 KEEP_FINISHED_JOBS = 512
+#: How often a runner looks for its jobs cancelled in the database by another process (CLI, other app) [s].
+CANCEL_SYNC_INTERVAL_S = 1.0
 #: How often ``result()``/``wait()`` re-read the row of a job this runner does not hold [s].
 DB_POLL_INTERVAL_S = 0.2
 
@@ -96,6 +98,7 @@ class JobRunner(ABC):
         self._records: dict[int, JobRecord] = {}
         self._finished_order: OrderedDict[int, None] = OrderedDict()
         self._closed = False
+        self._last_cancel_sync_s = time.monotonic()
         # progress writes, coalesced per job and written by one thread
         self._pending_progress: dict[int, tuple[float, str | None]] = {}
         self._progress_cv = threading.Condition()
@@ -260,9 +263,9 @@ class JobRunner(ABC):
         Returns
         -------
         bool
-            True when the job is now cancelled by this call; False when it had already finished,
-            or it runs under another runner (a row still queued there is marked cancelled and is
-            then not started).
+            True when the job is now cancelled by this call; False when it had already finished.
+            A job of another runner (another app process) is cancelled through its row: that runner
+            does not start it, or stops it within about :data:`CANCEL_SYNC_INTERVAL_S`.
         """
         with self._lock:
             record = self._records.get(job_id)
@@ -418,6 +421,27 @@ class JobRunner(ABC):
             record.done.set()
             self._forget_old_results(record.job_id)
 
+    def _sync_cancellations(self) -> None:
+        """Cancel here the jobs that were cancelled in their rows elsewhere (``voltvault jobs cancel``,
+        another app process); backends call this from their loops, at most every
+        :data:`CANCEL_SYNC_INTERVAL_S`."""
+        now_s = time.monotonic()
+        if now_s - self._last_cancel_sync_s < CANCEL_SYNC_INTERVAL_S:
+            return
+        self._last_cancel_sync_s = now_s
+        with self._lock:
+            open_ids = [r.job_id for r in self._records.values() if not r.state.is_terminal]
+        if not open_ids:
+            return
+        try:
+            statuses = store.read_statuses(self.engine, open_ids)
+        except Exception:
+            log.exception("could not read the status of the running jobs")
+            return
+        for job_id, status in statuses.items():
+            if status == JobState.CANCELLED.value:
+                self.cancel(job_id)
+
     # ------------------------------------------------------------------------------------- internals
     def _forget_old_results(self, job_id: int) -> None:
         with self._lock:
@@ -473,8 +497,8 @@ class JobRunner(ABC):
         row = store.read_job_row(self.engine, job_id)
         if row is None:
             raise JobNotFound(f"no job with id {job_id}")
-        if JobState(row.status) is not JobState.QUEUED:
+        state = JobState(row.status)
+        if state.is_terminal:
             return False
-        return store.finish_job_row(
-            self.engine, job_id, JobState.CANCELLED, error="cancelled before it started"
-        )
+        error = "cancelled before it started" if state is JobState.QUEUED else "cancelled while running"
+        return store.finish_job_row(self.engine, job_id, JobState.CANCELLED, error=error)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from voltvault_core.db.engine import session_scope
@@ -111,6 +111,16 @@ def read_job_row(engine: Engine, job_id: int) -> Job | None:
     """The row as stored (detached), or None."""
     with session_scope(engine) as session:
         return session.get(Job, job_id)
+
+
+def read_statuses(engine: Engine, job_ids: Iterable[int]) -> dict[int, str]:
+    """``{job_id: status}`` of the given jobs, in one query."""
+    ids = list(job_ids)
+    if not ids:
+        return {}
+    with session_scope(engine) as session:
+        rows = session.execute(select(Job.id, Job.status).where(Job.id.in_(ids)))  # type: ignore[union-attr]
+        return {int(job_id): str(status) for job_id, status in rows}
 
 
 def set_result_artifact(engine: Engine, job_id: int, artifact_id: int) -> None:

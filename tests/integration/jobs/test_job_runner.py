@@ -152,6 +152,23 @@ def test_a_running_job_cancelled_is_stopped(runner, engine, tmp_path):
     assert runner.result(runner.submit(TASKS + "add", {"a": 2, "b": 2}, kind="test"), timeout=20) == 4
 
 
+def test_a_job_cancelled_through_its_row_elsewhere_is_stopped(runner, engine, tmp_path):
+    marker = tmp_path / "finished"
+    started_s = time.monotonic()
+    job_id = runner.submit(
+        TASKS + "sleep_steps", {"seconds": 2.0, "steps": 40, "marker_path": str(marker)}, kind="test"
+    )
+    running_row(engine, job_id)
+
+    # what `voltvault jobs cancel` or another app process does: only the row changes
+    assert store.finish_job_row(engine, job_id, JobState.CANCELLED, error="cancelled from the CLI")
+
+    wait_until(lambda: runner.status(job_id).status == "cancelled", timeout_s=3, what="the runner to notice")
+    time.sleep(max(0.0, started_s + 2.4 - time.monotonic()))
+    assert not marker.exists()
+    assert store.read_job_row(engine, job_id).error == "cancelled from the CLI"
+
+
 def test_a_worker_killed_with_sigkill_fails_its_job_and_the_next_job_runs(runner, engine):
     job_id = runner.submit(TASKS + "sleep_steps", {"seconds": 30.0}, kind="test")
     row = running_row(engine, job_id)
