@@ -424,8 +424,18 @@ def run_experiment(
         h = min(1e-2, duration / 10)
         t_end = t0 + duration
         fired = None
+        # breakpoints of a profile: steps land on them and the multistep history restarts there
+        breaks = (
+            list(t0 + np.asarray(step.profile_time_s, dtype=float)[1:])
+            if step.profile_time_s is not None and step.profile_value is not None
+            else []
+        )
+        breaks = [b for b in breaks if b < t_end]
         while True:
-            h = min(h, t_end - hist_t[-1], integ.max_step_s)
+            while breaks and breaks[0] <= hist_t[-1] + 1e-9:
+                breaks.pop(0)
+            t_stop = breaks[0] if breaks else t_end
+            h = min(h, t_stop - hist_t[-1], integ.max_step_s)
             order = 2 if len(hist_y) >= 2 else 1
             try:
                 y_new, err = integ.step(hist_t, hist_y, h, control, order)
@@ -500,9 +510,12 @@ def run_experiment(
                 del hist_t[0], hist_y[0]
             step_done = fired is not None or t_new >= t_end - 1e-9 * max(1.0, t_end)
             # dense output on the period grid (the BDF2 interpolant through the last three points)
-            while next_out < t_new - 1e-9 * max(1.0, t_new):
-                rec.t.append(next_out)
-                rec.y.append(_interpolate(hist_t, hist_y, next_out))
+            while next_out <= t_new + 1e-9 * max(1.0, t_new):
+                if step_done and next_out >= t_new - 1e-9 * max(1.0, t_new):
+                    break  # the step's end point is recorded below
+                exact = abs(next_out - t_new) <= 1e-9 * max(1.0, t_new)
+                rec.t.append(t_new if exact else next_out)
+                rec.y.append(y_new.copy() if exact else _interpolate(hist_t, hist_y, next_out))
                 rec.step_index.append(k)
                 next_out += period
             if step_done or period <= 0:
@@ -516,6 +529,9 @@ def run_experiment(
                 )
             if step_done:
                 break
+            if breaks and abs(t_new - breaks[0]) <= 1e-9 * max(1.0, t_new):
+                hist_t, hist_y = [t_new], [y_new]  # a kink of the imposed profile: restart the history
+                integ.newton.lu = None
             fac = 2.0 if err < 1e-12 else min(2.0, max(0.5, 0.9 * err ** (-1.0 / 3.0)))
             h = h * fac
         t_done_planned += duration

@@ -1,0 +1,177 @@
+"""Behaviour of the SPM, SPMe and DFN solvers: modes, limits, events, temperature, results, failures."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from solvers import bdf
+from solvers.models import MODELS, get_model
+from solvers.parameters import get_parameter_set
+from solvers.steps import Limit, Step
+
+
+@pytest.fixture(scope="module")
+def chen():
+    return get_parameter_set("Chen2020")
+
+
+def discharge(c_rate=1.0, cut=2.5, capacity=5.0):
+    return Step(
+        "current", c_rate * capacity, None, (Limit("voltage", "<", cut, f"{cut} V"),), text="Discharge"
+    )
+
+
+def test_registry_and_alias():
+    assert set(MODELS) == {"spm", "spme", "dfn"}
+    assert type(get_model("P2D")) is type(get_model("dfn"))
+    with pytest.raises(ValueError, match="choose one of"):
+        get_model("spmx")
+
+
+def test_unknown_backend_and_mesh_are_refused(chen):
+    model = get_model("spm")
+    with pytest.raises(ValueError, match="Unknown backend"):
+        model.solve(chen, [discharge()], backend="fortran")
+    with pytest.raises(ValueError, match="Unknown mesh keys"):
+        model.solve(chen, [discharge()], mesh={"x_q": 3})
+
+
+@pytest.mark.parametrize("name", ["spm", "spme", "dfn"])
+def test_result_contract(chen, name):
+    steps = [
+        Step("current", 5.0, 300.0, text="Discharge at 1C for 5 minutes"),
+        Step("current", 0.0, 60.0, text="Rest"),
+    ]
+    result = get_model(name).solve(chen, steps, mesh={"x_n": 6, "x_s": 4, "x_p": 6, "r_n": 8, "r_p": 8})
+    n_t = result.time_s.size
+    assert result.termination == "final time"
+    assert result.time_s[-1] == pytest.approx(360.0)
+    for column in (*bdf.REQUIRED_COLUMNS, bdf.STEP, bdf.CYCLE, bdf.CHARGING_CAPACITY, bdf.DISCHARGING_CAPACITY):
+        assert result[column].shape == (n_t,)
+    # BDF sign: a discharge is a NEGATIVE current; capacities are cumulative and >= 0
+    assert result["Current / A"][result["Step Count / 1"] == 0].max() == pytest.approx(-5.0)
+    assert result["Discharging Capacity / Ah"][-1] == pytest.approx(5.0 * 300 / 3600, rel=1e-9)
+    assert result["Charging Capacity / Ah"][-1] == pytest.approx(0.0, abs=1e-12)
+    assert result["Electrolyte concentration [mol.m-3]"].shape == (n_t, 16)
+    assert result["Negative particle concentration [mol.m-3]"].shape == (n_t, 6, 8)
+    assert result["Positive electrode interfacial current density [A.m-2]"].shape == (n_t, 6)
+    for key in ("x [m]", "x_n [m]", "x_s [m]", "x_p [m]", "r_n [m]", "r_p [m]"):
+        assert key in result.mesh
+    assert {"backend", "model", "wall_time_s", "n_steps", "n_states", "rtol", "atol", "mesh"} <= set(
+        result.info
+    )
+    back = pickle.loads(pickle.dumps(result))
+    np.testing.assert_array_equal(back["Voltage / V"], result["Voltage / V"])
+    with pytest.raises(KeyError, match="Did you mean"):
+        result["Electrolyte concentraton [mol.m-3]"]
+
+
+@pytest.mark.parametrize("name", ["spm", "spme", "dfn"])
+def test_charge_conservation_in_the_particles(chen, name):
+    """Lithium leaving the negative particles equals the charge passed."""
+    result = get_model(name).solve(chen, [Step("current", 5.0, 600.0)], mesh={"x_n": 8, "x_s": 4, "x_p": 8})
+    c_n = result["Negative particle concentration [mol.m-3]"]
+    r = result.mesh["r_n [m]"]
+    R = chen["Negative particle radius [m]"]
+    edges = np.linspace(0, R, r.size + 1)
+    shell = 4 / 3 * np.pi * np.diff(edges**3)
+    per_particle = c_n @ shell  # (n_t, n_x) [mol]
+    eps_s = chen["Negative electrode active material volume fraction"]
+    volume = chen["Negative electrode thickness [m]"] * 0.065 * 1.58 * eps_s
+    moles = per_particle.mean(axis=1) / (4 / 3 * np.pi * R**3) * volume
+    charge_Ah = (moles[0] - moles[-1]) * 96485.33212 / 3600
+    assert charge_Ah == pytest.approx(result["Discharging Capacity / Ah"][-1], rel=1e-6)
+
+
+def test_cccv_power_resistance_and_limits(chen):
+    steps = [
+        Step("current", 5.0, 1800.0, text="Discharge at 1C for 30 minutes"),
+        Step("current", -2.5, None, (Limit("voltage", ">", 4.1, "4.1 V"),), text="Charge at C/2 until 4.1 V"),
+        Step("voltage", 4.1, 7200.0, (Limit("current", "<", 0.25, "C/20"),), text="Hold at 4.1 V until C/20"),
+        Step("power", 10.0, 300.0, text="Discharge at 10 W for 5 minutes"),
+        Step(
+            "resistance",
+            2.0,
+            None,
+            (Limit("voltage", "<", 3.9, "3.9 V"),),
+            text="Discharge at 2 Ohm until 3.9 V",
+        ),
+    ]
+    result = get_model("spm").solve(chen, steps)
+    V, I_A, k = result["Voltage / V"], -result["Current / A"], result["Step Count / 1"]
+    assert result.termination == "event: 3.9 V"
+    assert V[k == 1][0] < 4.0
+    assert V[k == 1][-1] == pytest.approx(4.1, abs=1e-5)
+    np.testing.assert_allclose(V[k == 2], 4.1, atol=1e-5)
+    assert abs(I_A[k == 2][-1]) == pytest.approx(0.25, rel=1e-3)
+    np.testing.assert_allclose((I_A * V)[k == 3], 10.0, rtol=1e-6)
+    np.testing.assert_allclose(V[k == 4], 2.0 * I_A[k == 4], rtol=1e-6)
+    assert V[k == 4][-1] == pytest.approx(3.9, abs=1e-5)
+    assert result["Charging Capacity / Ah"][-1] > 0.5
+
+
+def test_global_cut_off_ends_the_run(chen):
+    steps = [Step("current", 10.0, 7200.0, text="Discharge at 2C for 2 hours"), Step("current", 0.0, 60.0)]
+    result = get_model("spm").solve(chen, steps)
+    assert result.termination == "event: Minimum voltage [V]"
+    assert result["Voltage / V"][-1] == pytest.approx(2.5, abs=1e-5)
+    assert result.time_s[-1] < 7200
+
+
+def test_profile_step_follows_the_table(chen):
+    table_t = np.array([0.0, 100.0, 200.0])
+    table_i = np.array([0.0, 5.0, -2.0])
+    step = Step("current", 0.0, 200.0, profile_time_s=table_t, profile_value=table_i, text="Run profile")
+    result = get_model("spm").solve(chen, [step], output_period_s=10.0)
+    assert result.termination == "final time"
+    assert 100.0 in result.time_s
+    np.testing.assert_allclose(-result["Current / A"], np.interp(result.time_s, table_t, table_i), atol=1e-9)
+
+
+def test_initial_soc_places_the_ocv_at_the_cut_offs(chen):
+    rest = [Step("current", 0.0, 1.0, text="Rest")]
+    full = get_model("spm").solve(chen, rest, initial_soc=1.0)
+    empty = get_model("spm").solve(chen, rest, initial_soc=0.0)
+    assert full["Voltage / V"][0] == pytest.approx(4.2, abs=1e-6)
+    assert empty["Voltage / V"][0] == pytest.approx(2.5, abs=1e-6)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        get_model("spm").solve(chen, rest, initial_soc=1.5)
+
+
+def test_lumped_thermal_heats_and_arrhenius_helps(chen):
+    model = get_model("spme")
+    iso = model.solve(chen, [Step("current", 5.0, 1200.0)])
+    lumped = model.solve(chen, [Step("current", 5.0, 1200.0)], thermal="lumped")
+    assert np.all(iso["Cell temperature [K]"] == 298.15)
+    T = lumped["Cell temperature [K]"]
+    assert T[-1] > T[0] + 1.0
+    assert lumped["Total heating [W]"][-1] > 0
+    # warmer cell: faster kinetics and transport, less polarisation
+    assert lumped["Voltage / V"][-1] > iso["Voltage / V"][-1]
+    warm = model.solve(chen, [Step("current", 5.0, 1200.0)], ambient_temperature_K=318.15)
+    assert warm["Voltage / V"][-1] > iso["Voltage / V"][-1] + 0.01
+
+
+def test_new_design_changes_capacity(chen):
+    thin = chen.updated(
+        {"Negative electrode thickness [m]": 70e-6, "Positive electrode thickness [m]": 62e-6}
+    )
+    steps = [discharge()]
+    base, new = get_model("spm").solve_batch([chen, thin], steps)
+    assert new["Discharging Capacity / Ah"][-1] < 0.9 * base["Discharging Capacity / Ah"][-1]
+
+
+@pytest.mark.slow
+def test_impossible_cases_return_a_partial_result_and_a_diagnosis(chen):
+    fifty_c = get_model("dfn").solve(chen, [discharge(c_rate=50)])
+    assert fifty_c.termination.startswith(("event", "failure"))
+    assert fifty_c.time_s.size >= 1
+    too_much_power = get_model("dfn").solve(
+        chen,
+        [Step("current", 5.0, 60.0), Step("power", 2000.0, 60.0, text="Discharge at 2000 W for 1 minute")],
+    )
+    assert too_much_power.failed, too_much_power.termination
+    assert "2000 W" in too_much_power.termination
+    assert "Try" in too_much_power.termination
+    assert too_much_power.time_s[-1] == pytest.approx(60.0)  # the first step is kept
