@@ -264,6 +264,24 @@ def _jacobian(problem: _Problem, p: np.ndarray) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((2 * problem.f.size, 0))
 
 
+def _covariance(jac: np.ndarray, values: np.ndarray, variance: float) -> tuple[np.ndarray, bool]:
+    """``(J^T J)^-1 variance`` computed on columns scaled by the parameter magnitudes (values spanning
+    twenty decades, e.g. ohms and CPE coefficients, would otherwise ruin the inversion); also whether
+    ``J`` is rank deficient."""
+    scale = np.where(np.abs(values) > 0, np.abs(values), 1.0)
+    scaled = jac * scale[None, :]
+    with np.errstate(all="ignore"):
+        jtj = scaled.T @ scaled
+        singular = np.linalg.matrix_rank(scaled) < scaled.shape[1]
+        inner = np.linalg.pinv(jtj, rcond=1e-14, hermitian=True)
+    cov = inner * np.outer(scale, scale) * variance
+    norms = np.linalg.norm(scaled, axis=0)
+    weak = ~(norms > 1e-8 * (norms.max() if norms.size else 1.0))  # no influence on the residual: unknown
+    cov[weak, :] = np.nan
+    cov[:, weak] = np.nan
+    return cov, bool(singular or weak.any())
+
+
 def fit_circuit(
     spectrum: Spectrum,
     circuit: Circuit | str,
@@ -355,12 +373,11 @@ def fit_circuit(
     stderr = {k: np.nan for k in names}
     corr = np.full((n_free, n_free), np.nan)
     if n_free:
+        cov, singular = _covariance(jac, np.array([p[problem.index[n]] for n in problem.free]), chi2 / dof)
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        if singular:
+            message += "; the parameters are not all identifiable (singular Jacobian)"
         with np.errstate(all="ignore"):
-            jtj = jac.T @ jac
-            cov = np.linalg.pinv(jtj) * chi2 / dof
-            se = np.sqrt(np.clip(np.diag(cov), 0, None))
-            if np.linalg.matrix_rank(jtj) < n_free:
-                message += "; the parameters are not all identifiable (singular Jacobian)"
             corr = cov / np.outer(se, se)
         for k, name in enumerate(problem.free):
             stderr[name] = float(se[k]) if np.isfinite(se[k]) else np.nan

@@ -20,7 +20,7 @@ import lmfit
 import numpy as np
 
 from voltvault_core.eis.circuit import Circuit
-from voltvault_core.eis.fitting import FitResult, _Problem, fit_circuit
+from voltvault_core.eis.fitting import FitResult, _covariance, _Problem, fit_circuit
 from voltvault_core.eis.spectrum import Spectrum
 
 __all__ = ["MultiFitResult", "fit_multi"]
@@ -187,9 +187,8 @@ def fit_multi(
         columns.append((r_up - r_dn) / (2 * step))
     jac = np.column_stack(columns)
     dof = max(residual.size - len(keys), 1)
-    with np.errstate(all="ignore"):
-        cov = np.linalg.pinv(jac.T @ jac) * chi2 / dof
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    cov, _ = _covariance(jac, best, chi2 / dof)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
     per_values = vectors(best)
     parameters, stderr, rmse = [], [], []
     for i, (spectrum, vector) in enumerate(zip(spectra, per_values, strict=True)):

@@ -88,3 +88,17 @@ def test_other_circuits_on_every_format_against_impedancepy_from_our_guess(circu
             circuit, list(ours.initial_guess.values()), spectrum.frequency_Hz, spectrum.impedance_ohm
         )
         assert ours.rmse_ohm <= theirs * (1 + 1e-4), f"{file}: {ours.rmse_ohm:.6g} > {theirs:.6g}"
+
+
+@pytest.mark.skipif(not CASES, reason="../shared/data is absent (user clone)")
+def test_standard_errors_match_impedancepy_definition() -> None:
+    """Same optimum, same covariance definition (curve_fit, absolute_sigma=False): same standard errors."""
+    reference = json.loads((SHARED / "reference_values.json").read_text())["eis"]["eis/exampleData.csv"][
+        "reference"
+    ]
+    fit_ref = reference["fits"]["randles_cpe_warburg"]
+    spectrum = read_spectra(SHARED / "eis/exampleData.csv")[0].capacitive_only()
+    ours = fit_circuit(spectrum, fit_ref["circuit"])
+    for name, value in fit_ref["parameters"].items():
+        assert ours.parameters[name] == pytest.approx(value, rel=1e-3)
+        assert ours.stderr[name] == pytest.approx(fit_ref["parameter_std"][name], rel=0.02)
