@@ -191,10 +191,18 @@ def _match_material(ps: Mapping, key: str, material_type: str, link_side: str, s
         link = m.parameter_set or {}
         if link.get("set") == set_name and link.get("electrode") == link_side:
             return m
+    field = "ocp" if material_type != "electrolyte" else "conductivity"
     for m in library.values():
-        if m.type == material_type and fname and m.functions.get("ocp" if material_type != "electrolyte" else
-                                                                 "conductivity", ("",))[0] == fname:  # fmt: skip
+        if m.type == material_type and fname and m.functions.get(field, ("",))[0] == fname:
             return m
+    if callable(value) and material_type != "electrolyte":
+        # recognise the published curve itself (a set may name the same fit differently)
+        sto = np.linspace(0.05, 0.95, 19)
+        with np.errstate(all="ignore"):
+            target = np.asarray(value(sto), dtype=float)
+        for m in library.values():
+            if m.type == material_type and m.has_ocp() and np.allclose(m.ocp_V(sto), target, atol=1e-6):
+                return m
     raise DesignError(
         f"cannot recognise the {link_side} material of parameter set {set_name!r} (its {key!r} is "
         f"{fname or value!r}); the library knows the sets "
@@ -202,11 +210,17 @@ def _match_material(ps: Mapping, key: str, material_type: str, link_side: str, s
     )
 
 
+def _optional(ps: Mapping, key: str) -> float | None:
+    value = ps.get(key)
+    return None if value is None or callable(value) else float(value)
+
+
 def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDesign:
     """A design rebuilt from a parameter set whose materials the library knows.
 
     The electrode area becomes one double-coated pouch sheet of the set's height and half its width;
-    inactive solid volume (1 - porosity - active fraction) becomes binder in the recipe.
+    inactive solid volume (1 - porosity - active fraction) becomes binder in the recipe; the stoichiometry
+    windows are the library materials' (which come from the same publications).
     """
     layers = {}
     for side, anode_or_cathode, binder in (("positive", "cathode", "PVDF"), ("negative", "anode", "CMC/SBR")):
@@ -218,13 +232,11 @@ def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDe
         rho_am = float(material.value("density_kg_m3"))
         rho_b = float(load_library()[binder].value("density_kg_m3"))
         w_am = eps_am * rho_am / (eps_am * rho_am + inactive * rho_b)
-        window = material.stoichiometry_window()
-        c_max = float(ps[f"Maximum concentration in {side} electrode [mol.m-3]"])
-        sto_100 = float(ps[f"Initial concentration in {side} electrode [mol.m-3]"]) / c_max
+        # the material's own window is used: a set's initial concentrations need not be its 100 % SOC
+        # state (Mohtat2020 starts discharged, Marquis2019 part-charged)
         layers[side] = ElectrodeLayer(
             material.id, float(ps[f"{S} electrode thickness [m]"]), porosity=eps, active_mass_fraction=w_am,
             binder_mass_fraction=1.0 - w_am, additive_mass_fraction=0.0, binder=binder,
-            stoichiometry_window=(window[0], sto_100) if abs(sto_100 - window[1]) > 1e-9 else None,
         )  # fmt: skip
     electrolyte = _match_material(
         ps, "Electrolyte conductivity [S.m-1]", "electrolyte", "electrolyte", ps.name
@@ -239,8 +251,8 @@ def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDe
         separator_thickness_m=float(ps["Separator thickness [m]"]),
         separator_porosity=float(ps["Separator porosity"]),
         electrolyte=electrolyte.id,
-        positive_collector_thickness_m=float(ps["Positive current collector thickness [m]"]),
-        negative_collector_thickness_m=float(ps["Negative current collector thickness [m]"]),
+        positive_collector_thickness_m=_optional(ps, "Positive current collector thickness [m]"),
+        negative_collector_thickness_m=_optional(ps, "Negative current collector thickness [m]"),
         geometry=Geometry(
             format="pouch", electrode_width_m=width / 2.0, electrode_height_m=height, n_layers=1
         ),

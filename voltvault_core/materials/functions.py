@@ -381,3 +381,22 @@ def electrolyte_conductivity_Mohtat2020(c_e, T=T_REF_K):
 def electrolyte_diffusivity_Mohtat2020(c_e, T=T_REF_K):
     """Salt diffusivity [m2.s-1] of Mohtat et al. (2020): 5.35e-10 m2/s, Arrhenius with E = 37040 J/mol."""
     return 5.35e-10 * _arrhenius(37040.0, T) + 0.0 * np.asarray(c_e, dtype=float)
+
+
+@_register("electrolyte_conductivity", "Prada2013", (0.0, 2500.0))
+def electrolyte_conductivity_Prada2013(c_e, T=T_REF_K):
+    r"""Conductivity [S.m-1] of the LiPF6 electrolyte of Prada et al. (2013), doi:10.1149/2.053304jes.
+
+    .. math:: \kappa = 10^3 (4.1253\times10^{-4} + 5.007 c - 4721.2 c^2 + 1.5094\times10^{6} c^3
+              - 1.6018\times10^{8} c^4),\quad c = c_e / 10^6\ [\mathrm{mol\,cm^{-3}}]
+    """
+    c = np.asarray(c_e, dtype=float) / 1e6
+    return (
+        4.1253e-4 + 5.007 * c - 4721.2 * c**2 + 1.5094e6 * c**3 - 1.6018e8 * c**4
+    ) * 1e3 + 0.0 * np.asarray(T, dtype=float)
+
+
+@_register("electrolyte_diffusivity", "Prada2013", (0.0, 2500.0))
+def electrolyte_diffusivity_Prada2013(c_e, T=T_REF_K):
+    """Salt diffusivity [m2.s-1] of Prada et al. (2013): constant 2e-10 m2/s."""
+    return 2e-10 + 0.0 * np.asarray(c_e, dtype=float) * np.asarray(T, dtype=float)
