@@ -208,6 +208,31 @@ class Circuit:
         for node in self.elements:
             self._slices[node.name] = slice(k, k + node.spec.n_parameters)
             k += node.spec.n_parameters
+        self._evaluate = self._compile(self.tree)
+
+    def _compile(self, node: Node):
+        """A closure ``(values, f) -> Z`` for ``node``: the tree walked once, not at every evaluation."""
+        if isinstance(node, ElementNode):
+            func, where = node.spec.impedance, self._slices[node.name]
+            return lambda values, f: func(values[where], f)
+        parts = [self._compile(child) for child in node.children]
+        if isinstance(node, SeriesNode):
+
+            def series(values, f):
+                total = parts[0](values, f)
+                for part in parts[1:]:
+                    total = total + part(values, f)
+                return total
+
+            return series
+
+        def parallel(values, f):
+            admittance = 1.0 / parts[0](values, f)
+            for part in parts[1:]:
+                admittance = admittance + 1.0 / part(values, f)
+            return 1.0 / admittance
+
+        return parallel
 
     def _collect(self, node: Node) -> None:
         if isinstance(node, ElementNode):
@@ -255,20 +280,12 @@ class Circuit:
             )
         f = np.asarray(frequency_Hz, dtype=float)
         with np.errstate(all="ignore"):
-            return self._eval(self.tree, values, f)
+            return self._evaluate(values, f)
 
-    def _eval(self, node: Node, values: np.ndarray, f: np.ndarray) -> np.ndarray:
-        if isinstance(node, ElementNode):
-            return node.spec.impedance(values[self._slices[node.name]], f)
-        if isinstance(node, SeriesNode):
-            total = self._eval(node.children[0], values, f)
-            for child in node.children[1:]:
-                total = total + self._eval(child, values, f)
-            return total
-        admittance = 1.0 / self._eval(node.children[0], values, f)
-        for child in node.children[1:]:
-            admittance = admittance + 1.0 / self._eval(child, values, f)
-        return 1.0 / admittance
+    def impedance_unchecked(self, values: np.ndarray, frequency_Hz: np.ndarray) -> np.ndarray:
+        """:meth:`impedance` without argument checks or floating-point error suppression (for solvers
+        that call it thousands of times inside their own ``np.errstate``)."""
+        return self._evaluate(values, frequency_Hz)
 
     # ---------------------------------------------------------------- structure
     def parent_map(self) -> dict[str, tuple[Node, ...]]:

@@ -196,7 +196,8 @@ class _Problem:
         return out
 
     def residual_p(self, p: np.ndarray) -> np.ndarray:
-        zm = self.circuit.impedance(p, self.f)
+        with np.errstate(all="ignore"):
+            zm = self.circuit.impedance_unchecked(p, self.f)
         d = self.z - zm
         r = np.concatenate([d.real / self.sigma_re, d.imag / self.sigma_im])
         return np.where(np.isfinite(r), r, 1e30)
@@ -292,7 +293,7 @@ def fit_circuit(
     bounds: dict[str, tuple[float, float]] | None = None,
     weighting: str = "unit",
     n_starts: int = 3,
-    max_nfev: int = 2000,
+    max_nfev: int | None = None,
     seed: int = 0,
 ) -> FitResult:
     """Fit an equivalent circuit to a spectrum.
@@ -315,8 +316,9 @@ def fit_circuit(
         See :data:`WEIGHTINGS`.
     n_starts : int
         With automatic guesses, LM runs from this many best-ranked candidates and keeps the best end.
-    max_nfev : int
-        Evaluation budget per LM run.
+    max_nfev : int, optional
+        Evaluation budget per LM run (default ``400 (k + 1)`` for ``k`` free parameters: a fit still
+        moving after that crawls along a flat valley where the RMSE no longer changes).
     seed : int
         Seed of the differential evolution.
 
@@ -336,6 +338,8 @@ def fit_circuit(
             f"{spectrum.label}: {spectrum.n_points} points give {2 * spectrum.n_points} residuals, too few for "
             f"{n_free} free parameters of {circuit.text}"
         )
+    if max_nfev is None:
+        max_nfev = 400 * (n_free + 1)
     candidates = guess_candidates(circuit, spectrum)
     if initial_guess:
         unknown = [n for n in initial_guess if n not in circuit.parameter_names]
@@ -413,7 +417,19 @@ def fit_circuit(
 
 
 def _method_lm(problem: _Problem, starts: list[dict[str, float]], max_nfev: int, seed: int):
-    return [_lm(problem, s, max_nfev) for s in starts]
+    """LM from every start with a short budget; the runs that did not converge in it continue only if
+    they lead (a start that is behind after ~15 iterations seldom ends best)."""
+    if len(starts) == 1:
+        return [_lm(problem, starts[0], max_nfev)]
+    budget = 15 * (len(problem.free) + 1)
+    short = [_lm(problem, s, budget) for s in starts]
+    done = [r for r in short if r[3]]
+    best_open = min((r for r in short if not r[3]), key=lambda r: r[1], default=None)
+    if best_open is not None and (not done or best_open[1] < min(r[1] for r in done)):
+        p = best_open[0]
+        resumed = _lm(problem, {n: float(p[problem.index[n]]) for n in problem.free}, max_nfev)
+        done.append((resumed[0], resumed[1], resumed[2] + best_open[2], resumed[3], resumed[4]))
+    return done or short
 
 
 def _method_de(problem: _Problem, starts: list[dict[str, float]], max_nfev: int, seed: int):
