@@ -1,0 +1,142 @@
+"""The Simulation page through Streamlit's AppTest: it opens, runs a model (inline runner) and shows results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from voltvault_core.db.engine import create_db_engine, session_scope
+from voltvault_core.db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[3]
+PAGE = str(ROOT / "pages" / "simulation.py")
+
+
+class InlineRunner:
+    """Runs a job when it is submitted, in this process (the page logic without worker processes)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.values = {}
+
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+        from voltvault_core.jobs import store
+
+        job_id = store.create_job_row(self.engine, kind=kind, func_path=func_path, backend="inline",
+                                      project_id=project_id, user_id=user_id)  # fmt: skip
+        module, _, name = func_path.partition(":")
+        self.values[job_id] = getattr(__import__(module, fromlist=[name]), name)(
+            **kwargs, progress=lambda *a, **k: None
+        )
+        return job_id
+
+    def status(self, job_id):
+        from voltvault_core.jobs import JobState, JobStatus
+
+        return JobStatus(job_id, JobState.COMPLETED, 1.0, None, None)
+
+    def wait(self, job_ids, timeout=None):
+        return None
+
+    def result(self, job_id, timeout=None):
+        return self.values[job_id]
+
+
+@pytest.fixture
+def page_env(tmp_path, monkeypatch):
+    from voltvault_core.auth.users import add_user
+    from voltvault_core.projects import create_project, set_member_role
+
+    url = f"sqlite:///{tmp_path / 'page.db'}"
+    engine = create_db_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        editor = add_user(
+            session, None, username="eddie", email="e@lab.example", name="Eddie", password="correct horse"
+        )
+        add_user(session, None, username="vera", email="v@lab.example", name="Vera", password="correct horse")
+        project = create_project(session, editor, name="Cells", chemistry_tag="NMC")
+        set_member_role(session, editor, project.id, username="vera", role="viewer")
+    monkeypatch.setenv("VOLTVAULT_DATABASE_URL", url)
+    monkeypatch.delenv("VOLTVAULT_DEMO", raising=False)
+    monkeypatch.setenv("VOLTVAULT_COOKIE_KEY", "test-cookie-key")
+    runner = InlineRunner(engine)
+    import voltvault_core.ui as ui
+
+    monkeypatch.setattr(ui, "get_job_runner", lambda: runner)
+    yield engine
+    engine.dispose()
+
+
+def _app(username: str, name: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = name
+    at.session_state["logout"] = None
+    return at
+
+
+def test_page_opens_with_a_default_protocol_and_no_runs(page_env):
+    at = _app("eddie", "Eddie").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_area(key="sim.experiment").value == "Discharge at 1C until 2.5 V"
+    assert at.selectbox(key="sim.parameter_set").value == "Chen2020"
+    assert not at.button(key="sim.run").disabled
+    assert any("No runs" in i.value for i in at.info)
+
+
+@pytest.mark.slow
+def test_editor_runs_a_model_and_sees_curves_profiles_and_exports(page_env):
+    at = _app("eddie", "Eddie").run()
+    at.selectbox(key="sim.model").select("spm")
+    at.text_area(key="sim.experiment").input("Discharge at 1C for 20 minutes\nRest for 5 minutes")
+    at.button(key="sim.run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    from sqlmodel import select
+
+    from voltvault_core.db.models import Simulation
+
+    with session_scope(page_env) as session:
+        rows = session.exec(select(Simulation)).all()
+    assert len(rows) == 1
+    assert rows[0].status == "completed"
+    assert rows[0].inputs["experiment"] == ["Discharge at 1C for 20 minutes", "Rest for 5 minutes"]
+    assert at.multiselect(key="sim.overlay").value == [rows[0].id]
+    assert at.selectbox(key="sim.profile_var").value == "Electrolyte concentration [mol.m-3]"
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_a_bad_step_shows_an_error_naming_it_and_saves_nothing(page_env):
+    at = _app("eddie", "Eddie").run()
+    at.text_area(key="sim.experiment").input("Discharge at -1C until 2.5 V")
+    at.button(key="sim.run").click().run()
+    assert not at.exception
+    assert any("Discharge at -1C until 2.5 V" in e.value for e in at.error)
+
+
+def test_viewer_cannot_run(page_env):
+    at = _app("vera", "Vera").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="sim.run").disabled
+    assert at.button(key="sim.compare").disabled
+
+
+@pytest.mark.slow
+def test_compare_runs_spm_spme_dfn_and_shows_their_rmse(page_env):
+    at = _app("eddie", "Eddie").run()
+    at.text_area(key="sim.experiment").input("Discharge at 1C for 30 minutes")
+    at.button(key="sim.compare").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.multiselect(key="sim.overlay").value) == 3
+    rmse = at.dataframe[1].value  # [0] is the table of runs
+    assert rmse.shape == (3, 3)
+    labels = list(rmse.columns)
+    spm = next(c for c in labels if "SPM " in c or c.split()[1] == "SPM")
+    dfn = next(c for c in labels if "DFN" in c)
+    spme = next(c for c in labels if "SPME" in c)
+    # SPMe is closer to the DFN than the SPM is (electrolyte dynamics), all within a few tens of mV
+    assert rmse.loc[spme, dfn] < rmse.loc[spm, dfn] < 100.0
