@@ -1,4 +1,4 @@
-"""Ecker2015, Prada2013 and Mohtat2020: they load, cite their sources, and evaluate to published values."""
+"""Ecker2015, Prada2013, Mohtat2020, OKane2022: they load, cite their sources, evaluate to published values."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from solvers.constants import F
 from solvers.parameters import ParameterSet, available_parameter_sets, get_parameter_set
 
-NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020")
+NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020", "OKane2022")
 DOI = re.compile(r"^(10\.\d{4,9}/\S+|arXiv:\d{4}\.\d{4,5})$")
 
 
@@ -170,3 +170,28 @@ def test_json_round_trip_gives_the_same_functions(name):
         elif "exchange-current" in key:
             args = (1000.0, 10000.0, 30000.0, 300.0)
             assert back[key](*args) == pytest.approx(value(*args))
+
+
+def test_okane2022_known_values():
+    ps = get_parameter_set("OKane2022")
+    ocp = ps["Negative electrode OCP [V]"]
+    # the measured table of Chen et al. (2020) is reproduced at its points (first, plateau, last rows)
+    assert ocp(0.0) == pytest.approx(1.81772748379334, abs=1e-7)
+    assert ocp(0.99) == pytest.approx(0.07693029905613709, abs=1e-7)
+    assert ocp(1.0) == pytest.approx(0.0760153081792987, abs=1e-7)
+    # and stays within 30 mV of Chen et al.'s fit of the same curve over the plateaus
+    chen = get_parameter_set("Chen2020")
+    x = np.linspace(0.1, 0.9, 200)
+    assert np.max(np.abs(ocp(x) - chen["Negative electrode OCP [V]"](x))) < 0.03
+    # Arrhenius laws added by O'Kane et al.: reference values at 298.15 K, E = 30.3 / 25 / 17 kJ/mol
+    assert ps["Negative particle diffusivity [m2.s-1]"](0.5, 298.15) == pytest.approx(3.3e-14)
+    assert ps["Positive particle diffusivity [m2.s-1]"](0.5, 298.15) == pytest.approx(4e-15)
+    r = 8.314462618
+    assert ps["Negative particle diffusivity [m2.s-1]"](0.5, 273.15) == pytest.approx(
+        3.3e-14 * np.exp(3.03e4 / r * (1 / 298.15 - 1 / 273.15)), rel=1e-6
+    )
+    nyman_1M = 0.1297 - 2.51 + 3.329  # Nyman et al. conductivity at 1 mol/L
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, 298.15) == pytest.approx(nyman_1M)
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, 318.15) == pytest.approx(
+        nyman_1M * np.exp(17000.0 / r * (1 / 298.15 - 1 / 318.15)), rel=1e-6
+    )
