@@ -40,10 +40,11 @@ def _material_row_id(session: Session, org_id: int, key: str) -> int | None:
 def _fill_row(session: Session, row: CellDesignRow, design: CellDesign, org_id: int) -> None:
     custom = materials_for_org(session, org_id)
     metrics = compute_metrics(design, custom)
+    export_error = None
     try:
         parameter_set = design_to_json(design, custom)
     except DesignError as exc:  # a material without an OCP: the design is still saved, not exportable
-        parameter_set = {"error": str(exc)}
+        parameter_set, export_error = None, str(exc)
     if session.exec(select(MaterialRow).where(MaterialRow.org_id.is_(None))).first() is None:
         seed_library_materials(session)
     row.name = design.name
@@ -56,7 +57,7 @@ def _fill_row(session: Session, row: CellDesignRow, design: CellDesign, org_id: 
     row.design = data
     row.electrode_params = {"positive": data["positive"], "negative": data["negative"]}
     row.cell_geometry = data["geometry"]
-    row.calculated_metrics = metrics.to_dict()
+    row.calculated_metrics = metrics.to_dict() | {"export_error": export_error}
     row.parameter_set = parameter_set
     row.updated_at = utcnow()
 

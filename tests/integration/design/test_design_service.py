@@ -115,4 +115,5 @@ def test_custom_materials_are_org_scoped_unverified_and_usable_in_designs(engine
         design.positive.active_material = "OurNMC"
         saved = service.save_design(session, editor, pid, design)
         assert saved.calculated_metrics["positive"]["areal_capacity_Ah_m2"] > 0
-        assert "error" in saved.parameter_set  # no OCP function: saved, but not exportable
+        assert saved.parameter_set is None  # no OCP function: saved, but not exportable, and says why
+        assert "open-circuit" in saved.calculated_metrics["export_error"]
