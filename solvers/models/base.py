@@ -40,15 +40,68 @@ class CellSystem(CellDAE):
         self.n = self.n_core + n_extra
         self.i_T = self.n_core if self.lumped else None
         self.is_differential = np.concatenate([self.is_diff_core, [True] * (n_extra - 1), [False]])
+        # the sparsity of the Jacobian depends on the model, mesh and thermal option only
+        self.structure_key = (type(self).__name__, tuple(sorted(self.mesh_sizes.items())), self.lumped)
         self.atol_scale = np.concatenate([self.atol_core, [1e-2] * (n_extra - 1), [1e-4]])
 
     # to implement ---------------------------------------------------------------------------------
     def setup(self) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def core(self, Y: np.ndarray, T: np.ndarray, I_A: np.ndarray) -> dict:  # pragma: no cover - interface
+    def core_numpy(self, Y: np.ndarray, T: np.ndarray, I_A: np.ndarray) -> dict:  # pragma: no cover
         """Return {"f": (B, n_core), "V": (B,), "heat": (B,) reaction-term sum [W]} for the core unknowns."""
         raise NotImplementedError
+
+    kernel_name: str | None = None  # "dfn" or "spm": the compiled kernel of this system, if any
+    compiled = None  # (batch kernel, geo, dims, tab_n, tab_p, tab_e, T) once tables are built
+
+    def use_backend(self, backend: str) -> str:
+        """Switch to the compiled kernels for ``backend="numba"`` when the set allows; say which path runs."""
+        if backend != "numba" or self.kernel_name is None:
+            return "numpy"
+        if self.lumped:
+            return "numpy (the compiled kernels are isothermal; lumped thermal runs the numpy path)"
+        from solvers.models import kernels
+
+        c = self.cell
+        T = c.T_ambient_K
+        try:
+            tab_n = kernels.tabulate_electrode(c.negative, T, c.T_ref_K, c.c_e_init_mol_m3)
+            tab_p = kernels.tabulate_electrode(c.positive, T, c.T_ref_K, c.c_e_init_mol_m3)
+            tab_e = kernels.tabulate_electrolyte(c, T)
+        except kernels.NotTabulable as exc:
+            return f"numpy ({exc})"
+        geo = kernels.geometry_vector(c, getattr(self, "row_scale", 1.0))
+        batch = kernels.dfn_core_batch if self.kernel_name == "dfn" else kernels.spm_core_batch
+        self.compiled = (batch, geo, self.kernel_dims(), tab_n, tab_p, tab_e, float(T))
+        return "numba"
+
+    def kernel_dims(self) -> np.ndarray:
+        m = self.mesh_sizes
+        with_e = 1 if self.model_name == "spme" else 0
+        return np.array([m["x_n"], m["x_s"], m["x_p"], m["r_n"], m["r_p"], with_e], dtype=np.int64)
+
+    def core(self, Y: np.ndarray, T: np.ndarray, I_A: np.ndarray) -> dict:
+        """The core residual through the compiled kernel when active, else the numpy reference."""
+        if self.compiled is None:
+            return self.core_numpy(Y, T, I_A)
+        batch, geo, dims, tab_n, tab_p, tab_e, T_K = self.compiled
+        B = Y.shape[0]
+        f = np.empty((B, self.n_core))
+        V = np.empty(B)
+        batch(
+            np.ascontiguousarray(Y),
+            np.ascontiguousarray(I_A, dtype=float),
+            T_K,
+            geo,
+            dims,
+            tab_n,
+            tab_p,
+            tab_e,
+            f,
+            V,
+        )
+        return {"f": f, "V": V, "heat": np.zeros(B)}
 
     def initial_state(self, c_n0: float, c_p0: float) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -75,7 +128,7 @@ class CellSystem(CellDAE):
 
     def heat(self, Y):
         T = self.temperature(Y)
-        out = self.core(Y, T, Y[:, -1])
+        out = self.core_numpy(Y, T, Y[:, -1])
         return -Y[:, -1] * out["V"] + out["heat"]
 
     def rhs(self, Y, control):
@@ -212,6 +265,7 @@ class CellModel:
         wall0 = time.perf_counter()
         cell = Cell.from_parameters(parameters, ambient_temperature_K)
         system = self.system_class(cell, mesh_sizes, thermal)
+        kernel = system.use_backend(backend)
         c_n0, c_p0 = cell.initial_concentrations(initial_soc)
         y0 = system.full_state(system.initial_state(c_n0, c_p0), 0.0)
         # the longest a step without a duration may run: 2x a full discharge at its current, at most 1 day
@@ -238,7 +292,7 @@ class CellModel:
         step_idx = np.asarray(rec.step_index, dtype=np.int64)
         wall = time.perf_counter() - wall0
         return self._result(
-            system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes
+            system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel
         )
 
     @staticmethod
@@ -254,7 +308,7 @@ class CellModel:
         return [self.solve(p, steps, **options) for p in parameter_list]
 
     def _result(
-        self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes
+        self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel
     ):
         if t.size == 0:
             t = np.zeros(1)
@@ -283,6 +337,7 @@ class CellModel:
             timeseries[bdf.SURFACE_TEMPERATURE] = T - 273.15
         info = {
             "backend": backend,
+            "kernel": kernel,
             "model": self.name,
             "wall_time_s": wall,
             "n_steps": integ.n_steps,

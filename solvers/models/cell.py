@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
@@ -20,16 +21,21 @@ from scipy.optimize import brentq
 from solvers.constants import F, R
 
 
+@lru_cache(maxsize=256)
+def _constant_function(constant: float, name: str) -> Callable:
+    """One function object per constant (so that tables built from it can be cached)."""
+
+    def const(*args):
+        return np.full(np.shape(args[0]), constant)
+
+    const.__name__ = f"constant {name}"
+    return const
+
+
 def _as_function(value, n_args: int, name: str) -> Callable:
     """Wrap a float or a function so it can always be called with ``n_args`` array arguments."""
     if not callable(value):
-        constant = float(value)
-
-        def const(*args):
-            return np.full(np.shape(args[0]), constant)
-
-        const.__name__ = f"constant {name}"
-        return const
+        return _constant_function(float(value), name)
     try:
         n_given = len(inspect.signature(value).parameters)
     except (TypeError, ValueError):

@@ -48,6 +48,7 @@ def particle_rhs(sto, D_edge_fn, T, surface_flux_sto, sphere: SphereMesh, radius
 
 class DFNSystem(CellSystem):
     model_name = "dfn"
+    kernel_name = "dfn"
 
     def setup(self):
         c, m = self.cell, self.mesh_sizes
@@ -152,7 +153,7 @@ class DFNSystem(CellSystem):
         out["V"] = surface_value(phis_p) - I_A * c.contact_resistance_Ohm
         return out
 
-    def core(self, Y, T, I_A):
+    def core_numpy(self, Y, T, I_A):
         c = self.cell
         B = Y.shape[0]
         fl = self.fields(Y, T, I_A)
@@ -210,14 +211,18 @@ class DFNSystem(CellSystem):
         return {"f": f, "V": fl["V"], "heat": heat}
 
     def event_functions(self, Y):
-        fl = self.fields(Y, self.temperature(Y), Y[:, -1])
+        cs_n, cs_p, ce = (
+            Y[:, self.sl["cs_n"]].reshape(Y.shape[0], self.Nn, self.nr_n),
+            Y[:, self.sl["cs_p"]].reshape(Y.shape[0], self.Np, self.nr_p),
+            Y[:, self.sl["ce"]],
+        )
+        s_n, s_p = surface_value(cs_n), surface_value(cs_p)
         return {
-            "Minimum negative particle surface stoichiometry": np.min(fl["sto_surf_n"], axis=-1),
-            "Maximum negative particle surface stoichiometry": 1.0 - np.max(fl["sto_surf_n"], axis=-1),
-            "Minimum positive particle surface stoichiometry": np.min(fl["sto_surf_p"], axis=-1),
-            "Maximum positive particle surface stoichiometry": 1.0 - np.max(fl["sto_surf_p"], axis=-1),
-            "Zero electrolyte concentration cut off": np.min(fl["ce"], axis=-1) / self.cell.c_e_init_mol_m3
-            - 1e-3,
+            "Minimum negative particle surface stoichiometry": np.min(s_n, axis=-1),
+            "Maximum negative particle surface stoichiometry": 1.0 - np.max(s_n, axis=-1),
+            "Minimum positive particle surface stoichiometry": np.min(s_p, axis=-1),
+            "Maximum positive particle surface stoichiometry": 1.0 - np.max(s_p, axis=-1),
+            "Zero electrolyte concentration cut off": np.min(ce, axis=-1) - 1e-3,
         }
 
     def variables(self, Y):

@@ -25,6 +25,7 @@ _TINY = 1e-12
 
 class SPMSystem(CellSystem):
     model_name = "spm"
+    kernel_name = "spm"
 
     def setup(self):
         m = self.mesh_sizes
@@ -86,7 +87,7 @@ class SPMSystem(CellSystem):
         out["V"] = out["U_p"] - out["U_n"] + out["eta_p"] - out["eta_n"] - I_A * c.contact_resistance_Ohm
         return out
 
-    def core(self, Y, T, I_A):
+    def core_numpy(self, Y, T, I_A):
         c = self.cell
         fl = self.fields(Y, T, I_A)
         heat = c.area_m2 * I_A / c.area_m2 * ((T * fl["dUdT_n"] - fl["U_n"]) - (T * fl["dUdT_p"] - fl["U_p"]))
@@ -96,12 +97,13 @@ class SPMSystem(CellSystem):
         return fl["f_particles"]
 
     def event_functions(self, Y):
-        fl = self.fields(Y, self.temperature(Y), Y[:, -1])
+        s_n = surface_value(Y[:, self.sl["cs_n"]])
+        s_p = surface_value(Y[:, self.sl["cs_p"]])
         return {
-            "Minimum negative particle surface stoichiometry": fl["sto_surf_n"],
-            "Maximum negative particle surface stoichiometry": 1.0 - fl["sto_surf_n"],
-            "Minimum positive particle surface stoichiometry": fl["sto_surf_p"],
-            "Maximum positive particle surface stoichiometry": 1.0 - fl["sto_surf_p"],
+            "Minimum negative particle surface stoichiometry": s_n,
+            "Maximum negative particle surface stoichiometry": 1.0 - s_n,
+            "Minimum positive particle surface stoichiometry": s_p,
+            "Maximum positive particle surface stoichiometry": 1.0 - s_p,
         }
 
     # outputs: SPM fields broadcast over the electrodes so every model offers the same names

@@ -73,6 +73,9 @@ def colour_columns(pattern: np.ndarray) -> np.ndarray:
     return colours
 
 
+_PLAN_CACHE: dict = {}
+
+
 @dataclass
 class JacobianPlan:
     """Sparsity pattern, colouring and CSC indices for batched finite-difference Jacobians."""
@@ -124,6 +127,38 @@ class StepFailure(Exception):
     """Newton failed with the step size at its minimum."""
 
 
+DENSE_LIMIT = 300  # below this many unknowns a dense LU beats the sparse one
+
+
+class _DenseLU:
+    def __init__(self, A: np.ndarray):
+        import scipy.linalg as sla
+
+        with np.errstate(all="ignore"):
+            self.factors = sla.lu_factor(A, check_finite=False)
+        if not np.all(np.isfinite(self.factors[0])) or np.any(np.diag(self.factors[0]) == 0):
+            raise StepFailure("singular Newton matrix")
+        self._solve = sla.lu_solve
+
+    def solve(self, b):
+        return self._solve(self.factors, b, check_finite=False)
+
+
+def _lu(jac: sp.csc_matrix, diag: np.ndarray | None, negate: bool = True):
+    """LU of ``diag(diag) - jac`` (or of ``jac`` itself with negate=False): dense when small."""
+    n = jac.shape[0]
+    if n <= DENSE_LIMIT:
+        A = -jac.toarray() if negate else jac.toarray()
+        if diag is not None:
+            A[np.diag_indices(n)] += diag
+        return _DenseLU(A)
+    A = (sp.diags(diag) - jac) if negate else jac
+    try:
+        return splu(sp.csc_matrix(A))
+    except RuntimeError as exc:
+        raise StepFailure(f"singular Newton matrix ({exc})") from exc
+
+
 @dataclass
 class _Newton:
     lu: object | None = None
@@ -152,12 +187,19 @@ class Integrator:
         return 1.0 / (self.atol + self.rtol * np.abs(y))
 
     def _ensure_plan(self, y, control):
+        key = getattr(self.dae, "structure_key", None)
+        if self.plan is None and key is not None and key in _PLAN_CACHE:
+            self.plan = _PLAN_CACHE[key]
         if self.plan is None:
             # the pattern of a power step covers every mode (its current row depends on I and on V)
             probe = Control(Step("power", 1.0, text="sparsity probe"), control.t_start, control.t)
             f = lambda Y: self.dae.rhs(Y, probe)  # noqa: E731
             jitter = y * (1.0 + 1e-3 * np.sin(np.arange(y.size) + 1.0)) + 1e-4
             self.plan = JacobianPlan.build(f, [y, jitter])
+            if key is not None:
+                if len(_PLAN_CACHE) > 32:
+                    _PLAN_CACHE.pop(next(iter(_PLAN_CACHE)))
+                _PLAN_CACHE[key] = self.plan
 
     def _jacobian(self, y, control):
         f = lambda Y: self.dae.rhs(Y, control)  # noqa: E731
@@ -166,11 +208,7 @@ class Integrator:
         return self.plan.jacobian(f, y, f0)
 
     def _factor(self, hb):
-        A = sp.diags(self.diff / hb) - self.newton.jac
-        try:
-            self.newton.lu = splu(A.tocsc())
-        except RuntimeError as exc:
-            raise StepFailure(f"singular Newton matrix ({exc})") from exc
+        self.newton.lu = _lu(self.newton.jac, self.diff / hb)
         self.newton.hb = hb
 
     def _algebraic_newton(self, y, control, tries: int) -> np.ndarray:
@@ -183,11 +221,11 @@ class Integrator:
             if not np.all(np.isfinite(f)):
                 raise StepFailure("non-finite algebraic residual while finding consistent potentials")
             J = self._jacobian(y, control)
-            try:
-                lu = splu(J[alg][:, alg].tocsc())
-            except RuntimeError as exc:
-                raise StepFailure(f"singular algebraic Jacobian ({exc})") from exc
+            lu = _lu(J[alg][:, alg], None, negate=False)
             dy = -lu.solve(f)
+            if np.sqrt(np.mean((dy * w) ** 2)) < 1e-3:
+                y[alg] += dy
+                return y
             norm0 = float(np.linalg.norm(f))
             lam = 1.0
             while True:  # backtracking on the residual norm
@@ -268,7 +306,7 @@ class Integrator:
             self.newton.fresh = True
             self.newton.lu = None
         for _attempt in range(2):
-            if self.newton.lu is None or abs(self.newton.hb - hb) > 1e-12 * hb:
+            if self.newton.lu is None or not (0.8 < hb / self.newton.hb < 1.25):
                 self._factor(hb)
             w = self._weights(y_n)
             converged = False
@@ -343,6 +381,40 @@ def _limit_label(limit) -> str:
         return limit.text
     unit = {"voltage": "V", "current": "A", "power": "W", "c_rate": "C"}[limit.quantity]
     return f"{limit.quantity} {limit.op} {limit.value:g} {unit}"
+
+
+def _locate(integ, hist_t, hist_y, h, y_new, control, order, events_at, name, g0, g1):
+    """Step size in (0, h] at which event ``name`` crosses zero (Illinois false position).
+
+    Returns (h_event, state); the state is on the crossed side (g <= tolerance).
+    """
+    tol = 1e-8 * max(1.0, abs(g0)) + 1e-8
+    ha, ga = 0.0, g0
+    hb, gb, yb = h, g1, y_new
+    side = 0
+    for _ in range(30):
+        hs = ha + (hb - ha) * ga / (ga - gb)
+        hs = min(max(hs, ha + 1e-6 * (hb - ha)), hb - 1e-6 * (hb - ha))
+        try:
+            ys, _ = integ.step(hist_t, hist_y, hs, control, order)
+        except StepFailure:
+            break
+        gs = events_at(ys)[name]
+        if abs(gs) <= tol:
+            return hs, ys
+        if gs > 0:
+            ha, ga = hs, gs
+            if side == 1:
+                gb *= 0.5
+            side = 1
+        else:
+            hb, gb, yb = hs, gs, ys
+            if side == -1:
+                ga *= 0.5
+            side = -1
+        if hb - ha <= 1e-12 * max(h, 1.0):
+            break
+    return hb, yb
 
 
 def _interpolate(ts, ys, t):
@@ -462,26 +534,19 @@ def run_experiment(
                 t_n = hist_t[-1]
                 best = None
                 for name in crossed:
-                    g0, g1 = ev_prev[name], ev_new[name]
-                    ha, hb_, ga, gb = 0.0, h, g0, g1
-                    hs, ys = h, y_new
-                    for _ in range(8):
-                        hs = ha + (hb_ - ha) * ga / (ga - gb)
-                        hs = min(max(hs, ha + 1e-9 * h), hb_)
-                        try:
-                            ys, _ = integ.step(hist_t, hist_y, hs, control, order)
-                        except StepFailure:
-                            break
-                        gs = events_at(ys)[name]
-                        if abs(gs) < 1e-9 * max(1.0, abs(g0)) + (1e-7 if "voltage" in name.lower() else 1e-9):
-                            break
-                        if gs > 0:
-                            ha, ga = hs, gs
-                        else:
-                            hb_, gb = hs, gs
-                        if hb_ - ha < 1e-10 * max(h, 1.0):
-                            hs, ys = hb_, integ.step(hist_t, hist_y, hb_, control, order)[0]
-                            break
+                    hs, ys = _locate(
+                        integ,
+                        hist_t,
+                        hist_y,
+                        h,
+                        y_new,
+                        control,
+                        order,
+                        events_at,
+                        name,
+                        ev_prev[name],
+                        ev_new[name],
+                    )
                     # a step limit that coincides with a global cut-off ends the step, not the run
                     tie = 1e-6 * max(h, 1.0)
                     if (
@@ -522,7 +587,7 @@ def run_experiment(
                 rec.t.append(t_new)
                 rec.y.append(y_new.copy())
                 rec.step_index.append(k)
-            ev_prev = events_at(y_new)
+            ev_prev = ev_new if fired is None else events_at(y_new)
             if progress is not None:
                 progress(
                     min(1.0, (t_done_planned + (t_new - t0)) / total_planned), f"step {k + 1}/{len(steps)}"
@@ -533,6 +598,8 @@ def run_experiment(
                 hist_t, hist_y = [t_new], [y_new]  # a kink of the imposed profile: restart the history
                 integ.newton.lu = None
             fac = 2.0 if err < 1e-12 else min(2.0, max(0.5, 0.9 * err ** (-1.0 / 3.0)))
+            if 1.0 <= fac < 1.25:
+                fac = 1.0  # keep h (and the factorised Newton matrix) unless growing pays
             h = h * fac
         t_done_planned += duration
         t0 = hist_t[-1]

@@ -47,7 +47,13 @@ def test_result_contract(chen, name):
     n_t = result.time_s.size
     assert result.termination == "final time"
     assert result.time_s[-1] == pytest.approx(360.0)
-    for column in (*bdf.REQUIRED_COLUMNS, bdf.STEP, bdf.CYCLE, bdf.CHARGING_CAPACITY, bdf.DISCHARGING_CAPACITY):
+    for column in (
+        *bdf.REQUIRED_COLUMNS,
+        bdf.STEP,
+        bdf.CYCLE,
+        bdf.CHARGING_CAPACITY,
+        bdf.DISCHARGING_CAPACITY,
+    ):
         assert result[column].shape == (n_t,)
     # BDF sign: a discharge is a NEGATIVE current; capacities are cumulative and >= 0
     assert result["Current / A"][result["Step Count / 1"] == 0].max() == pytest.approx(-5.0)
@@ -133,8 +139,8 @@ def test_initial_soc_places_the_ocv_at_the_cut_offs(chen):
     rest = [Step("current", 0.0, 1.0, text="Rest")]
     full = get_model("spm").solve(chen, rest, initial_soc=1.0)
     empty = get_model("spm").solve(chen, rest, initial_soc=0.0)
-    assert full["Voltage / V"][0] == pytest.approx(4.2, abs=1e-6)
-    assert empty["Voltage / V"][0] == pytest.approx(2.5, abs=1e-6)
+    assert full["Voltage / V"][0] == pytest.approx(4.2, abs=1e-5)
+    assert empty["Voltage / V"][0] == pytest.approx(2.5, abs=1e-5)
     with pytest.raises(ValueError, match="between 0 and 1"):
         get_model("spm").solve(chen, rest, initial_soc=1.5)
 
@@ -175,3 +181,37 @@ def test_impossible_cases_return_a_partial_result_and_a_diagnosis(chen):
     assert "2000 W" in too_much_power.termination
     assert "Try" in too_much_power.termination
     assert too_much_power.time_s[-1] == pytest.approx(60.0)  # the first step is kept
+
+
+@pytest.mark.parametrize("name", ["spm", "spme", "dfn"])
+@pytest.mark.parametrize("set_name", ["Chen2020", "Marquis2019"])
+def test_numba_kernels_agree_with_the_numpy_reference(name, set_name):
+    ps = get_parameter_set(set_name)
+    steps = [
+        Step("current", 2 * ps["Nominal cell capacity [A.h]"], 900.0, text="Discharge at 2C for 15 minutes"),
+        Step("current", 0.0, 300.0, text="Rest for 5 minutes"),
+    ]
+    mesh = {"x_n": 8, "x_s": 5, "x_p": 8, "r_n": 10, "r_p": 10}
+    ref = get_model(name).solve(ps, steps, backend="numpy", mesh=mesh, output_period_s=30.0)
+    fast = get_model(name).solve(ps, steps, backend="numba", mesh=mesh, output_period_s=30.0)
+    assert ref.info["kernel"] == "numpy"
+    assert fast.info["kernel"] == "numba"
+    np.testing.assert_allclose(fast.time_s, ref.time_s)
+    # tables vs the set's functions: well under 0.1 mV
+    np.testing.assert_allclose(fast["Voltage / V"], ref["Voltage / V"], atol=1e-4)
+    np.testing.assert_allclose(
+        fast["Electrolyte concentration [mol.m-3]"], ref["Electrolyte concentration [mol.m-3]"], rtol=1e-4
+    )
+
+
+def test_lumped_thermal_and_odd_functions_fall_back_to_numpy(chen):
+    lumped = get_model("dfn").solve(chen, [Step("current", 5.0, 60.0)], backend="numba", thermal="lumped")
+    assert lumped.info["kernel"].startswith("numpy")
+
+    def odd_j0(c_e, c_s_surf, c_s_max, T):  # not separable in (c_e, c_s)
+        return 1e-6 * (c_e + c_s_surf) ** 1.5 * np.ones_like(T)
+
+    odd = chen.updated({"Negative electrode exchange-current density [A.m-2]": odd_j0})
+    result = get_model("spm").solve(odd, [Step("current", 5.0, 60.0)], backend="numba")
+    assert "not separable" in result.info["kernel"]
+    assert result.termination == "final time"

@@ -1,0 +1,420 @@
+r"""Compiled (numba) kernels of the models, fed by tables of the parameter set's functions.
+
+At solve setup every function of the set is tabulated on a fine uniform grid, so the kernels never call
+Python and a new design (thicknesses, radii, porosities, any value) recompiles nothing:
+
+* OCPs (with the entropic term at the solve temperature) and particle diffusivities against
+  stoichiometry, 8193 points on [0, 1];
+* electrolyte diffusivity and conductivity against concentration, 8193 points on [0, 8 c_e0];
+* exchange-current densities, which must be separable,
+  :math:`\ln j_0(c_e, c_s) = A(\ln c_e) + B(\mathrm{logit}(c_s/c_{max}))` (true for every published
+  :math:`m\,c_e^{a} c_s^{b} (c_{max}-c_s)^{c}` form); both parts tabulated (4097 points).
+
+Temperature is fixed per solve (isothermal); the lumped-thermal option uses the numpy path.
+:func:`tabulate` raises :class:`NotTabulable` when a function does not fit these forms, and the model then
+falls back to the numpy path (reported in ``info["kernel"]``).
+
+The kernels mirror the numpy reference in :mod:`solvers.models.dfn` line by line; a test checks that
+both agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from solvers.constants import F, R
+
+N_STO = 8193
+N_CE = 8193
+N_LOG = 4097
+LN_CE_RANGE = (-12.0, 3.0)  # ln(c_e / c_e0)
+LOGIT_RANGE = (-30.0, 30.0)
+
+
+class NotTabulable(ValueError):
+    """A parameter function does not fit the tabulated forms the compiled kernels use."""
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+
+def _grid(lo, hi, n):
+    return np.linspace(lo, hi, n)
+
+
+_TABLE_CACHE: dict = {}
+
+
+def _cached(key, build):
+    """Tables depend on the functions and a few numbers only: a new design reuses them."""
+    try:
+        return _TABLE_CACHE[key]
+    except (KeyError, TypeError):
+        pass
+    value = build()
+    try:
+        if len(_TABLE_CACHE) > 64:
+            _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
+        _TABLE_CACHE[key] = value
+    except TypeError:  # unhashable function objects are simply not cached
+        pass
+    return value
+
+
+def tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray:
+    """Cached :func:`_tabulate_electrode`."""
+    key = (
+        e.ocp,
+        e.entropic,
+        e.diffusivity,
+        e.exchange_current,
+        e.c_max_mol_m3,
+        float(T_K),
+        float(T_ref_K),
+        c_e0,
+    )
+    return _cached(key, lambda: _tabulate_electrode(e, T_K, T_ref_K, c_e0))
+
+
+def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray:
+    """Tables of one electrode as rows of a (5, N) array: U, D_s, A(ln c_e), B(logit sto), (grid info).
+
+    Returns an array ``tab`` with ``tab[0] = U(sto) [V]``, ``tab[1] = D_s(sto) [m2/s]`` on the sto grid,
+    ``tab[2][:N_LOG] = A``, ``tab[3][:N_LOG] = B``.
+    """
+    sto = _grid(0.0, 1.0, N_STO)
+    with np.errstate(all="ignore"):
+        U = np.asarray(e.ocp_T(sto, T_K, T_ref_K), dtype=float) * np.ones_like(sto)
+        D = np.asarray(e.diffusivity(sto, T_K), dtype=float) * np.ones_like(sto)
+    # the ends of the OCP may be singular (log terms): extend the nearest finite values
+    for arr, what in ((U, "OCP"), (D, "particle diffusivity")):
+        finite = np.isfinite(arr)
+        if finite.sum() < 0.9 * arr.size:
+            raise NotTabulable(f"{e.domain} electrode {what} is not finite over most of 0 < sto < 1")
+        arr[~finite] = np.interp(sto[~finite], sto[finite], arr[finite])
+    c_max = e.c_max_mol_m3
+    ln_ce = _grid(*LN_CE_RANGE, N_LOG)
+    logit = _grid(*LOGIT_RANGE, N_LOG)
+    s_of_logit = 1.0 / (1.0 + np.exp(-logit))
+    s_ref, ce_ref = 0.5, c_e0
+
+    def ln_j0(ce, s):
+        with np.errstate(all="ignore"):
+            return np.log(np.asarray(e.exchange_current(ce, s * c_max, c_max, T_K), dtype=float))
+
+    A = ln_j0(c_e0 * np.exp(ln_ce), s_ref) * np.ones_like(ln_ce)
+    B = (ln_j0(ce_ref, s_of_logit) - ln_j0(ce_ref, s_ref)) * np.ones_like(logit)
+    # separability check on a coarse grid of the working range
+    ce_chk = c_e0 * np.array([0.05, 0.3, 1.0, 2.0, 4.0])
+    s_chk = np.array([0.01, 0.2, 0.5, 0.8, 0.99])
+    L = ln_j0(ce_chk[:, None], s_chk[None, :])
+    resid = L - L[:, :1] - L[:1, :] + L[0, 0]
+    if not np.all(np.isfinite(L)) or np.max(np.abs(resid)) > 1e-8:
+        raise NotTabulable(f"{e.domain} exchange-current density is not separable in (c_e, c_s)")
+    for arr in (A, B):
+        finite = np.isfinite(arr)
+        if not finite.all():
+            x = np.arange(arr.size)
+            arr[~finite] = np.interp(x[~finite], x[finite], arr[finite])
+    tab = np.zeros((4, N_STO))
+    tab[0], tab[1] = U, D
+    tab[2, :N_LOG], tab[3, :N_LOG] = A, B
+    return tab
+
+
+def tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
+    """Cached :func:`_tabulate_electrolyte`."""
+    key = (cell.electrolyte_diffusivity, cell.electrolyte_conductivity, cell.c_e_init_mol_m3, float(T_K))
+    return _cached(key, lambda: _tabulate_electrolyte(cell, T_K))
+
+
+def _tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
+    """(2, N_CE) table: D_e(c_e), kappa(c_e) on [0, 8 c_e0]."""
+    ce = _grid(0.0, 8.0 * cell.c_e_init_mol_m3, N_CE)
+    with np.errstate(all="ignore"):
+        D = np.asarray(cell.electrolyte_diffusivity(ce, T_K), dtype=float) * np.ones_like(ce)
+        k = np.asarray(cell.electrolyte_conductivity(ce, T_K), dtype=float) * np.ones_like(ce)
+    for arr, what in ((D, "diffusivity"), (k, "conductivity")):
+        finite = np.isfinite(arr)
+        if finite.sum() < 0.9 * arr.size:
+            raise NotTabulable(f"electrolyte {what} is not finite over 0..8 c_e0")
+        arr[~finite] = np.interp(ce[~finite], ce[finite], arr[finite])
+    return np.stack([D, k])
+
+
+# ------------------------------------------------------------------------------------------ lookups
+
+
+@njit(cache=True, inline="always")
+def _lookup(row, x, lo, hi, n):
+    u = (x - lo) / (hi - lo) * (n - 1)
+    if u <= 0.0:
+        return row[0] + (row[1] - row[0]) * u
+    if u >= n - 1:
+        return row[n - 1] + (row[n - 1] - row[n - 2]) * (u - (n - 1))
+    i = int(u)
+    w = u - i
+    return row[i] * (1.0 - w) + row[i + 1] * w
+
+
+@njit(cache=True, inline="always")
+def _j0(tab, ce, ce0, sto):
+    ln_ce = np.log(max(ce, 1e-300) / ce0)
+    s = min(max(sto, 1e-13), 1.0 - 1e-13)
+    z = np.log(s / (1.0 - s))
+    a = _lookup(tab[2], ln_ce, LN_CE_RANGE[0], LN_CE_RANGE[1], N_LOG)
+    b = _lookup(tab[3], z, LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
+    return np.exp(a + b)
+
+
+@njit(cache=True, inline="always")
+def _harm(a, b, beta):
+    return 1.0 / (beta / a + (1.0 - beta) / b)
+
+
+# ------------------------------------------------------------------------------------------ particle
+
+
+@njit(cache=True)
+def _particle(y, off, nr, tab, radius, flux_sto, out, out_off):
+    """d(sto)/dt of one particle (uniform cells in r/R), surface flux -D dsto/dr = flux_sto."""
+    dr = radius / nr
+    prev_flux = 0.0
+    d_prev = _lookup(tab[1], y[off], 0.0, 1.0, N_STO)
+    for k in range(nr):
+        r_out = (k + 1.0) / nr
+        r_in = k / nr
+        vol = (r_out**3 - r_in**3) / 3.0
+        if k < nr - 1:
+            d_next = _lookup(tab[1], y[off + k + 1], 0.0, 1.0, N_STO)
+            flux = _harm(d_prev, d_next, 0.5) * (y[off + k + 1] - y[off + k]) / dr
+            d_prev = d_next
+        else:
+            flux = -flux_sto
+        out[out_off + k] = (r_out**2 * flux - r_in**2 * prev_flux) / vol / radius
+        prev_flux = flux
+
+
+# ------------------------------------------------------------------------------------------ DFN
+
+
+@njit(cache=True)
+def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
+    """Residual of the DFN core unknowns (layout of :class:`solvers.models.dfn.DFNSystem`) -> V [V].
+
+    geo = [L_n, L_s, L_p, eps_n, eps_s, eps_p, tor_n, tor_s, tor_p, a_n, a_p, R_n, R_p, cmax_n, cmax_p,
+           sig_n, sig_p, t_plus, tdf, ce0, area, row_scale, contact_resistance]
+    dims = [Nn, Ns, Np, nr_n, nr_p]
+    """
+    L_n, L_s, L_p = geo[0], geo[1], geo[2]
+    a_n, a_p = geo[9], geo[10]
+    R_n, R_p = geo[11], geo[12]
+    cmax_n, cmax_p = geo[13], geo[14]
+    sig_n, sig_p = geo[15], geo[16]
+    tplus, tdf, ce0, area, row_scale, r_contact = geo[17], geo[18], geo[19], geo[20], geo[21], geo[22]
+    Nn, Ns, Np, nr_n, nr_p = dims[0], dims[1], dims[2], dims[3], dims[4]
+    Nx = Nn + Ns + Np
+    o_csn = 0
+    o_csp = Nn * nr_n
+    o_ce = o_csp + Np * nr_p
+    o_pe = o_ce + Nx
+    o_psn = o_pe + Nx
+    o_psp = o_psn + Nn
+    RT_F = R * T / F
+    i_cell = I_A / area
+    ce_max_tab = 8.0 * ce0
+    # per-cell widths, porosity, tortuosity
+    dx = np.empty(Nx)
+    eps = np.empty(Nx)
+    tor = np.empty(Nx)
+    for i in range(Nx):
+        if i < Nn:
+            dx[i], eps[i], tor[i] = L_n / Nn, geo[3], geo[6]
+        elif i < Nn + Ns:
+            dx[i], eps[i], tor[i] = L_s / Ns, geo[4], geo[7]
+        else:
+            dx[i], eps[i], tor[i] = L_p / Np, geo[5], geo[8]
+    aj = np.zeros(Nx)
+    # reactions and particles
+    for i in range(Nn + Np):
+        neg = i < Nn
+        cell = i if neg else Nn + Ns + (i - Nn)
+        if neg:
+            off, nr, tab, cmax, radius, a = o_csn + i * nr_n, nr_n, tab_n, cmax_n, R_n, a_n
+            phis = y[o_psn + i]
+        else:
+            off, nr, tab, cmax, radius, a = o_csp + (i - Nn) * nr_p, nr_p, tab_p, cmax_p, R_p, a_p
+            phis = y[o_psp + (i - Nn)]
+        s_surf = 1.5 * y[off + nr - 1] - 0.5 * y[off + nr - 2]
+        s_cl = min(max(s_surf, 1e-12), 1.0 - 1e-12)
+        U = _lookup(tab[0], s_cl, 0.0, 1.0, N_STO)
+        ce = max(y[o_ce + cell] * ce0, 1e-12)
+        j0 = _j0(tab, ce, ce0, s_cl)
+        eta = phis - y[o_pe + cell] - U
+        j = 2.0 * j0 * np.sinh(0.5 * eta / RT_F)
+        aj[cell] = a * j
+        _particle(y, off, nr, tab, radius, j / (F * cmax), f, off)
+    # electrolyte: fluxes at interior faces
+    n_prev = 0.0
+    ie_prev = 0.0
+    for i in range(Nx):
+        if i < Nx - 1:
+            gap = 0.5 * (dx[i] + dx[i + 1])
+            beta = dx[i] / (dx[i] + dx[i + 1])
+            c_l = max(y[o_ce + i] * ce0, 1e-12)
+            c_r = max(y[o_ce + i + 1] * ce0, 1e-12)
+            D_l = tor[i] * _lookup(tab_e[0], c_l, 0.0, ce_max_tab, N_CE)
+            D_r = tor[i + 1] * _lookup(tab_e[0], c_r, 0.0, ce_max_tab, N_CE)
+            k_l = tor[i] * _lookup(tab_e[1], c_l, 0.0, ce_max_tab, N_CE)
+            k_r = tor[i + 1] * _lookup(tab_e[1], c_r, 0.0, ce_max_tab, N_CE)
+            chi_l = 2.0 * (1.0 - tplus) * tdf * RT_F / c_l
+            chi_r = 2.0 * (1.0 - tplus) * tdf * RT_F / c_r
+            grad_c = (y[o_ce + i + 1] - y[o_ce + i]) * ce0 / gap
+            grad_p = (y[o_pe + i + 1] - y[o_pe + i]) / gap
+            n_next = _harm(D_l, D_r, beta) * grad_c
+            ie_next = 0.5 * (k_l + k_r) * (_harm(chi_l, chi_r, beta) * grad_c - grad_p)
+        else:
+            n_next = 0.0
+            ie_next = 0.0
+        f[o_ce + i] = ((n_next - n_prev) / dx[i] + (1.0 - tplus) * aj[i] / F) / eps[i] / ce0
+        f[o_pe + i] = ((ie_next - ie_prev) / dx[i] - aj[i]) / row_scale
+        n_prev = n_next
+        ie_prev = ie_next
+    # solid potentials
+    dxn = L_n / Nn
+    is_prev = -sig_n * y[o_psn] / (0.5 * dxn)
+    for i in range(Nn):
+        is_next = -sig_n * (y[o_psn + i + 1] - y[o_psn + i]) / dxn if i < Nn - 1 else 0.0
+        f[o_psn + i] = ((is_next - is_prev) / dxn + aj[i]) / row_scale
+        is_prev = is_next
+    dxp = L_p / Np
+    is_prev = 0.0
+    for i in range(Np):
+        is_next = -sig_p * (y[o_psp + i + 1] - y[o_psp + i]) / dxp if i < Np - 1 else i_cell
+        f[o_psp + i] = ((is_next - is_prev) / dxp + aj[Nn + Ns + i]) / row_scale
+        is_prev = is_next
+    return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - I_A * r_contact
+
+
+@njit(cache=True)
+def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
+    for b in range(Y.shape[0]):
+        V_out[b] = dfn_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, F_out[b])
+
+
+# ------------------------------------------------------------------------------------------ SPM(e)
+
+
+@njit(cache=True)
+def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
+    """Residual of the SPM / SPMe core unknowns -> V [V] (layout of :class:`solvers.models.spm.SPMSystem`).
+
+    geo as :func:`dfn_core`; dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]
+    """
+    L_n, L_s, L_p = geo[0], geo[1], geo[2]
+    a_n, a_p = geo[9], geo[10]
+    R_n, R_p = geo[11], geo[12]
+    cmax_n, cmax_p = geo[13], geo[14]
+    sig_n, sig_p = geo[15], geo[16]
+    tplus, tdf, ce0, area, r_contact = geo[17], geo[18], geo[19], geo[20], geo[22]
+    Nn, Ns, Np, nr_n, nr_p, with_e = dims[0], dims[1], dims[2], dims[3], dims[4], dims[5]
+    RT_F = R * T / F
+    i_cell = I_A / area
+    j_n = i_cell / (a_n * L_n)
+    j_p = -i_cell / (a_p * L_p)
+    _particle(y, 0, nr_n, tab_n, R_n, j_n / (F * cmax_n), f, 0)
+    _particle(y, nr_n, nr_p, tab_p, R_p, j_p / (F * cmax_p), f, nr_n)
+    s_n = min(max(1.5 * y[nr_n - 1] - 0.5 * y[nr_n - 2], 1e-12), 1.0 - 1e-12)
+    s_p = min(max(1.5 * y[nr_n + nr_p - 1] - 0.5 * y[nr_n + nr_p - 2], 1e-12), 1.0 - 1e-12)
+    U_n = _lookup(tab_n[0], s_n, 0.0, 1.0, N_STO)
+    U_p = _lookup(tab_p[0], s_p, 0.0, 1.0, N_STO)
+    if with_e == 0:
+        eta_n = 2.0 * RT_F * np.arcsinh(j_n / (2.0 * _j0(tab_n, ce0, ce0, s_n)))
+        eta_p = 2.0 * RT_F * np.arcsinh(j_p / (2.0 * _j0(tab_p, ce0, ce0, s_p)))
+        return U_p - U_n + eta_p - eta_n - I_A * r_contact
+    Nx = Nn + Ns + Np
+    o = nr_n + nr_p
+    ce_max_tab = 8.0 * ce0
+    # electrolyte diffusion with the uniform source; averages for the composite potential
+    ce_sum = 0.0
+    for i in range(Nx):
+        dxi = L_n / Nn if i < Nn else (L_s / Ns if i < Nn + Ns else L_p / Np)
+        ce_sum += max(y[o + i] * ce0, 1e-12) * dxi
+    ce_av = ce_sum / (L_n + L_s + L_p)
+    n_prev = 0.0
+    eta_n = 0.0
+    eta_p = 0.0
+    ln_n = 0.0
+    ln_p = 0.0
+    for i in range(Nx):
+        if i < Nn:
+            dxi, epsi, tori, src = L_n / Nn, geo[3], geo[6], a_n * j_n
+        elif i < Nn + Ns:
+            dxi, epsi, tori, src = L_s / Ns, geo[4], geo[7], 0.0
+        else:
+            dxi, epsi, tori, src = L_p / Np, geo[5], geo[8], a_p * j_p
+        ci = max(y[o + i] * ce0, 1e-12)
+        if i < Nx - 1:
+            j_next = i + 1
+            dxj = L_n / Nn if j_next < Nn else (L_s / Ns if j_next < Nn + Ns else L_p / Np)
+            torj = geo[6] if j_next < Nn else (geo[7] if j_next < Nn + Ns else geo[8])
+            cj = max(y[o + j_next] * ce0, 1e-12)
+            D_l = tori * _lookup(tab_e[0], ci, 0.0, ce_max_tab, N_CE)
+            D_r = torj * _lookup(tab_e[0], cj, 0.0, ce_max_tab, N_CE)
+            n_next = _harm(D_l, D_r, dxi / (dxi + dxj)) * (cj - ci) / (0.5 * (dxi + dxj))
+        else:
+            n_next = 0.0
+        f[o + i] = ((n_next - n_prev) / dxi + (1.0 - tplus) * src / F) / epsi / ce0
+        n_prev = n_next
+        if i < Nn:
+            eta_n += 2.0 * RT_F * np.arcsinh(j_n / (2.0 * _j0(tab_n, ci, ce0, s_n))) / Nn
+            ln_n += np.log(ci / ce_av) / Nn
+        elif i >= Nn + Ns:
+            eta_p += 2.0 * RT_F * np.arcsinh(j_p / (2.0 * _j0(tab_p, ci, ce0, s_p))) / Np
+            ln_p += np.log(ci / ce_av) / Np
+    kappa = _lookup(tab_e[1], ce_av, 0.0, ce_max_tab, N_CE)
+    chiRT_F = 2.0 * (1.0 - tplus) * tdf * RT_F
+    eta_c = chiRT_F * (ln_p - ln_n)
+    dphi_e = -i_cell * (L_n / (3 * kappa * geo[6]) + L_s / (kappa * geo[7]) + L_p / (3 * kappa * geo[8]))
+    dphi_s = -i_cell * (L_n / (3 * sig_n) + L_p / (3 * sig_p))
+    return U_p - U_n + eta_p - eta_n + eta_c + dphi_e + dphi_s - I_A * r_contact
+
+
+@njit(cache=True)
+def spm_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
+    for b in range(Y.shape[0]):
+        V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, F_out[b])
+
+
+def geometry_vector(cell, row_scale: float = 1.0) -> np.ndarray:
+    """The run-time geometry/material inputs of the kernels (see :func:`dfn_core`)."""
+    n, p = cell.negative, cell.positive
+    return np.array(
+        [
+            n.thickness_m,
+            cell.separator_thickness_m,
+            p.thickness_m,
+            n.porosity,
+            cell.separator_porosity,
+            p.porosity,
+            n.tortuosity_electrolyte,
+            cell.separator_porosity**cell.separator_brug,
+            p.tortuosity_electrolyte,
+            n.surface_area_density_m,
+            p.surface_area_density_m,
+            n.particle_radius_m,
+            p.particle_radius_m,
+            n.c_max_mol_m3,
+            p.c_max_mol_m3,
+            n.conductivity_S_m * n.tortuosity_electrode,
+            p.conductivity_S_m * p.tortuosity_electrode,
+            cell.transference,
+            cell.thermodynamic_factor,
+            cell.c_e_init_mol_m3,
+            cell.area_m2,
+            row_scale,
+            cell.contact_resistance_Ohm,
+        ],
+        dtype=float,
+    )
