@@ -75,11 +75,20 @@ def quality_flags(frame: pd.DataFrame, limits: QualityLimits | None = None) -> p
                              f"{typical[i - 1]:.3g} s): the test was paused or the logger stopped" for i in gaps]))
 
     dv = np.diff(voltage)
-    typical_dv = float(np.median(np.abs(dv[dv != 0]))) if np.any(dv != 0) else 0.0
-    spike_limit = max(limits.spike_V, limits.spike_factor * typical_dv)
+    # distance of each point from the straight line through its neighbours: small on smooth curves even
+    # when logging is sparse, large for an isolated excursion
+    residual = voltage[1:-1] - 0.5 * (voltage[:-2] + voltage[2:])
+    typical = float(np.median(np.abs(residual[residual != 0]))) if np.any(residual != 0) else 0.0
+    spike_limit = max(limits.spike_V, limits.spike_factor * typical)
     same_step = (step[1:-1] == step[:-2]) & (step[1:-1] == step[2:])
     up, down = dv[:-1], dv[1:]
-    spike = same_step & (np.abs(up) > spike_limit) & (np.abs(down) > spike_limit) & (np.sign(up) != np.sign(down))
+    magnitude = np.abs(residual)
+    local_peak = np.ones_like(magnitude, dtype=bool)  # the excursion itself, not its neighbours
+    local_peak[1:] &= magnitude[1:] >= magnitude[:-1]
+    local_peak[:-1] &= magnitude[:-1] >= magnitude[1:]
+    spike = (
+        same_step & local_peak & (magnitude > spike_limit) & (np.sign(up) != np.sign(down)) & (up != 0) & (down != 0)
+    )
     spikes = np.flatnonzero(spike) + 1
     if spikes.size:
         parts.append(_frame(spikes, cycle, time_s, "voltage spike",

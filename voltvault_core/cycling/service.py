@@ -126,11 +126,41 @@ def import_dataset(
     if parsed is None:
         progress(0.05, f"reading {filename}")
         parsed = read_cycling_bytes(data, filename, format, mapping=mapping)
+    dataset = store_parsed(
+        session, project_id, data=data, filename=filename, parsed=parsed, metadata=metadata, name=name,
+        created_by=actor.id if actor is not None else None, progress=progress,
+    )
+    from voltvault_core.projects import audit
+
+    audit(session, actor, "cycling.import", project_id=project_id, target_type="cycling_dataset",
+          target_id=dataset.id, filename=filename, format=parsed.format_name, rows=dataset.n_rows)
+    session.flush()
+    progress(1.0, "imported")
+    return dataset
+
+
+def store_parsed(
+    session: Session,
+    project_id: int,
+    *,
+    data: bytes,
+    filename: str,
+    parsed: ParsedFile,
+    metadata: dict[str, Any],
+    name: str | None = None,
+    created_by: int | None = None,
+    progress: Progress = _no_progress,
+) -> CyclingDataset:
+    """Write artifacts, the dataset row and its metric rows (no role check: callers check first).
+
+    Used by :func:`import_dataset` after its checks and by the demo seeder.
+    """
     frame = parsed.frame
     progress(0.5, "computing per-cycle metrics")
     metrics = compute_cycle_metrics(frame)
     progress(0.65, "checking data quality")
     flags = quality_flags(frame)
+    metadata = dict(metadata)
     metadata["source"] = {**parsed.source_metadata, "filename": filename, "format": parsed.format_name,
                           "warnings": parsed.warnings, "n_quality_flags": len(flags)}
     fmt = get_format(parsed.format_name)
@@ -157,7 +187,7 @@ def import_dataset(
         total_cycles=len(metrics),
         total_time_hours=float((np.nanmax(time_s) - np.nanmin(time_s)) / 3600.0),
         n_rows=len(frame),
-        created_by=actor.id if actor is not None else None,
+        created_by=created_by,
     )
     session.add(dataset)
     session.flush()
@@ -165,12 +195,7 @@ def import_dataset(
     rows = metric_rows(dataset.id, metrics, flag_summary_by_cycle(flags))
     if rows:
         session.execute(insert(CycleMetric), rows)
-    from voltvault_core.projects import audit
-
-    audit(session, actor, "cycling.import", project_id=project_id, target_type="cycling_dataset",
-          target_id=dataset.id, filename=filename, format=parsed.format_name, rows=len(frame))
     session.flush()
-    progress(1.0, "imported")
     return dataset
 
 
