@@ -5,18 +5,25 @@ is broken and every later submit fails. Here a dead worker only fails the job it
 readable message naming the signal), and a fresh process takes its place. Cancelling a running job
 kills its worker (then replaced); a job cancelled while queued is never sent to a worker.
 
-Workers are started with ``spawn`` (or ``forkserver``), never ``fork``: the parent has threads
-(Streamlit, this dispatcher), and forking a threaded process can deadlock the child.
+Workers are fresh interpreters (``subprocess`` running :func:`voltvault_core.jobs.worker.main_from_fd`
+on an inherited socket), never ``fork`` children: the parent has threads (Streamlit, this dispatcher),
+and forking a threaded process can deadlock the child. Not ``multiprocessing`` "spawn" either: spawn
+re-imports the parent's ``__main__``, and under ``streamlit run`` that is the page script being run, so
+every worker would re-run the page (and start a pool of its own).
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
+import json
 import logging
 import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -29,7 +36,7 @@ from sqlalchemy.engine import Engine
 from voltvault_core.jobs import store
 from voltvault_core.jobs.base import JobState
 from voltvault_core.jobs.runner import JobRecord, JobRunner
-from voltvault_core.jobs.worker import worker_main
+from voltvault_core.jobs.worker import SYS_PATH_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +75,62 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
+_BOOTSTRAP = (
+    "import json, os, sys; sys.path[:0] = json.loads(os.environ.pop({var!r}, '[]')); "
+    "from voltvault_core.jobs.worker import main_from_fd; main_from_fd()"
+)
+
+
+class _WorkerProcess:
+    """A worker interpreter: ``subprocess.Popen`` plus a pidfd that becomes readable when it exits."""
+
+    def __init__(self, child_fd: int) -> None:
+        env = dict(os.environ)
+        env[SYS_PATH_VARIABLE] = json.dumps([p for p in sys.path if p])
+        self.popen = subprocess.Popen(
+            [sys.executable, "-c", _BOOTSTRAP.format(var=SYS_PATH_VARIABLE), str(child_fd), str(os.getpid())],
+            pass_fds=(child_fd,),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        try:
+            self.sentinel: int | None = os.pidfd_open(self.popen.pid)  # Linux >= 5.3
+        except (AttributeError, OSError):
+            self.sentinel = None  # end of the pipe and a periodic poll tell us instead
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.popen.poll()
+
+    def is_alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            try:
+                self.popen.kill()
+            except ProcessLookupError:
+                pass
+
+    def join(self, timeout: float | None = None) -> None:
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        if self.sentinel is not None:
+            os.close(self.sentinel)
+            self.sentinel = None
+
+
 @dataclass(eq=False)
 class _Worker:
-    process: Any  # multiprocessing.context.Process of the chosen context
+    process: _WorkerProcess
     conn: Connection
     job: JobRecord | None = None
     ready: bool = False
@@ -89,25 +149,15 @@ class ProcessPoolJobRunner(JobRunner):
         Database of the ``Job`` rows.
     workers : int, optional
         Number of worker processes; default :func:`default_worker_count`.
-    start_method : {"spawn", "forkserver"}
-        How worker processes start; ``VOLTVAULT_JOBS_START_METHOD`` overrides the default ``spawn``.
     """
 
     backend = "process"
 
-    def __init__(
-        self, engine: Engine, *, workers: int | None = None, start_method: str | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, *, workers: int | None = None) -> None:
         super().__init__(engine)
         self.worker_count = workers if workers is not None else default_worker_count()
         if self.worker_count < 1:
             raise ValueError(f"a job pool needs at least one worker, got {self.worker_count}")
-        method = start_method or os.environ.get("VOLTVAULT_JOBS_START_METHOD", "spawn")
-        if method not in {"spawn", "forkserver"}:
-            raise ValueError(
-                f"job workers start with 'spawn' or 'forkserver', not {method!r} (fork is unsafe in a threaded app)"
-            )
-        self._context = multiprocessing.get_context(method)
         self._queue: collections.deque[JobRecord] = collections.deque()
         self._workers: list[_Worker] = []
         self._startup_failures = 0
@@ -168,16 +218,12 @@ class ProcessPoolJobRunner(JobRunner):
                 pass
 
     def _start_worker(self) -> _Worker:
-        parent_conn, child_conn = self._context.Pipe(duplex=True)
-        process = self._context.Process(
-            target=worker_main,
-            args=(child_conn, os.getpid()),
-            name="voltvault-job-worker",
-            daemon=False,  # job functions may start processes of their own
-        )
-        process.start()
-        child_conn.close()
-        return _Worker(process=process, conn=parent_conn)
+        parent_socket, child_socket = socket.socketpair()
+        try:
+            process = _WorkerProcess(child_socket.fileno())
+        finally:
+            child_socket.close()
+        return _Worker(process=process, conn=Connection(parent_socket.detach()))
 
     def _dispatch_loop(self) -> None:
         try:
@@ -188,13 +234,16 @@ class ProcessPoolJobRunner(JobRunner):
                         break
                     waitables: list[Any] = [self._wake_reader]
                     for worker in self._workers:
-                        waitables.extend((worker.conn, worker.process.sentinel))
+                        waitables.append(worker.conn)
+                        if worker.process.sentinel is not None:
+                            waitables.append(worker.process.sentinel)
                 for ready in wait(waitables, timeout=self._next_tick_s()):
                     if ready is self._wake_reader:
                         self._drain_wake()
                     else:
                         self._service(ready)
                 self._enforce_time_limits()
+                self._reap_silent_deaths()
                 self._sync_cancellations()
         except Exception:  # pragma: no cover - a bug here must not hang every caller silently
             log.exception("the job dispatcher stopped")
@@ -305,6 +354,7 @@ class ProcessPoolJobRunner(JobRunner):
                 self._workers.remove(worker)
             job, worker.job = worker.job, None
         worker.conn.close()
+        worker.process.close()
         if job is not None:
             self._finish(
                 job,
@@ -330,6 +380,14 @@ class ProcessPoolJobRunner(JobRunner):
             if self._stopping:
                 return
             self._workers.append(self._start_worker())
+
+    def _reap_silent_deaths(self) -> None:
+        """A worker that died while a child of its job keeps the socket open sends no end-of-file."""
+        with self._lock:
+            dead = [w for w in self._workers if not w.process.is_alive()]
+        for worker in dead:
+            self._read_messages(worker)
+            self._reap(worker)
 
     def _enforce_time_limits(self) -> None:
         now_s = time.monotonic()
@@ -375,6 +433,7 @@ class ProcessPoolJobRunner(JobRunner):
                 _kill(worker.process)
                 worker.process.join(timeout=5)
             worker.conn.close()
+            worker.process.close()
 
 
 def _kill(process: Any) -> None:
@@ -384,7 +443,7 @@ def _kill(process: Any) -> None:
         pass
 
 
-# One exit hook for all pools: stop them before multiprocessing joins its (non-daemon) children.
+# One exit hook for all pools: cancel their open jobs (rows say so) and stop the workers at exit.
 _LIVE_POOLS: weakref.WeakSet[ProcessPoolJobRunner] = weakref.WeakSet()
 
 

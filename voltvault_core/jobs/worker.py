@@ -38,6 +38,8 @@ from voltvault_core.jobs.base import (
 
 #: Time between two progress messages a worker sends for one job [s] (message changes and 1.0 always go).
 WORKER_PROGRESS_INTERVAL_S = 0.1
+#: Environment variable through which the pool hands its ``sys.path`` to a new worker.
+SYS_PATH_VARIABLE = "VOLTVAULT_JOBS_SYS_PATH"
 #: How often a worker checks that the process which started it is still alive [s].
 PARENT_CHECK_INTERVAL_S = 1.0
 
@@ -129,3 +131,9 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
         run_job(conn, job_id, func_path, payload, memory_limit_bytes)
         sys.stdout.flush()
         sys.stderr.flush()
+
+
+def main_from_fd() -> None:
+    """Entry point of a worker interpreter: ``python -c ... <socket fd> <parent pid>`` (see ``pool.py``)."""
+    fd, parent_pid = int(sys.argv[1]), int(sys.argv[2])
+    worker_main(Connection(fd), parent_pid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -183,3 +184,21 @@ def test_an_unreachable_dask_scheduler_is_reported(engine):
 
     with pytest.raises(RuntimeError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
         DaskJobRunner(engine, "tcp://127.0.0.1:9", connect_timeout_s=1)
+
+
+def test_workers_do_not_rerun_the_page_script(engine, tmp_path, monkeypatch):
+    # `streamlit run page.py` makes the page script `__main__`; multiprocessing "spawn" would re-run it in
+    # every worker (which would start pools of their own). The pool's workers must not touch it.
+    import types
+
+    page = tmp_path / "page.py"
+    ran = tmp_path / "page-ran"
+    page.write_text(f"from pathlib import Path\nPath({str(ran)!r}).write_text('ran')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+
+    with ProcessPoolJobRunner(engine, workers=1) as runner:
+        assert runner.result(runner.submit(TASKS + "add", {"a": 1, "b": 1}, kind="test"), timeout=20) == 2
+
+    assert not ran.exists()
