@@ -49,7 +49,11 @@ STOP_GRACE_S = 2.0
 
 
 def default_worker_count() -> int:
-    """``VOLTVAULT_WORKERS`` when set (a positive integer), else the number of CPUs."""
+    """``VOLTVAULT_WORKERS`` when set (a positive integer), else the CPUs this process may use.
+
+    The CPUs come from the scheduler affinity where the platform has it (a container limited to 2 CPUs
+    of a 64-CPU host gets 2 workers), else ``os.cpu_count()``.
+    """
     text = os.environ.get("VOLTVAULT_WORKERS", "").strip()
     if text:
         try:
@@ -59,6 +63,8 @@ def default_worker_count() -> int:
         if count < 1:
             raise ValueError(f"VOLTVAULT_WORKERS must be a positive integer, got {text!r}")
         return count
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
 
 
