@@ -403,7 +403,7 @@ def parse_step(
                     original, "a voltage of 0 V cannot be held.", "Give the voltage to hold, e.g. 4.2 V."
                 )
     limits = tuple(_limit_from_text(t, original, mode, sign if sign else 1.0, verb) for t in limit_texts)
-    if verb == "run" and duration_s is None and not limits:
+    if verb == "run" and duration_s is None:  # as PyBaMM: a drive cycle lasts as long as its table
         duration_s = float(profile_t[-1] - profile_t[0])
     return Step(
         mode=mode,

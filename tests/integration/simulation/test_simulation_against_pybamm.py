@@ -166,3 +166,33 @@ def test_cli_subprocess_writes_bdf_csv_and_one_json_object(tmp_path):
     assert bad.stdout == ""
     assert "Charge at -1C until 4.2 V" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_bundled_drive_cycles_drive_the_model_as_tabulated():
+    from voltvault_core.simulation import load_drive_cycle
+
+    sim = Simulation(
+        "spm",
+        "Chen2020",
+        ["Run ECE15_x4_power (W) until 2.5 V", "Run pulse_train_current (A)"],
+        initial_soc=0.8,
+    )
+    result = sim.solve()
+    assert not result.failed, result.termination
+    t, v = result[bdf.TEST_TIME], result[bdf.VOLTAGE]
+    i_discharge = -result[bdf.CURRENT]
+    _, t_power, p_power = load_drive_cycle("ECE15_x4_power")
+    _, t_current, i_current = load_drive_cycle("pulse_train_current")
+    assert t[-1] == pytest.approx(t_power[-1] + t_current[-1], abs=1.0)  # each lasts as long as its table
+    first = result[bdf.STEP] == 1
+    np.testing.assert_allclose(
+        i_discharge[first] * v[first], np.interp(t[first], t_power, p_power), atol=1e-3
+    )
+    second = (result[bdf.STEP] == 2) & (t > t_power[-1] + 1.0)
+    tau = t[second] - t_power[-1]
+    # away from the 1 s ramps of the table the imposed current is followed exactly
+    steady = np.abs(tau - np.round(tau)) > 0.05
+    np.testing.assert_allclose(
+        i_discharge[second][steady], np.interp(tau, t_current, i_current)[steady], atol=1e-6
+    )

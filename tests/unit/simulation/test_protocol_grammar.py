@@ -219,7 +219,7 @@ def test_drive_cycle_steps_from_a_table():
     step = exp.steps[0]
     assert step.mode == "current"
     assert step.limits[0].value == 2.5
-    assert step.duration_s is None
+    assert step.duration_s == pytest.approx(30.0)  # the table's length, as in PyBaMM
     assert step.imposed_at(5.0) == pytest.approx(-0.5)
     assert exp.steps[1].duration_s == pytest.approx(30.0)
     with pytest.raises(ProtocolError, match="power profile"):
