@@ -109,7 +109,7 @@ _ALPHA = ParameterSpec("alpha", "", 0.0, 1.0, "exponent", "CPE exponent (1: idea
 @register_element("R", "Resistor", [ParameterSpec("R", "Ohm", description="resistance")], r"Z = R")
 def resistor(p: np.ndarray, frequency_Hz: np.ndarray) -> np.ndarray:
     r"""Resistor, :math:`Z = R` [ohm]."""
-    return np.full(np.shape(frequency_Hz), p[0], dtype=complex)
+    return np.zeros(np.shape(frequency_Hz), dtype=complex) + p[0]  # broadcasts over a batch of p
 
 
 @register_element(

@@ -242,11 +242,39 @@ class _Problem:
     def objective(self, params: lmfit.Parameters) -> np.ndarray:
         return self.residual_p(self.external(params))
 
+    def residual_batch(self, p_batch: np.ndarray) -> np.ndarray:
+        """Residuals of several parameter vectors at once: ``p_batch`` (n_params, B) -> (B, 2N)."""
+        with np.errstate(all="ignore"):
+            zm = self.circuit.impedance_unchecked(p_batch[:, :, None], self.f)
+            d = self.z[None, :] - zm
+            r = np.concatenate([d.real / self.sigma_re, d.imag / self.sigma_im], axis=1)
+        return np.where(np.isfinite(r), r, 1e30)
+
+    def jacobian(self, params: lmfit.Parameters) -> np.ndarray:
+        """Forward-difference Jacobian of :meth:`objective` in lmfit's parameter values (log for scale
+        parameters), all columns from one batched circuit evaluation: ``(2N, n_free)``."""
+        u = np.array([params[f"p{k}"].value for k in range(len(self.free))])
+        lower = np.array([params[f"p{k}"].min for k in range(len(self.free))])
+        upper = np.array([params[f"p{k}"].max for k in range(len(self.free))])
+        h = 1.5e-8**0.5 * np.maximum(1.0, np.abs(u))
+        h = np.where(u + h > upper, -h, h)  # step inwards at an upper bound
+        h = np.where((u + h < lower) & (u - np.abs(h) >= lower), np.abs(h), h)
+        trial = np.repeat(u[:, None], len(u) + 1, axis=1)
+        trial[np.arange(len(u)), np.arange(1, len(u) + 1)] += h
+        batch = np.repeat(self.template[:, None], len(u) + 1, axis=1)
+        for k, name in enumerate(self.free):
+            i = self.index[name]
+            batch[i] = np.exp(trial[k]) if self.is_log[i] else trial[k]
+        r = self.residual_batch(batch)
+        return ((r[1:] - r[0]) / h[:, None]).T
+
 
 def _lm(
     problem: _Problem, guess: dict[str, float], max_nfev: int
 ) -> tuple[np.ndarray, float, int, bool, str]:
-    result = lmfit.minimize(problem.objective, problem.params(guess), method="leastsq", max_nfev=max_nfev)
+    result = lmfit.minimize(
+        problem.objective, problem.params(guess), method="leastsq", max_nfev=max_nfev, Dfun=problem.jacobian
+    )
     p = problem.external(result.params)
     cost = float(np.sum(problem.residual_p(p) ** 2))
     return p, cost, int(result.nfev), bool(result.success), str(result.message)
@@ -347,10 +375,9 @@ def fit_circuit(
             raise ValueError(f"initial guess names {unknown} are not parameters of {circuit.text}")
         starts = [{**candidates[0], **initial_guess}]
     else:
-        costs = []
-        for c in candidates:
-            cost = float(np.sum(problem.residual_p(problem.vector({**c, **fixed})) ** 2))
-            costs.append(cost if np.isfinite(cost) else np.inf)
+        batch = np.column_stack([problem.vector({**c, **fixed}) for c in candidates])
+        costs = np.sum(problem.residual_batch(batch) ** 2, axis=1)
+        costs = np.where(np.isfinite(costs), costs, np.inf)
         order = np.argsort(costs, kind="stable")
         starts = []
         for k in order:
