@@ -24,6 +24,9 @@ from solvers.steps import Step
 
 DEFAULT_MESH = {"x_n": 20, "x_s": 20, "x_p": 20, "r_n": 20, "r_p": 20}
 THERMAL_OPTIONS = ("isothermal", "lumped")
+#: the particle-surface stoichiometry events fire this close to 0 and 1 (the exchange current vanishes
+#: there and the overpotential diverges, so the cell is empty or full for any practical purpose)
+STO_EVENT_MARGIN = 1e-4
 
 
 class CellSystem(CellDAE):

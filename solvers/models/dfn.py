@@ -33,7 +33,7 @@ from solvers.mesh import (
     sphere_divergence,
     surface_value,
 )
-from solvers.models.base import CellModel, CellSystem
+from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
 
 _TINY = 1e-12
 
@@ -218,10 +218,10 @@ class DFNSystem(CellSystem):
         )
         s_n, s_p = surface_value(cs_n), surface_value(cs_p)
         return {
-            "Minimum negative particle surface stoichiometry": np.min(s_n, axis=-1),
-            "Maximum negative particle surface stoichiometry": 1.0 - np.max(s_n, axis=-1),
-            "Minimum positive particle surface stoichiometry": np.min(s_p, axis=-1),
-            "Maximum positive particle surface stoichiometry": 1.0 - np.max(s_p, axis=-1),
+            "Minimum negative particle surface stoichiometry": np.min(s_n, axis=-1) - STO_EVENT_MARGIN,
+            "Maximum negative particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - np.max(s_n, axis=-1),
+            "Minimum positive particle surface stoichiometry": np.min(s_p, axis=-1) - STO_EVENT_MARGIN,
+            "Maximum positive particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - np.max(s_p, axis=-1),
             "Zero electrolyte concentration cut off": np.min(ce, axis=-1) - 1e-3,
         }
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from solvers.constants import F, R
 from solvers.mesh import SphereMesh, surface_value
-from solvers.models.base import CellModel, CellSystem
+from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
 from solvers.models.dfn import particle_rhs
 
 _TINY = 1e-12
@@ -100,10 +100,10 @@ class SPMSystem(CellSystem):
         s_n = surface_value(Y[:, self.sl["cs_n"]])
         s_p = surface_value(Y[:, self.sl["cs_p"]])
         return {
-            "Minimum negative particle surface stoichiometry": s_n,
-            "Maximum negative particle surface stoichiometry": 1.0 - s_n,
-            "Minimum positive particle surface stoichiometry": s_p,
-            "Maximum positive particle surface stoichiometry": 1.0 - s_p,
+            "Minimum negative particle surface stoichiometry": s_n - STO_EVENT_MARGIN,
+            "Maximum negative particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - s_n,
+            "Minimum positive particle surface stoichiometry": s_p - STO_EVENT_MARGIN,
+            "Maximum positive particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - s_p,
         }
 
     # outputs: SPM fields broadcast over the electrodes so every model offers the same names

@@ -383,6 +383,14 @@ def _limit_label(limit) -> str:
     return f"{limit.quantity} {limit.op} {limit.value:g} {unit}"
 
 
+def _event_near(events: dict, tol: float = 1e-3):
+    """The name of an event within ``tol`` of firing, if any."""
+    for name, value in events.items():
+        if value <= tol:
+            return name
+    return None
+
+
 def _locate(integ, hist_t, hist_y, h, y_new, control, order, events_at, name, g0, g1):
     """Step size in (0, h] at which event ``name`` crosses zero (Illinois false position).
 
@@ -516,11 +524,20 @@ def run_experiment(
                     h *= 0.25
                     integ.newton.lu = None
                     continue
-                return (
-                    rec,
-                    dae.diagnose(k, step, hist_t[-1], hist_y[-1], "Newton failed at the minimum step"),
-                    integ,
-                )
+                near = _event_near(events_at(hist_y[-1]))
+                if near is None:
+                    return (
+                        rec,
+                        dae.diagnose(k, step, hist_t[-1], hist_y[-1], "Newton failed at the minimum step"),
+                        integ,
+                    )
+                # stopped at a bound it cannot step across (e.g. a full particle): that bound is the event
+                fired = near
+                if rec.t[-1] != hist_t[-1]:
+                    rec.t.append(hist_t[-1])
+                    rec.y.append(hist_y[-1].copy())
+                    rec.step_index.append(k)
+                break
             if err > 1.0:
                 h *= max(0.2, 0.9 * err ** (-1.0 / 3.0))
                 if h < 1e-8:

@@ -1,0 +1,231 @@
+"""Electrochemical solver benchmarks (issue 3): ``.venv/bin/python benchmarks/solvers.py [--write-docs]``.
+
+For SPM, SPMe and DFN on Chen2020 (1C discharge to 2.5 V, default 20-cell meshes, numba backend):
+
+1. median warm time of one full discharge (model compiled, tables cached);
+2. time of a NEW design (electrode thicknesses and particle radii never seen before), i.e. what a
+   user waits for after moving a slider;
+3. 100 DFN designs through ``solve_batch``;
+
+at the default tolerances (rtol 1e-6) and at rtol 1e-4, each with its voltage RMSE against PyBaMM's
+converged reference where ../shared/reference/pybamm exists. PyBaMM's own figures are printed side by
+side: measured when PyBaMM is installed, else the figures of the reference README (same machine class).
+
+``--write-docs`` replaces the "Solvers" section of docs/benchmarks.md with the measured table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+REFERENCE = REPO / ".." / "shared" / "reference" / "pybamm"
+
+TARGETS_MS = {"dfn": (20.0, 30.0), "spme": (3.0, None), "spm": (1.0, None)}
+PYBAMM_README_MS = {"dfn": "18-21", "spme": "2.7-3.3", "spm": "1.5"}  # warm solve; new design 200-300 ms
+BATCH_TARGET_S = 1.5
+
+
+def _setup():
+    from solvers.models import get_model
+    from solvers.parameters import get_parameter_set
+    from solvers.steps import Limit, Step
+
+    ps = get_parameter_set("Chen2020")
+    steps = [
+        Step("current", 5.0, None, (Limit("voltage", "<", 2.5, "2.5 V"),), text="Discharge at 1C until 2.5 V")
+    ]
+    return get_model, ps, steps
+
+
+def _rmse_mV(result, model: str) -> float | None:
+    name = {
+        "dfn": "Chen2020_DFN_1.0C_298K_fine.csv",
+        "spme": "Chen2020_SPMe_1.0C_298K.csv",
+        "spm": "Chen2020_SPM_1.0C_298K.csv",
+    }[model]
+    path = REFERENCE / name
+    if not path.is_file():
+        return None
+    data = np.genfromtxt(path, delimiter=",", names=True)
+    t, v = data["time_s"], data["voltage_V"]
+    mask = t <= min(result.time_s[-1], t[-1])
+    return 1e3 * float(
+        np.sqrt(np.mean((np.interp(t[mask], result.time_s, result["Voltage / V"]) - v[mask]) ** 2))
+    )
+
+
+def _designs(ps, n, seed):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        f = rng.uniform(0.8, 1.2, size=4)
+        out.append(
+            ps.updated(
+                {
+                    "Negative electrode thickness [m]": 85.2e-6 * f[0],
+                    "Positive electrode thickness [m]": 75.6e-6 * f[1],
+                    "Negative particle radius [m]": 5.86e-6 * f[2],
+                    "Positive particle radius [m]": 5.22e-6 * f[3],
+                }
+            )
+        )
+    return out
+
+
+def bench_model(model_name: str, rtol: float, repeats: int = 7) -> dict:
+    get_model, ps, steps = _setup()
+    model = get_model(model_name)
+    model.solve(ps, steps, rtol=rtol)  # compile / warm
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = model.solve(ps, steps, rtol=rtol)
+        times.append(time.perf_counter() - start)
+    new_times = []
+    for design in _designs(ps, 5, seed=hash((model_name, rtol)) % 2**31):
+        start = time.perf_counter()
+        model.solve(design, steps, rtol=rtol)
+        new_times.append(time.perf_counter() - start)
+    return {
+        "model": model_name,
+        "rtol": rtol,
+        "warm_ms": 1e3 * float(np.median(times)),
+        "new_design_ms": 1e3 * float(np.median(new_times)),
+        "n_steps": result.info["n_steps"],
+        "rmse_mV": _rmse_mV(result, model_name),
+        "kernel": result.info["kernel"],
+    }
+
+
+def bench_batch(rtol: float, n: int = 100) -> dict:
+    get_model, ps, steps = _setup()
+    model = get_model("dfn")
+    designs = _designs(ps, n, seed=7)
+    model.solve(ps, steps, rtol=rtol)
+    start = time.perf_counter()
+    results = model.solve_batch(designs, steps, rtol=rtol)
+    elapsed = time.perf_counter() - start
+    assert all(not r.failed for r in results)
+    return {"rtol": rtol, "n": n, "seconds": elapsed}
+
+
+def pybamm_figures() -> dict:
+    """Warm solve time of PyBaMM's models [ms] when PyBaMM is installed, else the README's figures."""
+    try:
+        import pybamm
+    except ImportError:
+        return {k: f"{v} (reference README)" for k, v in PYBAMM_README_MS.items()}
+    out = {}
+    for name, cls in (
+        ("spm", pybamm.lithium_ion.SPM),
+        ("spme", pybamm.lithium_ion.SPMe),
+        ("dfn", pybamm.lithium_ion.DFN),
+    ):
+        sim = pybamm.Simulation(
+            cls(), parameter_values=pybamm.ParameterValues("Chen2020"), solver=pybamm.IDAKLUSolver()
+        )
+        t_eval = np.linspace(0, 3700, 1000)
+        sim.solve(t_eval=t_eval)
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            sim.solve(t_eval=t_eval)
+            times.append(time.perf_counter() - start)
+        out[name] = f"{1e3 * np.median(times):.1f} (measured, PyBaMM {pybamm.__version__})"
+    return out
+
+
+def _status(value, target):
+    if target is None:
+        return "-"
+    return "met" if value <= target else "missed"
+
+
+def render(rows, batches, pybamm) -> str:
+    lines = [
+        "## Solvers",
+        "",
+        f"Measured with `benchmarks/solvers.py` on {time.strftime('%Y-%m-%d')} ({platform.machine()}, "
+        f"Python {platform.python_version()}): Chen2020, 1C discharge to 2.5 V, 20 cells per domain and "
+        "particle, numba backend, median of warm runs; a *new design* has thicknesses and particle radii "
+        "never solved before (nothing recompiles: the set's functions are tabulated once and cached). "
+        "RMSE against PyBaMM's converged (DFN) or default-mesh (SPM, SPMe) reference.",
+        "",
+        "| model | rtol | warm solve [ms] | target | new design [ms] | target | steps | RMSE vs PyBaMM [mV] | PyBaMM warm [ms] |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        warm_t, new_t = TARGETS_MS[r["model"]]
+        rmse = "n/a" if r["rmse_mV"] is None else f"{r['rmse_mV']:.2f}"
+        new_target = "-" if new_t is None else f"<= {new_t:g} ({_status(r['new_design_ms'], new_t)})"
+        lines.append(
+            f"| {r['model'].upper()} | {r['rtol']:g} | {r['warm_ms']:.1f} | <= {warm_t:g} ({_status(r['warm_ms'], warm_t)}) "
+            f"| {r['new_design_ms']:.1f} | {new_target} | {r['n_steps']} | {rmse} | {pybamm[r['model']]} |"
+        )
+    lines.append("")
+    for b in batches:
+        lines.append(
+            f"- {b['n']} DFN designs through `solve_batch` (rtol {b['rtol']:g}): {b['seconds']:.2f} s "
+            f"(target <= {BATCH_TARGET_S} s: {_status(b['seconds'], BATCH_TARGET_S)})."
+        )
+    lines += [
+        "- PyBaMM rebuilds for a new geometry: 200-300 ms per new design (reference README).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(text: str) -> None:
+    path = REPO / "docs" / "benchmarks.md"
+    start, end = "<!-- solvers:start -->", "<!-- solvers:end -->"
+    body = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}\n{end}"
+    if start in body and end in body:
+        body = body[: body.index(start)] + block + body[body.index(end) + len(end) :]
+    else:
+        body = body.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(body)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--write-docs", action="store_true", help="update the Solvers section of docs/benchmarks.md"
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, 20-design batch")
+    args = parser.parse_args(argv)
+    rows = []
+    for rtol in (1e-6, 1e-4):
+        for model in ("spm", "spme", "dfn"):
+            row = bench_model(model, rtol, repeats=3 if args.quick else 7)
+            rows.append(row)
+            print(
+                f"{model:5s} rtol={rtol:g}: warm {row['warm_ms']:.1f} ms, new design {row['new_design_ms']:.1f} ms, "
+                f"{row['n_steps']} steps, RMSE {row['rmse_mV']} mV, kernel {row['kernel']}",
+                flush=True,
+            )
+    batches = []
+    for rtol in (1e-6, 1e-4):
+        b = bench_batch(rtol, n=20 if args.quick else 100)
+        batches.append(b)
+        print(f"batch of {b['n']} DFN designs, rtol={rtol:g}: {b['seconds']:.2f} s", flush=True)
+    pyb = pybamm_figures()
+    for k, v in pyb.items():
+        print(f"PyBaMM {k}: {v} ms")
+    text = render(rows, batches, pyb)
+    if args.write_docs:
+        write_docs(text)
+        print("docs/benchmarks.md updated")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
