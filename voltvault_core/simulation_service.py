@@ -19,7 +19,6 @@ of the whole :class:`~solvers.result.SolverResult` (time series, profiles, mesh,
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -418,17 +417,15 @@ def list_cycling_datasets(session: Session, actor: User | None, project_id: int)
 
 
 def load_measured_frame(session: Session, actor: User | None, dataset_id: int):
-    """A cycling dataset's BDF time series as a pandas DataFrame (Parquet or CSV artifact)."""
-    import pandas as pd
+    """A cycling dataset's BDF time series (pandas DataFrame), read through the cycling service's role check."""
+    from voltvault_core.cycling.service import load_frame
 
     dataset = session.get(CyclingDataset, dataset_id)
     if dataset is None:
         raise NotFound(f"cycling dataset {dataset_id} does not exist")
-    require_role(session, actor, dataset.project_id, "viewer")
     if dataset.timeseries_artifact_id is None:
         raise SimulationServiceError(f"dataset {dataset.name!r} has no parsed time series yet.")
-    data = get_artifact_bytes(session, dataset.timeseries_artifact_id)
-    frame = pd.read_parquet(io.BytesIO(data)) if data[:4] == b"PAR1" else pd.read_csv(io.BytesIO(data))
+    frame = load_frame(session, actor, dataset_id)
     missing = [c for c in bdf.REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise SimulationServiceError(f"dataset {dataset.name!r} lacks the BDF column(s) {missing}.")
