@@ -147,6 +147,14 @@ with fit_tab:
         )
         weighting = c2.selectbox("Weighting", list(WEIGHTINGS), key="eis.weighting")
         capacitive_only = st.checkbox("Fit only points with Z'' < 0", value=True, key="eis.capacitive_only")
+        kk_check = linear_kk(spectrum, threshold=st.session_state.get("eis.kk.threshold", 1.0) / 100)
+        exclude_kk = st.checkbox(
+            f"Exclude the {int(kk_check.flagged.sum())} points flagged by the Kramers–Kronig check",
+            value=False,
+            key="eis.exclude_kk",
+            disabled=kk_check.valid,
+            help="Linear KK test (see its tab); flagged points violate causality, linearity or stability.",
+        )
         f_lo, f_hi = float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())
         r1, r2 = st.columns(2)
         f_min = r1.number_input(
@@ -175,6 +183,8 @@ with fit_tab:
     window = (spectrum.frequency_Hz >= min(f_min, f_max)) & (spectrum.frequency_Hz <= max(f_min, f_max))
     if capacitive_only:
         window &= spectrum.z_imag_ohm < 0
+    if exclude_kk:
+        window &= ~kk_check.flagged
     if run and not window.any():
         st.error("No point is left in the chosen frequency range with these settings; widen the range.")
         run = False
