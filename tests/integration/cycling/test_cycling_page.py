@@ -1,0 +1,97 @@
+"""The Cycling Data Explorer page, driven by AppTest on a seeded SQLite database (demo cells)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from voltvault_core.auth.users import add_user
+from voltvault_core.cycling.demo import seed_demo as seed_cycling_demo
+from voltvault_core.db.engine import create_db_engine, session_scope
+from voltvault_core.db.migrate import upgrade
+from voltvault_core.db.models import CyclingDataset, Project
+from voltvault_core.projects import create_project
+
+PAGE = str(Path(__file__).resolve().parents[3] / "pages" / "cycling_data.py")
+TIMEOUT_S = 120
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('cycpage') / 'app.db'}"
+    engine = create_db_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        admin = add_user(session, None, username="admin", email="admin@lab.example", name="Ada Admin",
+                         password="correct horse", is_admin=True)
+        demo = Project(org_id=admin.org_id, name="Demo cells", is_demo=True)
+        session.add(demo)
+        session.flush()
+        assert seed_cycling_demo(session, demo.id) == {"cycling_datasets": 4}
+        create_project(session, admin, name="Own cells")  # empty: the page must cope
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database, monkeypatch) -> AppTest:
+    monkeypatch.setenv("VOLTVAULT_DATABASE_URL", database)
+    monkeypatch.setenv("VOLTVAULT_COOKIE_KEY", "test-cookie-key")
+    monkeypatch.delenv("VOLTVAULT_DEMO", raising=False)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT_S)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "admin"
+    at.session_state["name"] = "Ada Admin"
+    at.session_state["logout"] = None
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_explorer_trends_and_batch_render_for_the_demo_cells(app: AppTest) -> None:
+    at = app.run()
+    _ok(at)
+    if "Own cells" in at.caption[0].value:  # the empty project: the page says what to do
+        assert any("No dataset matches" in str(i.value) for i in at.info)
+    at.radio(key="cyc.scope").set_value("All my projects").run()
+    _ok(at)
+    dataset = at.selectbox(key="cyc.dataset")
+    assert len(dataset.options) == 4
+    assert at.selectbox(key="cyc.trend_metric").value == "discharge_capacity_Ah"
+    assert len(at.multiselect(key="cyc.batch_ids").value) == 4
+    # the faulty demo cell: its flagged cycles are listed in the metrics table
+    engine = create_db_engine(os.environ["VOLTVAULT_DATABASE_URL"])
+    with session_scope(engine) as session:
+        faulty_id = session.exec(select(CyclingDataset.id).where(CyclingDataset.cell_id_label == "M50-SYN-25C-B")).one()
+    engine.dispose()
+    at = dataset.set_value(faulty_id).run()
+    _ok(at)
+    assert len(at.get("plotly_chart")) >= 5  # voltage, dQ/dV, time series, trend, batch
+    flagged_rows = [row for row in at.dataframe if "flags" in getattr(row.value, "columns", [])]
+    assert flagged_rows
+    at.selectbox(key="cyc.trend_metric").set_value("dcir_ohm").run()
+    _ok(at)
+    at.multiselect(key="cyc.trend_models").set_value(["linear", "sqrt", "power", "exponential"]).run()
+    _ok(at)
+    at.text_input(key="cyc.tags").set_value("temperature_degC=45").run()
+    _ok(at)
+    assert len(at.selectbox(key="cyc.dataset").options) == 1
+
+
+def test_demo_mode_is_read_only(database, monkeypatch) -> None:
+    monkeypatch.setenv("VOLTVAULT_DATABASE_URL", database)
+    monkeypatch.setenv("VOLTVAULT_COOKIE_KEY", "test-cookie-key")
+    monkeypatch.setenv("VOLTVAULT_DEMO", "1")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT_S).run()
+    _ok(at)
+    assert any("editor role" in str(i.value) for i in at.info)
+    assert len(at.selectbox(key="cyc.dataset").options) == 4
