@@ -37,7 +37,6 @@ def test_recovers_parameters_within_confidence_intervals() -> None:
     )  # modulus weighting: noise^2 per residual
 
 
-@pytest.mark.slow
 def test_confidence_interval_coverage_is_about_95_percent() -> None:
     """Over 30 noise draws the 95 % intervals contain the truth ~95 % of the time (not 50 %, not 100 %)."""
     hits = total = 0
