@@ -101,3 +101,15 @@ def test_standard_errors_match_impedancepy_definition() -> None:
     for name, value in fit_ref["parameters"].items():
         assert ours.parameters[name] == pytest.approx(value, rel=1e-3)
         assert ours.stderr[name] == pytest.approx(fit_ref["parameter_std"][name], rel=0.02)
+
+
+@pytest.mark.skipif(not CASES, reason="../shared/data is absent (user clone)")
+def test_nested_circuits_never_fit_worse_than_their_special_case() -> None:
+    """A circuit that contains another (R2 -> 0 removes an arc, W -> 0 a tail) must fit at least as well
+    from its automatic guess: a local optimum worse than the simpler circuit's would show a poor start."""
+    chain = ["R0-p(R1,CPE1)", "R0-p(R1,CPE1)-W1", "R0-p(R1,CPE1)-p(R2,CPE2)-W1"]
+    for file in sorted({c[0] for c in CASES}):
+        spectrum = read_spectra(SHARED / file)[0].capacitive_only()
+        rmse = [fit_circuit(spectrum, circuit).rmse_ohm for circuit in chain]
+        assert rmse[1] <= rmse[0] * (1 + 1e-6), (file, rmse)
+        assert rmse[2] <= rmse[1] * (1 + 1e-6), (file, rmse)
