@@ -8,7 +8,7 @@ concentrations (100 % SOC end of each stoichiometry window), conductivities, ele
 window and nominal capacity. Functional forms:
 
 * open-circuit potentials: the linked set's function when it is the same published fit (same name),
-  else the library function tabulated on 501 stoichiometries (:class:`solvers.parameters.Interpolant`);
+  else the library function tabulated on 501 stoichiometries (:class:`TabulatedOCP`);
 * exchange-current densities and particle diffusivities: the linked set's functions (same source as
   the material's cited constants), else the material's constants: a constant diffusivity and the
   exchange-current density evaluated at half lithiation and the initial salt concentration;
@@ -37,6 +37,33 @@ _STO_GRID = np.linspace(0.0, 1.0, 501)
 _CE_GRID_MOL_M3 = np.linspace(0.0, 4000.0, 161)
 _T_GRID_K = np.linspace(233.15, 353.15, 25)
 _SIDE = {"positive": "Positive", "negative": "Negative"}
+
+
+class TabulatedOCP:
+    """A published OCP sampled on a stoichiometry grid, called as ``U(sto)`` [V] (linear interpolation).
+
+    A plain one-argument callable (picklable, with an exact signature), so every consumer of a
+    parameter set sees a PyBaMM-style ``OCP(sto)``; its JSON export is the table.
+    """
+
+    def __init__(self, name: str, sto, values) -> None:
+        self.__name__ = name
+        self.x = np.asarray(sto, dtype=float)
+        self.y = np.asarray(values, dtype=float)
+
+    def __call__(self, sto):
+        return np.interp(np.asarray(sto, dtype=float), self.x, self.y)
+
+
+class TabulatedElectrolyte:
+    """An electrolyte law sampled on a (concentration, temperature) grid, called as ``f(c_e, T)``."""
+
+    def __init__(self, name: str, c_grid, T_grid, values) -> None:
+        self.__name__ = name
+        self._table = Interpolant(c_grid, values, T=T_grid, n_args=2, name=name)
+
+    def __call__(self, c_e, T):
+        return self._table(c_e, T)
 
 
 def _linked_set(material: Material, electrode: str) -> ParameterSet | None:
@@ -81,7 +108,7 @@ def _electrode_values(side: str, material: Material, layer: ElectrodeLayer, em, 
         values[f"{S} electrode OCP [V]"] = set_ocp
     else:
         fn = get_function(ocp_name).function
-        values[f"{S} electrode OCP [V]"] = Interpolant(_STO_GRID, fn(_STO_GRID), n_args=1, name=ocp_name)
+        values[f"{S} electrode OCP [V]"] = TabulatedOCP(ocp_name, _STO_GRID, fn(_STO_GRID))
     j0_key = f"{S} electrode exchange-current density [A.m-2]"
     d_key = f"{S} particle diffusivity [m2.s-1]"
     if linked is not None:
@@ -118,7 +145,7 @@ def _electrolyte_values(electrolyte: Material) -> dict:
         fn = get_function(name).function
         c, T = np.meshgrid(_CE_GRID_MOL_M3, _T_GRID_K, indexing="ij")
         table = np.maximum(np.asarray(fn(c, T), dtype=float), 0.0)
-        values[key] = Interpolant(_CE_GRID_MOL_M3, table, T=_T_GRID_K, n_args=2, name=name)
+        values[key] = TabulatedElectrolyte(name, _CE_GRID_MOL_M3, _T_GRID_K, table)
     return values
 
 
