@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -42,7 +43,7 @@ SHARED = REPO.parent / "shared" / "data"
 RANDLES_W = "R0-p(R1,CPE1)-W1"
 TARGET_FIT_MS = 50.0
 TARGET_DRT_MS = 200.0
-START, END = "<!-- eis-benchmark:start -->", "<!-- eis-benchmark:end -->"
+START, END = "<!-- eis:start -->", "<!-- eis:end -->"
 
 
 def _median_ms(func, repeat: int) -> tuple[float, object]:
@@ -129,7 +130,8 @@ def run(repeat: int) -> dict:
     import impedance
 
     return {
-        "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the start",
         "impedance_version": getattr(impedance, "__version__", "?"),
         "repeat": repeat,
         "fits": fits,
@@ -142,9 +144,9 @@ def run(repeat: int) -> dict:
 def markdown(results: dict) -> str:
     """The "EIS" section of docs/benchmarks.md."""
     lines = [
+        START,
         "## EIS",
         "",
-        START,
         f"Produced by `python benchmarks/eis.py --update-docs` ({results['machine']}; impedance.py "
         f"{results['impedance_version']}; median of {results['repeat']} runs; the machine was shared with other work, "
         "so times are indicative).",
@@ -184,17 +186,15 @@ def markdown(results: dict) -> str:
 
 
 def update_docs(section: str, path: Path = REPO / "docs" / "benchmarks.md") -> None:
-    """Replace (or append) only the EIS section of the benchmarks page."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    """Replace (or append) only the EIS section, between its markers, of the benchmarks page."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    section = section.strip() + "\n"
     if START in text and END in text:
         head, rest = text.split(START, 1)
         _, tail = rest.split(END, 1)
-        head = head.rstrip()
-        if head.endswith("## EIS"):
-            head = head[: -len("## EIS")].rstrip()
-        text = f"{head}\n\n{section.rstrip()}{(tail.lstrip(chr(10)) and chr(10) + tail.lstrip(chr(10))) or chr(10)}"
+        text = head + section + tail.lstrip("\n")
     else:
-        text = text.rstrip() + "\n\n" + section
+        text = text.rstrip("\n") + "\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
