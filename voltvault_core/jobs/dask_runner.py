@@ -203,6 +203,7 @@ class DaskJobRunner(JobRunner):
             self._client = Client(address, set_as_default=False, timeout=connect_timeout_s)
         except (OSError, TimeoutError) as exc:
             self._closed = True
+            self._stop_progress_writer()
             raise RuntimeError(
                 f"cannot reach the Dask scheduler at {address} ({exc}); start it (dask scheduler) or unset "
                 "VOLTVAULT_DASK_SCHEDULER to run jobs in the local process pool"
@@ -210,7 +211,6 @@ class DaskJobRunner(JobRunner):
         self.scheduler_address = address
         self._topic = f"voltvault-jobs-{uuid.uuid4().hex}"
         self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self._monitor_stop = False
         self._client.subscribe_topic(self._topic, lambda event: self._inbox.put(("event", event[1])))
         self._monitor = threading.Thread(
             target=self._monitor_loop, name="voltvault-jobs-dask-monitor", daemon=True
@@ -247,14 +247,14 @@ class DaskJobRunner(JobRunner):
         self._inbox.put(("cancel", (record, future)))
 
     def _stop_backend(self) -> None:
-        self._monitor_stop = True
         self._inbox.put(("stop", None))
         self._monitor.join(timeout=10)
         try:
             self._client.unsubscribe_topic(self._topic)
         except Exception:  # the scheduler may be gone already
             pass
-        self._client.close()
+        finally:
+            self._client.close()
 
     # ------------------------------------------------------------------------------------- internals
     def _monitor_loop(self) -> None:

@@ -305,12 +305,22 @@ class JobRunner(ABC):
                 return
             self._closed = True
             open_records = [r for r in self._records.values() if not r.state.is_terminal]
-        for record in open_records:
-            if not wait or (cancel_pending and record.state is JobState.QUEUED):
-                self.cancel(record.job_id)
-        for record in open_records:
-            record.done.wait()
-        self._stop_backend()
+        try:
+            for record in open_records:
+                if not wait or (cancel_pending and record.state is JobState.QUEUED):
+                    try:
+                        self.cancel(record.job_id)
+                    except Exception:  # a backend hiccup must not leave workers and connections behind
+                        log.exception("could not cancel job %s while shutting down", record.job_id)
+            for record in open_records:
+                record.done.wait()
+        finally:
+            try:
+                self._stop_backend()
+            finally:
+                self._stop_progress_writer()
+
+    def _stop_progress_writer(self) -> None:
         with self._progress_cv:
             self._progress_stop = True
             self._progress_cv.notify_all()

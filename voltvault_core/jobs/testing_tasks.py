@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 Progress = Callable[..., None]
+_SQUARE_KERNEL: Callable[[float], float] | None = None
 
 
 def add(*, a: float, b: float, progress: Progress) -> float:
@@ -89,3 +90,21 @@ def unpicklable_result(*, progress: Progress) -> object:
     import threading
 
     return threading.Lock()
+
+
+def square_with_numba(*, value: float, progress: Progress) -> dict[str, object]:
+    """Square ``value`` with a numba kernel; say whether this process had compiled the kernel before.
+
+    Proves that pool workers are persistent: the kernel compiles once per worker process, not per job.
+    """
+    global _SQUARE_KERNEL
+    if _SQUARE_KERNEL is None:
+        import numba
+
+        @numba.njit(cache=False)
+        def square(x: float) -> float:
+            return x * x
+
+        _SQUARE_KERNEL = square
+    compiled_before = bool(_SQUARE_KERNEL.signatures)
+    return {"pid": os.getpid(), "compiled_before": compiled_before, "value": _SQUARE_KERNEL(value)}

@@ -26,6 +26,17 @@ TASKS = "voltvault_core.jobs.testing_tasks:"
 
 
 @pytest.fixture
+def sqlite_engine(tmp_path):
+    """A migrated SQLite database, for the tests about workers rather than about the database."""
+    from voltvault_core.db.migrate import upgrade
+
+    eng = create_db_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
 def pool(engine):
     runner = ProcessPoolJobRunner(engine, workers=1)
     yield runner
@@ -37,11 +48,22 @@ def job_rows(engine) -> list[Job]:
         return list(session.exec(select(Job)))
 
 
-def test_workers_are_persistent_processes_reused_by_every_job(engine):
-    with ProcessPoolJobRunner(engine, workers=2) as runner:
+def test_workers_are_persistent_processes_reused_by_every_job(sqlite_engine):
+    with ProcessPoolJobRunner(sqlite_engine, workers=2) as runner:
         pids = [runner.result(runner.submit(TASKS + "worker_pid", kind="test"), timeout=20) for _ in range(8)]
         assert set(pids) <= set(runner.worker_pids)
         assert len(set(pids)) <= 2
+
+
+def test_a_numba_kernel_compiles_once_per_worker_not_once_per_job(sqlite_engine):
+    with ProcessPoolJobRunner(sqlite_engine, workers=1) as runner:
+        outcomes = [
+            runner.result(runner.submit(TASKS + "square_with_numba", {"value": v}, kind="test"), timeout=60)
+            for v in (2.0, 3.0, 4.0)
+        ]
+    assert [o["value"] for o in outcomes] == [4.0, 9.0, 16.0]
+    assert [o["compiled_before"] for o in outcomes] == [False, True, True]
+    assert len({o["pid"] for o in outcomes}) == 1
 
 
 def test_a_job_over_its_memory_limit_fails_and_the_worker_serves_the_next_job(pool, engine):
@@ -178,15 +200,15 @@ def test_get_runner_keeps_one_runner_per_engine(engine, monkeypatch):
     assert first.closed
 
 
-def test_an_unreachable_dask_scheduler_is_reported(engine):
+def test_an_unreachable_dask_scheduler_is_reported(sqlite_engine):
     pytest.importorskip("distributed")
     from voltvault_core.jobs.dask_runner import DaskJobRunner
 
     with pytest.raises(RuntimeError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9"):
-        DaskJobRunner(engine, "tcp://127.0.0.1:9", connect_timeout_s=1)
+        DaskJobRunner(sqlite_engine, "tcp://127.0.0.1:9", connect_timeout_s=1)
 
 
-def test_workers_do_not_rerun_the_page_script(engine, tmp_path, monkeypatch):
+def test_workers_do_not_rerun_the_page_script(sqlite_engine, tmp_path, monkeypatch):
     # `streamlit run page.py` makes the page script `__main__`; multiprocessing "spawn" would re-run it in
     # every worker (which would start pools of their own). The pool's workers must not touch it.
     import types
@@ -198,7 +220,7 @@ def test_workers_do_not_rerun_the_page_script(engine, tmp_path, monkeypatch):
     fake_main.__file__ = str(page)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
 
-    with ProcessPoolJobRunner(engine, workers=1) as runner:
+    with ProcessPoolJobRunner(sqlite_engine, workers=1) as runner:
         assert runner.result(runner.submit(TASKS + "add", {"a": 1, "b": 1}, kind="test"), timeout=20) == 2
 
     assert not ran.exists()
