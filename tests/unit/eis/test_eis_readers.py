@@ -237,3 +237,29 @@ def test_biologic_mpr_four_cycles_match_eclab_export() -> None:
         assert s.frequency_Hz[-1] == pytest.approx(99.968163, rel=1e-6)
         assert s.impedance_ohm[0] == pytest.approx(re0 + 1j * im0, rel=1e-6)
         assert s.impedance_ohm[-1] == pytest.approx(re1 + 1j * im1, rel=1e-6)
+
+
+def test_versastudio_and_gamry_files_with_several_blocks(tmp_path: Path) -> None:
+    """A .par with two <SegmentN> blocks and a .DTA with two ZCURVE tables give two spectra each."""
+    par = EIS_DIR / "exampleDataVersaStudio.par"
+    dta = EIS_DIR / "exampleDataGamry.DTA"
+    if not par.exists() or not dta.exists():
+        pytest.skip("../shared/data is absent")
+    text = par.read_bytes().decode("utf-8")
+    start, end = text.index("<Segment1>"), text.index("</Segment1>") + len("</Segment1>")
+    second = text[start:end].replace("Segment1>", "Segment2>")
+    two_par = tmp_path / "two.par"
+    two_par.write_text(text[:end] + "\n" + second + text[end:], encoding="utf-8")
+    spectra = read_spectra(two_par)
+    assert [s.metadata["segment"] for s in spectra] == [1, 2]
+    assert all(s.n_points == 61 for s in spectra)
+    lines = dta.read_bytes().decode("latin-1").splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith("ZCURVE\tTABLE"))
+    j = i + 3
+    while j < len(lines) and lines[j].startswith("\t"):
+        j += 1
+    two_dta = tmp_path / "two.DTA"
+    two_dta.write_bytes("\n".join(lines[:j] + lines[i:j] + lines[j:]).encode("latin-1"))
+    spectra = read_spectra(two_dta)
+    assert [s.metadata["table"] for s in spectra] == [1, 2]
+    np.testing.assert_array_equal(spectra[0].impedance_ohm, spectra[1].impedance_ohm)
