@@ -11,13 +11,14 @@ from voltvault_core.design import service as designs
 from voltvault_core.design.balance import balance_design
 from voltvault_core.design.cost import compute_cost
 from voltvault_core.design.examples import lg_m50
-from voltvault_core.design.export import design_to_json, parameter_set_to_design
+from voltvault_core.design.export import design_to_json, import_design_json, parameter_set_to_design
 from voltvault_core.design.formats import CYLINDRICAL_SIZES_M
 from voltvault_core.design.metrics import compute_metrics
 from voltvault_core.design.model import CellDesign, DesignError, ElectrodeLayer, Geometry
 from voltvault_core.design.stack import stack_layers
 from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
+from voltvault_core.simulation import SimulationError
 from voltvault_core.ui import get_job_runner, page_setup
 
 UM = 1e-6
@@ -153,6 +154,15 @@ with st.expander("Start from a reference design, a parameter set or a saved desi
             st.rerun()
         except (DesignError, KeyError) as exc:
             st.error(f"Cannot load {choice}: {exc}")
+    upload = st.file_uploader(
+        "…or import a design JSON or an exported parameter set JSON", type=["json"], key="design.import_file"
+    )
+    if upload is not None and st.button("Import", key="design.import"):
+        try:
+            st.session_state["design.pending"] = import_design_json(upload.getvalue()).to_dict()
+            st.rerun()
+        except (DesignError, SimulationError, ValueError, KeyError) as exc:
+            st.error(f"Cannot import {upload.name}: {exc}")
 
 # ---------------------------------------------------------------------------------------- layout
 left, centre, right = st.columns([1.1, 1.6, 1.0])

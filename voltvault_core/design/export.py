@@ -308,3 +308,39 @@ def design_to_json(design: CellDesign, materials: Mapping[str, Material] | None 
         "citations": data["citations"],
         "parameters": data["parameters"],
     }
+
+
+MAX_IMPORT_BYTES = 5_000_000
+
+
+def import_design_json(data: bytes | str) -> CellDesign:
+    """A design from uploaded JSON: a design document (:meth:`CellDesign.to_dict`) or a parameter set.
+
+    Parameter sets (``{"parameters": ...}``, optionally with ``"base"``, or a flat PyBaMM-named dict)
+    are read by :func:`voltvault_core.simulation.resolve_parameter_set` and imported with
+    :func:`parameter_set_to_design`. Plain JSON only; nothing is executed.
+
+    Raises
+    ------
+    DesignError
+        Too large, not JSON, or neither form.
+    """
+    import json
+
+    from voltvault_core.simulation import resolve_parameter_set
+
+    if len(data) > MAX_IMPORT_BYTES:
+        raise DesignError(f"the file is {len(data) / 1e6:.1f} MB; a design or parameter set is under 5 MB")
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DesignError(f"not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise DesignError("expected a JSON object (a design or a parameter set)")
+    if "design" in doc and isinstance(doc["design"], dict):
+        doc = doc["design"]
+    if "positive" in doc and "negative" in doc:
+        return CellDesign.from_dict(doc)
+    if "parameters" in doc or any(str(k).endswith("[m]") for k in doc):
+        return parameter_set_to_design(resolve_parameter_set(doc))
+    raise DesignError("the JSON is neither a design (with 'positive' and 'negative') nor a parameter set")

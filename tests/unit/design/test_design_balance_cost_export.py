@@ -116,3 +116,18 @@ def test_import_of_bundled_sets_and_round_trip():
     )
     marquis = parameter_set_to_design(get_parameter_set("Marquis2019"))
     assert (marquis.positive.active_material, marquis.electrolyte) == ("LCO", "LP30")
+
+
+def test_import_design_json_reads_designs_and_exported_sets():
+    import json
+
+    from voltvault_core.design.export import import_design_json
+
+    design = lg_m50()
+    assert import_design_json(json.dumps(design.to_dict())) == design
+    again = import_design_json(json.dumps(design_to_json(design)).encode())
+    assert compute_metrics(again).capacity_Ah == pytest.approx(compute_metrics(design).capacity_Ah, rel=1e-9)
+    with pytest.raises(DesignError, match="not valid JSON"):
+        import_design_json(b"{nope")
+    with pytest.raises(DesignError, match="neither"):
+        import_design_json(json.dumps({"colour": "red"}))
