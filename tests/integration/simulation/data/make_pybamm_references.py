@@ -1,0 +1,90 @@
+"""Regenerate the PyBaMM reference curves in this folder (not run by the tests).
+
+Run with PyBaMM installed in a separate environment (not VoltVault's)::
+
+    python -m venv /tmp/pbenv && /tmp/pbenv/bin/pip install pybamm
+    /tmp/pbenv/bin/python tests/integration/simulation/data/make_pybamm_references.py
+
+Each case is a PyBaMM model on a parameter set exactly as published in PyBaMM (``pybamm.ParameterValues``),
+default mesh (20 volumes per domain and particle), IDAKLU solver with rtol = atol = 1e-8, sampled at
+``N_POINTS`` times (the solution is output every 2 s first). Columns: ``time_s, voltage_V, current_A, discharge_capacity_Ah`` (PyBaMM's sign:
+current positive on discharge; capacity is PyBaMM's net "Discharge capacity [A.h]"), and in
+``*_step_ends.csv`` the time at which each step of the experiment ended [s].
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pybamm
+
+HERE = Path(__file__).resolve().parent
+N_POINTS = 300
+
+MODELS = {"SPM": pybamm.lithium_ion.SPM, "SPMe": pybamm.lithium_ion.SPMe, "DFN": pybamm.lithium_ion.DFN}
+
+# name -> (model, parameter set, experiment steps, ambient temperature [K] or None)
+CASES = {
+    "Ecker2015_DFN_1C": ("DFN", "Ecker2015", ["Discharge at 1C until 2.5 V"], None),
+    "Ecker2015_SPMe_1C": ("SPMe", "Ecker2015", ["Discharge at 1C until 2.5 V"], None),
+    "Prada2013_DFN_1C": ("DFN", "Prada2013", ["Discharge at 1C until 2 V"], None),
+    "Prada2013_SPM_1C": ("SPM", "Prada2013", ["Discharge at 1C until 2 V"], None),
+    "Mohtat2020_DFN_charge_1C": ("DFN", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
+    "Mohtat2020_SPMe_charge_1C": ("SPMe", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
+    "OKane2022_DFN_1C_283K": ("DFN", "OKane2022", ["Discharge at 1C until 2.5 V"], 283.15),
+    "Chen2020_SPMe_cycle": (
+        "SPMe",
+        "Chen2020",
+        [
+            "Discharge at 1C until 3.3 V",
+            "Rest for 10 minutes",
+            "Charge at 1C until 4.1 V",
+            "Hold at 4.1 V until C/20",
+        ],
+        None,
+    ),
+}
+
+
+def run(model_name: str, set_name: str, steps: list[str], ambient_K: float | None) -> np.ndarray:
+    params = pybamm.ParameterValues(set_name)
+    if ambient_K is not None:
+        params.update({"Ambient temperature [K]": ambient_K, "Initial temperature [K]": ambient_K})
+    sim = pybamm.Simulation(
+        MODELS[model_name](),
+        parameter_values=params,
+        experiment=pybamm.Experiment(steps, period="2 seconds"),
+        solver=pybamm.IDAKLUSolver(rtol=1e-8, atol=1e-8),
+    )
+    sol = sim.solve()
+    run.step_end_times_s = [
+        float(step["Time [s]"].entries[-1]) for cycle in sol.cycles for step in cycle.steps
+    ]
+    t = sol["Time [s]"].entries
+    grid = np.unique(np.concatenate([np.linspace(t[0], t[-1], N_POINTS), [t[-1]]]))
+    out = [grid]
+    for name in ("Voltage [V]", "Current [A]", "Discharge capacity [A.h]"):
+        out.append(np.interp(grid, t, sol[name].entries))
+    return np.column_stack(out)
+
+
+def main() -> None:
+    for case, (model_name, set_name, steps, ambient_K) in CASES.items():
+        data = run(model_name, set_name, steps, ambient_K)
+        header = "time_s,voltage_V,current_A,discharge_capacity_Ah"
+        np.savetxt(HERE / f"pybamm_{case}.csv", data, delimiter=",", header=header, comments="", fmt="%.10g")
+        ends = np.asarray(run.step_end_times_s)
+        np.savetxt(
+            HERE / f"pybamm_{case}_step_ends.csv", ends, header="step_end_time_s", comments="", fmt="%.10g"
+        )
+        print(
+            case,
+            f"t_end = {data[-1, 0]:.2f} s",
+            f"Q = {data[-1, 3]:.5f} A.h",
+            f"steps end at {ends.round(1)}",
+        )
+
+
+if __name__ == "__main__":
+    main()
