@@ -26,7 +26,7 @@ import pandas as pd
 
 from voltvault_core import bdf
 
-CapacityReset = Literal["cycle", "segment", "none"]
+CapacityReset = Literal["cycle", "segment", "test", "auto", "none"]
 
 #: relative current below which a point counts as rest (fraction of the file's largest |current|)
 REST_FRACTION = 1e-4
@@ -72,11 +72,19 @@ def cycle_cumulative_from_segments(values: np.ndarray, segment: np.ndarray, cycl
     """Turn a counter that restarts every segment into one that accumulates over the cycle.
 
     ``result = value + sum of the maxima of the cycle's earlier segments``. ``segment`` must be a
-    contiguous run id (:func:`run_ids`) nested in the cycles.
+    contiguous run id (:func:`run_ids`) nested in the cycles. Where the counter does not restart at a
+    segment boundary (it continues from its last value), the two segments count as one.
     """
     values = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
     if values.size == 0:
         return values
+    # A counter that carries on across a step boundary (CC -> CV charge on some Maccor exports) is one
+    # run, not two: merge segments where the value neither restarts nor follows a zero.
+    tolerance = max(1e-12, 1e-9 * float(np.max(np.abs(values))))
+    boundary = np.r_[False, segment[1:] != segment[:-1]]
+    carries_on = boundary & np.r_[False, (values[1:] >= values[:-1] - tolerance) & (values[:-1] > tolerance)]
+    carries_on &= np.r_[False, cycle[1:] == cycle[:-1]]
+    segment = np.cumsum(np.r_[True, (boundary & ~carries_on)[1:] | (cycle[1:] != cycle[:-1])]) - 1
     seg_max = pd.Series(values).groupby(segment, sort=False).max().to_numpy()
     seg_cycle = pd.Series(cycle).groupby(segment, sort=False).first().to_numpy()
     inclusive = np.cumsum(seg_max)
@@ -85,6 +93,35 @@ def cycle_cumulative_from_segments(values: np.ndarray, segment: np.ndarray, cycl
     base = exclusive[np.maximum.accumulate(np.where(new_cycle, np.arange(seg_max.size), 0))]
     offsets = exclusive - base
     return values + offsets[segment]
+
+
+def infer_counter_reset(values: np.ndarray, cycle: np.ndarray, segment: np.ndarray) -> str:
+    """Where a capacity/energy counter restarts: ``"cycle"``, ``"segment"`` (every step) or ``"test"``
+    (never: it accumulates over the whole test), judged from where its value falls back."""
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    if values.size < 2:
+        return "test"
+    tolerance = max(1e-12, 1e-6 * float(np.max(np.abs(values))))
+    drops = np.flatnonzero(np.diff(values) < -tolerance) + 1
+    if drops.size == 0:
+        return "test"
+    if np.all(cycle[drops] != cycle[drops - 1]):
+        return "cycle"
+    if np.all(segment[drops] != segment[drops - 1]):
+        return "segment"
+    return "cycle"
+
+
+def cycle_relative(values: np.ndarray, cycle: np.ndarray) -> np.ndarray:
+    """A counter that accumulates over the whole test, re-based to zero at each cycle's start."""
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    if values.size == 0:
+        return values
+    starts = np.flatnonzero(np.r_[True, cycle[1:] != cycle[:-1]])
+    base_at_start = values[np.maximum(starts - 1, 0)]
+    base_at_start[0] = values[0]
+    group = np.cumsum(np.r_[True, cycle[1:] != cycle[:-1]]) - 1
+    return values - base_at_start[group]
 
 
 def integrate_within_cycles(
@@ -171,7 +208,9 @@ def assemble_bdf(
         The instrument's counters (unsigned); ``None`` integrates current (and voltage × current).
     counters_reset
         ``"cycle"``: counters already accumulate within a cycle (Arbin); ``"segment"``: they restart every
-        step / half cycle (Neware, Maccor, BioLogic); ``"none"``: ignore them and integrate.
+        step / half cycle (Neware, Maccor, BioLogic); ``"test"``: they accumulate over the whole test;
+        ``"auto"``: judged per counter from where it falls back (:func:`infer_counter_reset`);
+        ``"none"``: ignore them and integrate.
     """
     time_s = np.asarray(time_s, dtype=float)
     voltage_V = np.asarray(voltage_V, dtype=float)
@@ -199,8 +238,11 @@ def assemble_bdf(
         if values is None or counters_reset == "none":
             return integrate_within_cycles(time_s, rate, cycle_arr, step_count)
         values = np.abs(np.nan_to_num(np.asarray(values, dtype=float)))
-        if counters_reset == "segment":
+        mode = infer_counter_reset(values, cycle_arr, segment) if counters_reset == "auto" else counters_reset
+        if mode == "segment":
             return cycle_cumulative_from_segments(values, segment, cycle_arr)
+        if mode == "test":
+            return cycle_relative(values, cycle_arr)
         return values
 
     columns[bdf.CHARGING_CAPACITY] = accumulate(charge_capacity_Ah, np.clip(current_A, 0, None))

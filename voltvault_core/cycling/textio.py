@@ -101,6 +101,7 @@ def read_table(
         engine="c",
         low_memory=False,
         skipinitialspace=False,
+        index_col=False,  # rows with a trailing delimiter must not shift the columns
     )
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()]
     frame = frame.drop(columns=unnamed)

@@ -108,3 +108,24 @@ def test_assemble_integrates_when_the_file_has_no_capacity() -> None:
     assert frame[bdf.CHARGING_CAPACITY].max() == pytest.approx(1.0)
     assert frame[bdf.DISCHARGING_CAPACITY].max() == pytest.approx(1.0 - 60 / 3600)  # step edge not bridged
     assert frame[bdf.CHARGING_ENERGY].max() == pytest.approx(3.7)
+
+
+def test_a_counter_that_carries_on_across_steps_is_not_counted_twice() -> None:
+    # CC charge (0..900) then CV charge continuing (900..906), then a discharge that restarts
+    cycle = np.ones(7, dtype=int)
+    step = np.array([4, 4, 5, 5, 6, 6, 6])
+    charge = np.array([0.0, 900.0, 900.0, 906.0, 0.0, 0.0, 0.0])
+    discharge = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 400.0, 850.0])
+    segment = bdf_frame.run_ids(cycle, step)
+    assert bdf_frame.cycle_cumulative_from_segments(charge, segment, cycle).max() == 906.0
+    assert bdf_frame.cycle_cumulative_from_segments(discharge, segment, cycle).max() == 850.0
+
+
+def test_counter_reset_inference() -> None:
+    cycle = np.array([1, 1, 1, 1, 2, 2, 2])
+    segment = np.array([0, 0, 1, 1, 2, 2, 2])
+    assert bdf_frame.infer_counter_reset(np.array([0, 1, 2, 3, 0, 1, 2.0]), cycle, segment) == "cycle"
+    assert bdf_frame.infer_counter_reset(np.array([0, 1, 0, 3, 0, 1, 2.0]), cycle, segment) == "segment"
+    whole_test = np.array([0, 1, 2, 3, 4, 5, 6.0])
+    assert bdf_frame.infer_counter_reset(whole_test, cycle, segment) == "test"
+    np.testing.assert_allclose(bdf_frame.cycle_relative(whole_test, cycle), [0, 1, 2, 3, 1, 2, 3])

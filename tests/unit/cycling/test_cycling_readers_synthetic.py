@@ -204,3 +204,90 @@ def test_bdf_csv_from_bytes_with_cycle_detection() -> None:
     assert parsed.format_name == "bdf_csv"
     assert parsed.frame[bdf.CYCLE].nunique() == 1
     assert any("detected" in w for w in parsed.warnings)
+
+
+def test_bdf_csv_from_another_writer_hours_per_step_counters_and_flipped_sign(tmp_path: Path, truth: pd.DataFrame) -> None:
+    """A BatMo-style BDF CSV: time in hours, 'Charge Capacity' spelling, counters restarting every step,
+    and discharge written positive (with a Step Type column that shows it)."""
+    step_type = np.where(truth[bdf.CURRENT] > 0, "charge", np.where(truth[bdf.CURRENT] < 0, "discharge", "rest"))
+    table = pd.DataFrame(
+        {
+            "Test Time / h": truth[bdf.TEST_TIME] / 3600,
+            "Current / mA": -truth[bdf.CURRENT] * 1000,
+            "Voltage / V": truth[bdf.VOLTAGE],
+            "Step Type / 1": step_type,
+            "Cycle Count / 1": truth[bdf.CYCLE],
+            "Step Index / 1": truth[bdf.STEP_INDEX],
+            "Charge Capacity / Ah": _step_capacity(truth, bdf.CHARGING_CAPACITY),
+            "Discharge Capacity / Ah": _step_capacity(truth, bdf.DISCHARGING_CAPACITY),
+        }
+    )
+    path = tmp_path / "batmo_like.csv"
+    path.write_text(table.to_csv(index=False))
+    parsed = read_cycling_file(path)
+    assert parsed.format_name == "bdf_csv"
+    assert any("flipped" in w for w in parsed.warnings)
+    np.testing.assert_allclose(parsed.frame[bdf.CURRENT], truth[bdf.CURRENT], atol=1e-12)
+    np.testing.assert_allclose(parsed.frame[bdf.TEST_TIME], truth[bdf.TEST_TIME], rtol=1e-12)
+    np.testing.assert_allclose(
+        compute_cycle_metrics(parsed.frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"]
+    )
+
+
+def test_neware_layered_regular_export(tmp_path: Path, truth: pd.DataFrame) -> None:
+    """BTS 'regular' export: cycle, step and record layers in one CSV, records indented by two commas."""
+    lines = [
+        "Cycle Index,Chg. Cap.(Ah),DChg. Cap.(Ah)",
+        ",Step Index,Step Number,Step Type,Step Time,Capacity(Ah)",
+        ",,DataPoint,Time,Total Time,Current(A),Voltage(V),Capacity(Ah),Date",
+    ]
+    point = 0
+    for cycle, cycle_rows in truth.groupby(bdf.CYCLE, sort=True):
+        first_step = True
+        for step, rows in cycle_rows.groupby(bdf.STEP, sort=True):
+            current = rows[bdf.CURRENT].iloc[0]
+            kind = "CC Chg" if current > 0 else "CC DChg" if current < 0 else "Rest"
+            step_fields = f"{rows[bdf.STEP_INDEX].iloc[0]},{step},{kind},00:00:00,0"
+            if first_step:  # the first step's fields follow the cycle row on the same line
+                lines.append(f"{cycle},0,0,{step_fields}")
+                first_step = False
+            else:
+                lines.append(f",{step_fields}")
+            start = rows[bdf.TEST_TIME].iloc[0]
+            capacity = rows[bdf.CHARGING_CAPACITY] - rows[bdf.CHARGING_CAPACITY].iloc[0] + rows[bdf.DISCHARGING_CAPACITY] - rows[bdf.DISCHARGING_CAPACITY].iloc[0]
+            for t, i, v, q in zip(rows[bdf.TEST_TIME], rows[bdf.CURRENT], rows[bdf.VOLTAGE], capacity, strict=True):
+                point += 1
+                step_t, total_t = t - start, t
+                lines.append(f",,{point},{int(step_t // 3600):02d}:{int(step_t % 3600 // 60):02d}:{step_t % 60:06.3f},"
+                             f"{int(total_t // 3600):02d}:{int(total_t % 3600 // 60):02d}:{total_t % 60:06.3f},{i:.6f},{v:.6f},{q:.9f},2024-01-01 00:00:00")
+    path = tmp_path / "regular.csv"
+    path.write_text("\n".join(lines) + "\n")
+    parsed = read_cycling_file(path)
+    assert parsed.format_name == "neware_csv"
+    assert parsed.source_metadata["layout"] == "layered"
+    assert len(parsed.frame) == len(truth)
+    np.testing.assert_allclose(
+        compute_cycle_metrics(parsed.frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"], rtol=1e-6
+    )
+
+
+def test_maccor_milli_unit_export(tmp_path: Path, truth: pd.DataFrame) -> None:
+    """Maccor configured for milli-units: mAmps, mAmp-hr, mWatt-hr and 'Volts' holding mV, trailing tabs."""
+    state = np.where(truth[bdf.CURRENT] > 0, "C", np.where(truth[bdf.CURRENT] < 0, "D", "R"))
+    capacity = np.where(state == "C", _step_capacity(truth, bdf.CHARGING_CAPACITY), _step_capacity(truth, bdf.DISCHARGING_CAPACITY))
+    lines = ["Today''s Date\t03/28/2022 12:50:27 PM", "", "Date of Test:\t08/23/2021 6:04:18 PM", "",
+             "Rec#\tCyc#\tStep\tTestTime\tStepTime\tmAmp-hr\tmWatt-hr\tmAmps\tVolts\tState\tES\tDPt Time"]
+    for i, row in enumerate(truth.itertuples(index=False)):
+        t = row[0]
+        lines.append("\t".join([str(i + 1), str(row[3] - 1), str(row[5]), f"  {int(t // 86400)}d {int(t % 86400 // 3600):02d}:{int(t % 3600 // 60):02d}:{t % 60:05.2f}",
+                                "  0d 00:00:00.00", f"{capacity[i] * 1000:.4f}", "0.0", f"{abs(row[2]) * 1000:.4f}",
+                                f"{row[1] * 1000:.4f}", state[i], "0", "08/23/2021 6:04:18 PM"]) + "\t")
+    path = tmp_path / "maccor_milli.txt"
+    path.write_text("\n".join(lines) + "\n")
+    parsed = read_cycling_file(path)
+    assert parsed.format_name == "maccor_txt"
+    np.testing.assert_allclose(parsed.frame[bdf.VOLTAGE], truth[bdf.VOLTAGE], atol=1e-6)
+    np.testing.assert_allclose(parsed.frame[bdf.CURRENT], truth[bdf.CURRENT], atol=1e-6)
+    np.testing.assert_allclose(
+        compute_cycle_metrics(parsed.frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"], rtol=1e-5
+    )

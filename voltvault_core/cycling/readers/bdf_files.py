@@ -36,6 +36,16 @@ def _finish(frame: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> Par
     time_s = frame[bdf.TEST_TIME].to_numpy(dtype=float)
     cycle = frame[bdf.CYCLE].to_numpy()
     current = frame[bdf.CURRENT].to_numpy(dtype=float)
+    segment = bdf_frame.run_ids(cycle, frame[bdf.STEP].to_numpy())
+    for column in (bdf.CHARGING_CAPACITY, bdf.DISCHARGING_CAPACITY, bdf.CHARGING_ENERGY, bdf.DISCHARGING_ENERGY):
+        if column in frame:  # other writers' counters may restart per step or run over the whole test
+            values = np.abs(np.nan_to_num(frame[column].to_numpy(dtype=float)))
+            mode = bdf_frame.infer_counter_reset(values, cycle, segment)
+            if mode == "segment":
+                frame[column] = bdf_frame.cycle_cumulative_from_segments(values, segment, cycle)
+                warns.append(f"{column} restarts every step: summed over each cycle's steps")
+            elif mode == "test":
+                frame[column] = bdf_frame.cycle_relative(values, cycle)
     if bdf.CHARGING_CAPACITY not in frame:
         frame[bdf.CHARGING_CAPACITY] = bdf_frame.integrate_within_cycles(time_s, np.clip(current, 0, None), cycle)
     if bdf.DISCHARGING_CAPACITY not in frame:
@@ -45,8 +55,58 @@ def _finish(frame: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> Par
     return ParsedFile(frame, fmt, filename, metadata, warns)
 
 
-def _known_columns(columns) -> list[str]:
-    return [c for c in columns if c in bdf.KNOWN_COLUMNS]
+#: BDF quantity names (and the spellings other BDF writers use) -> our label and its dimension
+BDF_QUANTITIES: dict[str, tuple[str, str]] = {
+    "test time": (bdf.TEST_TIME, "time"),
+    "unix time": (bdf.UNIX_TIME, "time"),
+    "voltage": (bdf.VOLTAGE, "voltage"),
+    "current": (bdf.CURRENT, "current"),
+    "cycle count": (bdf.CYCLE, "count"),
+    "step count": (bdf.STEP, "count"),
+    "step index": (bdf.STEP_INDEX, "count"),
+    "charging capacity": (bdf.CHARGING_CAPACITY, "charge"),
+    "charge capacity": (bdf.CHARGING_CAPACITY, "charge"),
+    "discharging capacity": (bdf.DISCHARGING_CAPACITY, "charge"),
+    "discharge capacity": (bdf.DISCHARGING_CAPACITY, "charge"),
+    "charging energy": (bdf.CHARGING_ENERGY, "energy"),
+    "charge energy": (bdf.CHARGING_ENERGY, "energy"),
+    "discharging energy": (bdf.DISCHARGING_ENERGY, "energy"),
+    "discharge energy": (bdf.DISCHARGING_ENERGY, "energy"),
+    "power": (bdf.POWER, "power"),
+    "ambient temperature": (bdf.AMBIENT_TEMPERATURE, "temperature"),
+    "surface temperature": (bdf.SURFACE_TEMPERATURE, "temperature"),
+    "cell temperature": (bdf.SURFACE_TEMPERATURE, "temperature"),
+    "temperature": (bdf.SURFACE_TEMPERATURE, "temperature"),
+    "internal resistance": (bdf.INTERNAL_RESISTANCE, "resistance"),
+}
+
+
+def _bdf_label(column: str) -> tuple[str, str, str] | None:
+    """``"Test Time / h"`` -> (our label, dimension, unit); ``None`` for other columns."""
+    quantity, _, unit = str(column).partition(" / ")
+    known = BDF_QUANTITIES.get(quantity.strip().lower())
+    if known is None or not unit.strip():
+        return None
+    return known[0], known[1], unit.strip()
+
+
+def _to_canonical(table: pd.DataFrame) -> pd.DataFrame:
+    """Keep the BDF columns, converted to our units (``Test Time / h`` -> seconds, ``Current / mA`` -> A)."""
+    from voltvault_core.cycling.units import scale_to_si, temperature_to_degC
+
+    out: dict[str, pd.Series] = {}
+    for column in table.columns:
+        parsed = _bdf_label(column)
+        if parsed is None or parsed[0] in out:
+            continue
+        label, dimension, unit = parsed
+        values = pd.to_numeric(table[column], errors="coerce")
+        if dimension == "temperature":
+            values = pd.Series(temperature_to_degC(values.to_numpy(dtype=float), unit), index=table.index)
+        elif dimension != "count":
+            values = values * scale_to_si(unit, dimension)
+        out[label] = values
+    return pd.DataFrame(out)
 
 
 def _sniff_csv(probe: Probe) -> float:
@@ -55,14 +115,40 @@ def _sniff_csv(probe: Probe) -> float:
     first = probe.text.lstrip("\ufeff").splitlines()[:1]
     if not first:
         return 0.0
-    return 0.97 if all(label in first[0] for label in bdf.REQUIRED_COLUMNS) else 0.0
+    labels = {p[0] for p in (_bdf_label(c.strip().strip('"')) for c in first[0].split(",")) if p}
+    return 0.97 if set(bdf.REQUIRED_COLUMNS) <= labels else 0.0
+
+
+def _check_sign(table: pd.DataFrame, frame: pd.DataFrame) -> str | None:
+    """Flip the current when a ``Step Type`` column shows discharge steps with positive current.
+
+    BDF defines charge as positive, but some writers (seen in a BatMo export) use the opposite sign.
+    """
+    from voltvault_core.cycling.readers._columns import direction_from_text
+
+    step_type = next((c for c in table.columns if str(c).lower().startswith("step type")), None)
+    if step_type is None or bdf.CURRENT not in frame:
+        return None
+    direction = direction_from_text(table[step_type])
+    current = frame[bdf.CURRENT].to_numpy(dtype=float)
+    if (direction == -1).sum() < 3 or (direction == 1).sum() < 3:
+        return None
+    if np.median(current[direction == -1]) > 0 and np.median(current[direction == 1]) < 0:
+        frame[bdf.CURRENT] = -frame[bdf.CURRENT]
+        return "the file's discharge steps have positive current: the current was flipped to charge-positive"
+    return None
 
 
 @register_format("bdf_csv", label="Battery Data Format CSV", extensions=(".csv",), sniff=_sniff_csv, vendor="BDF")
 def read_bdf_csv(path: Path, context: ReadContext) -> ParsedFile:
-    """Read a BDF CSV (and its ``.metadata.json`` sidecar when present)."""
+    """Read a BDF CSV (any BDF units, e.g. ``Test Time / h``; and its ``.metadata.json`` sidecar)."""
     table = pd.read_csv(path, low_memory=False, encoding="utf-8-sig")
-    return _finish(table[_known_columns(table.columns)].copy(), context.filename, "bdf_csv", export.read_sidecar(path))
+    frame = _to_canonical(table)
+    flipped = _check_sign(table, frame)
+    parsed = _finish(frame, context.filename, "bdf_csv", export.read_sidecar(path))
+    if flipped:
+        parsed.warnings.append(flipped)
+    return parsed
 
 
 def _sniff_parquet(probe: Probe) -> float:
@@ -83,10 +169,10 @@ def read_bdf_parquet(path: Path, context: ReadContext) -> ParsedFile:
     if raw:
         metadata = json.loads(raw.decode("utf-8"))
     frame = table.to_pandas()
-    missing = [c for c in bdf.REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in bdf.REQUIRED_COLUMNS if c not in _to_canonical(frame.head(1)).columns]
     if missing:
         raise CyclingFormatError(context.filename, f"the Parquet file has no BDF column(s) {', '.join(missing)}")
-    return _finish(frame[_known_columns(frame.columns)].copy(), context.filename, "bdf_parquet", metadata)
+    return _finish(_to_canonical(frame), context.filename, "bdf_parquet", metadata)
 
 
 def _sniff_xlsx(probe: Probe) -> float:
@@ -99,7 +185,7 @@ def read_bdf_xlsx(path: Path, context: ReadContext) -> ParsedFile:
     sheets = read_sheets(path, context.filename, ["bdf", "metadata"])
     meta_sheet = sheets["metadata"]
     flat = {str(k).lstrip("'"): v for k, v in zip(meta_sheet["key"], meta_sheet["value"], strict=False)}
-    return _finish(sheets["bdf"].copy(), context.filename, "bdf_xlsx", export.unflatten_metadata(flat))
+    return _finish(_to_canonical(sheets["bdf"]), context.filename, "bdf_xlsx", export.unflatten_metadata(flat))
 
 
 def _sniff_hdf5(probe: Probe) -> float:
@@ -121,7 +207,7 @@ def read_bdf_hdf5(path: Path, context: ReadContext) -> ParsedFile:
         raise CyclingFormatError(
             context.filename, "this HDF5 file is not a VoltVault BDF export (no /bdf group)", "export time series as CSV"
         ) from exc
-    return _finish(pd.DataFrame(columns), context.filename, "bdf_hdf5", metadata)
+    return _finish(_to_canonical(pd.DataFrame(columns)), context.filename, "bdf_hdf5", metadata)
 
 
 def _sniff_mat(probe: Probe) -> float:
@@ -142,4 +228,4 @@ def read_bdf_mat(path: Path, context: ReadContext) -> ParsedFile:
     labels = [str(label) for label in np.atleast_1d(content[export.MAT_LABELS])]
     data = np.atleast_2d(content[export.MAT_DATA])
     metadata = json.loads(str(content.get(export.MAT_METADATA, "{}")))
-    return _finish(pd.DataFrame(data, columns=labels), context.filename, "bdf_mat", metadata)
+    return _finish(_to_canonical(pd.DataFrame(data, columns=labels)), context.filename, "bdf_mat", metadata)

@@ -36,6 +36,8 @@ STEP_TIME = ("steptime", "step time")
 CAPACITY = ("amp-hr", "cap", "capacity", "amp hr")
 ENERGY = ("watt-hr", "ener", "energy", "watt hr")
 CURRENT = ("amps", "current")
+#: exports configured in milli-units name the unit in the column itself
+MILLI = {"mamps": ("current", "mA"), "mamp-hr": ("charge", "mAh"), "mwatt-hr": ("energy", "mWh")}
 VOLTAGE = ("volts", "voltage")
 STATE = ("state", "md", "mode")
 DPT = ("dpt time", "dpttime", "date time")
@@ -43,13 +45,18 @@ RESISTANCE = ("dcir/ohms", "dcir", "acimp/ohms")
 MAX_HEADER_SCAN = 60
 
 
+CYCLE_TOKENS = {"cyc#", "cycle c", "cycle p", "cycle"}
+VOLT_TOKENS = {"volts", "voltage [v]", "voltage", "voltage(v)"}
+TIME_TOKENS = {"testtime", "test time", "test time (sec)", "test time (hr)"}
+
+
 def _find_header(lines: list[str]) -> int | None:
+    """Index of the Maccor column header: its fields (tab or comma separated) name a cycle, the step,
+    the test time and the voltage exactly as Maccor writes them."""
     for index, line in enumerate(lines[:MAX_HEADER_SCAN]):
-        low = line.lower()
-        has_cycle = "cyc#" in low or "cycle c" in low or "cycle p" in low or "\tcycle\t" in low
-        has_volts = "volts" in low or "voltage" in low
-        has_time = "testtime" in low or "test time" in low
-        if has_cycle and has_volts and has_time and "step" in low:
+        delimiter = "\t" if "\t" in line else ","
+        fields = {f.strip().lower() for f in line.split(delimiter)}
+        if fields & CYCLE_TOKENS and fields & VOLT_TOKENS and fields & TIME_TOKENS and "step" in fields:
             return index
     return None
 
@@ -121,10 +128,16 @@ def read_maccor_txt(path: Path, context: ReadContext) -> ParsedFile:
     metadata.update(dialect)
     cols = table.columns
     warns: list[str] = []
-
     voltage = numeric(table, find_column(cols, VOLTAGE), "voltage", "V")
-    current = numeric(table, find_column(cols, CURRENT), "current", "A")
+    milli = {k: find_column(cols, (k,)) for k in MILLI}
+    current = (
+        numeric(table, milli["mamps"], "current", "mA") if milli["mamps"]
+        else numeric(table, find_column(cols, CURRENT), "current", "A")
+    )
     time_s = duration(table, find_column(cols, TEST_TIME))
+    if voltage is not None and milli["mamps"] and np.nanmedian(np.abs(voltage)) > 100.0:
+        voltage = voltage * 1e-3  # a milli-unit export writes "Volts" in mV too
+        warns.append("this export is in milli-units (mAmps, mAmp-hr): its Volts column holds mV and was converted")
     if voltage is None or current is None or time_s is None:
         raise CyclingFormatError(context.filename, "no TestTime, Volts or Amps column could be read")
     state_col = find_column(cols, STATE)
@@ -144,8 +157,14 @@ def read_maccor_txt(path: Path, context: ReadContext) -> ParsedFile:
             f"the TestTime column runs {factor:.0f}× slower than the DPt Time stamps: "
             f"it was exported in {'minutes' if factor == 60 else 'hours'} and converted to seconds"
         )
-    capacity = numeric(table, find_column(cols, CAPACITY), "charge", "Ah")
-    energy = numeric(table, find_column(cols, ENERGY), "energy", "Wh")
+    capacity = (
+        numeric(table, milli["mamp-hr"], "charge", "mAh") if milli["mamp-hr"]
+        else numeric(table, find_column(cols, CAPACITY), "charge", "Ah")
+    )
+    energy = (
+        numeric(table, milli["mwatt-hr"], "energy", "mWh") if milli["mwatt-hr"]
+        else numeric(table, find_column(cols, ENERGY), "energy", "Wh")
+    )
     chg = dchg = chg_e = dchg_e = None
     if capacity is not None:
         chg, dchg = np.where(direction == 1, np.abs(capacity), 0.0), np.where(direction == -1, np.abs(capacity), 0.0)

@@ -232,11 +232,60 @@ def _neware_header_score(header: str) -> float:
     return 0.85 if has_cycle and has_step and has_voltage else 0.0
 
 
+def _is_layered(lines: list[str]) -> bool:
+    """BTS "regular" export: three stacked headers (cycle, ",step", ",,record") and indented rows."""
+    return (
+        len(lines) > 3
+        and lines[1].startswith(",")
+        and not lines[1].startswith(",,")
+        and lines[2].startswith(",,")
+        and _neware_header_score(",".join(lines[:3]).replace("Step Type", "Step Type,Voltage")) > 0
+    )
+
+
 def _sniff_csv(probe: Probe) -> float:
     if probe.is_binary or probe.is_zip:
         return 0.0
     lines = probe.text.splitlines()
+    if _is_layered(lines[:4]):
+        return 0.85
     return _neware_header_score(lines[0]) if lines else 0.0
+
+
+def _layered_records(lines: list[str]) -> pd.DataFrame:
+    """Record rows of a layered export, each with the cycle and step it belongs to.
+
+    Cycle rows start in the first column (sometimes followed on the same line by the first step's
+    fields), step rows after one empty field, record rows after two.
+    """
+    cycle_header = lines[0].split(",")
+    step_header = lines[1].split(",")[1:]
+    record_header = lines[2].split(",")[2:]
+    n_cycle = len(cycle_header)
+    records: list[list[str]] = []
+    context = {"cycle": "", "step": ["", "", ""]}
+    for line in lines[3:]:
+        if not line.strip():
+            continue
+        if line.startswith(",,"):
+            fields = line.split(",")[2:]
+            records.append([*fields[: len(record_header)], context["cycle"], *context["step"]])
+        elif line.startswith(","):
+            fields = line.split(",")[1:]
+            context["step"] = ([*fields, "", "", ""])[:3]
+        else:
+            fields = line.split(",")
+            context["cycle"] = fields[0]
+            if len(fields) > n_cycle:
+                context["step"] = ([*fields[n_cycle:], "", "", ""])[:3]
+    step_names = [name.strip() for name in step_header[:3]]
+    columns = [name.strip() for name in record_header] + ["Cycle Index", *step_names]
+    table = pd.DataFrame(records, columns=columns)
+    for column in table.columns:
+        converted = pd.to_numeric(table[column], errors="coerce")
+        if converted.notna().mean() > 0.99:
+            table[column] = converted
+    return table
 
 
 @register_format(
@@ -252,6 +301,12 @@ def read_neware_csv(path: Path, context: ReadContext) -> ParsedFile:
 
     text, encoding = decode_text(path.read_bytes(), CJK_FIRST_ENCODINGS)
     lines = split_lines(text)
+    if _is_layered(lines[:4]):
+        table = _layered_records(lines)
+        if "Step Number" in table.columns:  # the running step count separates repeated schedule steps
+            table = table.rename(columns={"Step Index": "Schedule Step"}).rename(columns={"Step Number": "Step Index"})
+        parsed = neware_table_to_bdf(table, context.filename, "neware_csv", {"encoding": encoding, "layout": "layered"})
+        return parsed
     table, dialect = read_table(lines, 0)
     parsed = neware_table_to_bdf(table, context.filename, "neware_csv", {"encoding": encoding, **dialect})
     if bdf.UNIX_TIME in parsed.frame and len(parsed.frame):
