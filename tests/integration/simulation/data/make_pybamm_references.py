@@ -33,6 +33,24 @@ CASES = {
     "Mohtat2020_DFN_charge_1C": ("DFN", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "Mohtat2020_SPMe_charge_1C": ("SPMe", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "OKane2022_DFN_1C_283K": ("DFN", "OKane2022", ["Discharge at 1C until 2.5 V"], 283.15),
+    "Chen2020_DFN_power_resistance": (
+        "DFN",
+        "Chen2020",
+        [
+            "Discharge at 10 W for 10 minutes",
+            "Rest for 5 minutes",
+            "Discharge at 1 Ohm for 10 minutes",
+            "Charge at 5 W until 4.1 V",
+            "Hold at 4.1 V until 500 mA",
+        ],
+        None,
+    ),
+    "Chen2020_SPM_gitt": (
+        "SPM",
+        "Chen2020",
+        ["Discharge at C/2 for 5 minutes", "Rest for 10 minutes"] * 3,
+        None,
+    ),
     "Chen2020_SPMe_cycle": (
         "SPMe",
         "Chen2020",
