@@ -113,8 +113,8 @@ def bench_batch(rtol: float, n: int = 100) -> dict:
     start = time.perf_counter()
     results = model.solve_batch(designs, steps, rtol=rtol)
     elapsed = time.perf_counter() - start
-    assert all(not r.failed for r in results)
-    return {"rtol": rtol, "n": n, "seconds": elapsed}
+    failures = [r.termination for r in results if r.failed]
+    return {"rtol": rtol, "n": n, "seconds": elapsed, "failures": failures}
 
 
 def pybamm_figures() -> dict:
@@ -174,7 +174,8 @@ def render(rows, batches, pybamm) -> str:
     for b in batches:
         lines.append(
             f"- {b['n']} DFN designs through `solve_batch` (rtol {b['rtol']:g}): {b['seconds']:.2f} s "
-            f"(target <= {BATCH_TARGET_S} s: {_status(b['seconds'], BATCH_TARGET_S)})."
+            f"(target <= {BATCH_TARGET_S} s: {_status(b['seconds'], BATCH_TARGET_S)}); "
+            f"{len(b['failures'])} of {b['n']} ended in a solver failure."
         )
     lines += [
         "- PyBaMM rebuilds for a new geometry: 200-300 ms per new design (reference README).",
@@ -217,6 +218,8 @@ def main(argv=None) -> int:
         b = bench_batch(rtol, n=20 if args.quick else 100)
         batches.append(b)
         print(f"batch of {b['n']} DFN designs, rtol={rtol:g}: {b['seconds']:.2f} s", flush=True)
+        for failure in b["failures"]:
+            print("   ", failure)
     pyb = pybamm_figures()
     for k, v in pyb.items():
         print(f"PyBaMM {k}: {v} ms")

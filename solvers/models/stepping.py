@@ -223,17 +223,21 @@ class Integrator:
             J = self._jacobian(y, control)
             lu = _lu(J[alg][:, alg], None, negate=False)
             dy = -lu.solve(f)
-            if np.sqrt(np.mean((dy * w) ** 2)) < 1e-3:
+            with np.errstate(all="ignore"):
+                small = np.sqrt(np.mean((dy * w) ** 2)) < 1e-3
+            if small:
                 y[alg] += dy
                 return y
-            norm0 = float(np.linalg.norm(f))
+            with np.errstate(all="ignore"):
+                norm0 = float(np.linalg.norm(f))
             lam = 1.0
             while True:  # backtracking on the residual norm
                 y_try = y.copy()
                 y_try[alg] += lam * dy
                 with np.errstate(all="ignore"):
                     f_try = self.dae.rhs(y_try[None, :], control)[0][alg]
-                if np.all(np.isfinite(f_try)) and np.linalg.norm(f_try) <= (1 - 1e-4 * lam) * norm0:
+                    ok = np.all(np.isfinite(f_try)) and np.linalg.norm(f_try) <= (1 - 1e-4 * lam) * norm0
+                if ok:
                     break
                 lam *= 0.5
                 if lam < 1e-4:
@@ -311,15 +315,29 @@ class Integrator:
             w = self._weights(y_n)
             converged = False
             prev = np.inf
-            for _it in range(6):
+            g_norm_prev = np.inf
+            for _it in range(8):
                 self.n_newton += 1
-                f = self.dae.rhs(y[None, :], control)[0]
+                with np.errstate(all="ignore"):
+                    f = self.dae.rhs(y[None, :], control)[0]
                 G = self.diff * (y - psi) / hb - f
-                if not np.all(np.isfinite(G)):
+                with np.errstate(all="ignore"):
+                    g_norm = float(np.linalg.norm(G)) if np.all(np.isfinite(G)) else np.inf
+                if g_norm > g_norm_prev and _it > 0:
+                    # the full step made things worse (steep kinetics): take half of it instead
+                    y = y - 0.5 * dy
+                    dy = 0.5 * dy
+                    g_norm_prev = np.inf
+                    continue
+                if not np.isfinite(g_norm):
                     break
+                g_norm_prev = g_norm
                 dy = -self.newton.lu.solve(G)
                 y = y + dy
-                norm = math.sqrt(float(np.mean((dy * w) ** 2)))
+                with np.errstate(over="ignore", invalid="ignore"):
+                    norm = math.sqrt(float(np.mean((dy * w) ** 2)))
+                if not math.isfinite(norm):
+                    break
                 if norm < 0.05 or (norm < 1.0 and norm * norm / max(prev, 1e-300) < 0.05):
                     converged = True
                     break
@@ -522,7 +540,9 @@ def run_experiment(
             except StepFailure:
                 if h > 1e-6:
                     h *= 0.25
-                    integ.newton.lu = None
+                    integ.newton = _Newton()  # the Jacobian may come from a far-off predictor: rebuild it
+                    if len(hist_t) > 1:  # restart the multistep history (BDF1) from the last point
+                        hist_t, hist_y = hist_t[-1:], hist_y[-1:]
                     continue
                 near = _event_near(events_at(hist_y[-1]))
                 if near is None:
