@@ -316,6 +316,7 @@ class Integrator:
             converged = False
             prev = np.inf
             g_norm_prev = np.inf
+            dy = np.zeros_like(y)
             for _it in range(8):
                 self.n_newton += 1
                 with np.errstate(all="ignore"):
