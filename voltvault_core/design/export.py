@@ -222,13 +222,26 @@ def _match_material(ps: Mapping, key: str, material_type: str, link_side: str, s
     for m in library.values():
         if m.type == material_type and fname and m.functions.get(field, ("",))[0] == fname:
             return m
-    if callable(value) and material_type != "electrolyte":
-        # recognise the published curve itself (a set may name the same fit differently)
-        sto = np.linspace(0.05, 0.95, 19)
+    if callable(value):
+        # recognise the published curve itself (a set may name the same fit differently): the OCP, or the
+        # electrolyte conductivity at 25 degC
+        grid = (
+            np.linspace(0.05, 0.95, 19) if material_type != "electrolyte" else np.linspace(200.0, 2000.0, 19)
+        )
         with np.errstate(all="ignore"):
-            target = np.asarray(value(sto), dtype=float)
+            target = np.asarray(
+                value(grid) if material_type != "electrolyte" else value(grid, 298.15), dtype=float
+            )
         for m in library.values():
-            if m.type == material_type and m.has_ocp() and np.allclose(m.ocp_V(sto), target, atol=1e-6):
+            if m.type != material_type or field not in m.functions:
+                continue
+            with np.errstate(all="ignore"):
+                mine = (
+                    m.ocp_V(grid)
+                    if material_type != "electrolyte"
+                    else m.electrolyte_conductivity_S_m(grid, 298.15)
+                )
+            if np.allclose(mine, target, rtol=1e-6, atol=1e-6):
                 return m
     raise DesignError(
         f"cannot recognise the {link_side} material of parameter set {set_name!r} (its {key!r} is "

@@ -400,3 +400,51 @@ def electrolyte_conductivity_Prada2013(c_e, T=T_REF_K):
 def electrolyte_diffusivity_Prada2013(c_e, T=T_REF_K):
     """Salt diffusivity [m2.s-1] of Prada et al. (2013): constant 2e-10 m2/s."""
     return 2e-10 + 0.0 * np.asarray(c_e, dtype=float) * np.asarray(T, dtype=float)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fits already implemented by the solvers' parameter sets (one implementation, referenced here)
+# --------------------------------------------------------------------------------------------------
+
+
+@_register("ocp", "Ecker2015")
+def nco_ocp_Ecker2015(sto):
+    """NCO OCP [V] of Ecker et al. (2015), doi:10.1149/2.0551509jes (via :mod:`solvers.parameters.ecker2015`)."""
+    from solvers.parameters.ecker2015 import nco_ocp_Ecker2015 as fit
+
+    return fit(sto)
+
+
+@_register("ocp", "Ecker2015")
+def graphite_ocp_Ecker2015(sto):
+    """Graphite OCP [V] of Ecker et al. (2015), doi:10.1149/2.0551509jes (via the solvers' Ecker2015 set)."""
+    from solvers.parameters.ecker2015 import graphite_ocp_Ecker2015 as fit
+
+    return fit(sto)
+
+
+@_register("electrolyte_conductivity", "Ecker2015", (0.0, 2000.0))
+def electrolyte_conductivity_Ecker2015(c_e, T=T_REF_K):
+    """Conductivity [S.m-1] of LiPF6 in EC:DMC of Ecker et al. (2015) (via the solvers' Ecker2015 set)."""
+    from solvers.parameters.ecker2015 import electrolyte_conductivity_Ecker2015 as fit
+
+    return fit(c_e, T)
+
+
+@_register("electrolyte_diffusivity", "Ecker2015", (0.0, 2000.0))
+def electrolyte_diffusivity_Ecker2015(c_e, T=T_REF_K):
+    """Salt diffusivity [m2.s-1] of Ecker et al. (2015), Nernst-Einstein from the conductivity."""
+    from solvers.parameters.ecker2015 import electrolyte_diffusivity_Ecker2015 as fit
+
+    return fit(c_e, T)
+
+
+@_register("ocp", "OKane2022")
+def graphite_LGM50_ocp_OKane2022(sto):
+    """LG M50 graphite OCP [V]: measured curve of Chen et al. (2020) as used by O'Kane et al. (2022).
+
+    doi:10.1039/D2CP00417H (cubic spline of the data, via the solvers' OKane2022 set).
+    """
+    from solvers.parameters.okane2022 import graphite_LGM50_ocp_OKane2022 as fit
+
+    return fit(sto)

@@ -131,3 +131,23 @@ def test_import_design_json_reads_designs_and_exported_sets():
         import_design_json(b"{nope")
     with pytest.raises(DesignError, match="neither"):
         import_design_json(json.dumps({"colour": "red"}))
+
+
+@pytest.mark.parametrize(
+    ("set_name", "cathode", "anode"),
+    [
+        ("Chen2020", "NMC811", "Graphite-LGM50"),
+        ("OKane2022", "NMC811", "Graphite-LGM50-measured"),
+        ("Mohtat2020", "NMC532", "Graphite-Mohtat2020"),
+        ("Prada2013", "LFP", "Graphite-LGM50"),
+        ("Ecker2015", "NCO-Ecker2015", "Graphite-Ecker2015"),
+    ],
+)
+def test_every_bundled_set_imports_near_its_nominal_capacity(set_name, cathode, anode):
+    ps = get_parameter_set(set_name)
+    design = parameter_set_to_design(ps)
+    assert (design.positive.active_material, design.negative.active_material) == (cathode, anode)
+    # Ecker's windows reach 2.5 V at 0.165 Ah against a 0.156 Ah nominal; the others within 2 %
+    assert compute_metrics(design).capacity_Ah == pytest.approx(
+        ps.value("Nominal cell capacity [A.h]"), rel=0.06
+    )

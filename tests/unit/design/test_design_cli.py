@@ -65,8 +65,11 @@ def test_design_errors_are_one_line_with_exit_code_2(tmp_path, capsys):
     err = capsys.readouterr()
     assert err.out == ""
     assert "thickness_m must be > 0" in err.err
-    assert main(["design", "metrics", "--parameter-set", "Ecker2015"]) == 2
-    assert "cannot recognise" in capsys.readouterr().err
+    unknown = tmp_path / "unknown.json"  # a positive OCP that no library material has
+    unknown.write_text(json.dumps({"base": "Chen2020", "parameters": {
+        "Positive electrode OCP [V]": {"interpolant": {"x": [0.0, 1.0], "y": [4.3, 3.0]}}}}))  # fmt: skip
+    assert main(["design", "metrics", "--parameter-set", str(unknown)]) == 2
+    assert "cannot recognise the positive material" in capsys.readouterr().err
 
 
 def test_materials_list_json_and_filters(capsys):

@@ -105,6 +105,7 @@ def test_a_reference_without_doi_or_url_fails(tmp_path):
         ("NMC811", "Graphite-LGM50", 4.2, 2.5),  # Chen2020 cut-offs
         ("NMC532", "Graphite-Mohtat2020", 4.2, 2.8),  # Mohtat2020 cut-offs
         ("LCO", "Graphite-MCMB2528", 4.1, 3.105),  # Marquis2019 cut-offs
+        ("NCO-Ecker2015", "Graphite-Ecker2015", 4.153, 2.5),  # Ecker2015: initial state, 2.5 V cut-off
     ],
 )
 def test_published_windows_and_ocps_reproduce_the_cells_voltage_limits(
