@@ -135,13 +135,24 @@ with configure:
             key: int(col.number_input(key, 2, 200, 20, key=f"sim.mesh.{key}"))
             for key, col in zip(MESH_KEYS, mesh_cols, strict=True)
         }
-    run_name = st.text_input("Run name (optional)", key="sim.name")
+    o1, o2 = st.columns([1, 3])
+    output_period_s = o1.number_input(
+        "Output every [s] (0: solver steps)",
+        0.0,
+        3600.0,
+        10.0,
+        1.0,
+        key="sim.output_period_s",
+        help="Dense output shows fast relaxations after a step change; raise it for long cycling runs.",
+    )
+    run_name = o2.text_input("Run name (optional)", key="sim.name")
 
     options = {
         "ambient_temperature_K": ambient_K,
         "thermal": thermal,
         "mesh": mesh,
         "initial_soc": initial_soc if use_soc else None,
+        "output_period_s": output_period_s or None,
     }
     updates = {"Lower voltage cut-off [V]": v_min, "Upper voltage cut-off [V]": v_max}
     b1, b2 = st.columns(2)

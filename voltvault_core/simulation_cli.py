@@ -52,6 +52,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--mesh", default=None, help='finite volumes per domain, e.g. "x_n=30,x_s=10,x_p=30,r_n=20,r_p=20"'
     )
+    p.add_argument(
+        "--output-period-s", type=float, default=None, help="output spacing [s] (default: every solver step)"
+    )
     p.add_argument("--output", type=Path, default=None, help="write the result: .csv .h5 .npz .mat .parquet")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=run_simulate)
@@ -137,6 +140,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             thermal=args.thermal,
             backend=args.backend,
             mesh=_parse_mesh(args.mesh),
+            output_period_s=args.output_period_s,
         )
     except (ProtocolError, SimulationError) as exc:
         raise CommandError(" ".join(str(exc).split())) from None

@@ -105,7 +105,7 @@ def test_parameter_set_json_file_and_initial_soc_reach_the_model(tmp_path, capsy
     path.write_text(
         json.dumps({"base": "Mohtat2020", "name": "mine", "parameters": {"Electrode width [m]": 0.1}})
     )
-    code = main(["simulate", "--parameter-set", str(path), "--initial-soc", "0.3", "--ambient-temperature-K", "308.15",
+    code = main(["simulate", "--parameter-set", str(path), "--initial-soc", "0.3", "--ambient-temperature-K", "308.15", "--output-period-s", "5",
                  "--experiment", "Charge at C/2 for 1 minute", "--json"])  # fmt: skip
     assert code == 0
     info = json.loads(capsys.readouterr().out)
@@ -114,4 +114,5 @@ def test_parameter_set_json_file_and_initial_soc_reach_the_model(tmp_path, capsy
     assert call["initial_soc"] == 0.3
     assert call["ambient_temperature_K"] == 308.15
     assert call["parameters"].value("Electrode width [m]") == 0.1
+    assert call["output_period_s"] == 5.0
     assert call["steps"][0].value == pytest.approx(-2.5)
