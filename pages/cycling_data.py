@@ -37,6 +37,8 @@ from voltvault_core.projects import projects_for
 from voltvault_core.ui import get_engine, get_job_runner, page_setup
 
 JOB_THRESHOLD_BYTES = 20 * 1024**2  # larger uploads are parsed by a worker, with progress
+JOB_TIMEOUT_S = 3600.0  # time and memory limits of that worker (DESIGN.md, Security)
+JOB_MEMORY_BYTES = 8 * 1024**3
 TREND_METRICS = {
     "discharge_capacity_Ah": ("discharge capacity [mAh]", 1000.0),
     "charge_capacity_Ah": ("charge capacity [mAh]", 1000.0),
@@ -333,6 +335,7 @@ with import_tab:
                          "data": data, "primary": primary, "secondary": secondary, "tertiary": tertiary, "format": fmt,
                          "mapping": mapping},
                         kind="cycling-import", project_id=project.id, user_id=ctx.user.id,
+                        timeout_s=JOB_TIMEOUT_S, memory_limit_bytes=JOB_MEMORY_BYTES,
                     )
                     bar = st.progress(0.0, text="queued")
                     while not (status := runner.status(job_id)).done:

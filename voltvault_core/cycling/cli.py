@@ -33,6 +33,16 @@ def _clean(value: Any) -> Any:
 
 def _import(args) -> int:
     from voltvault_core.cli import CommandError
+
+    try:
+        return _import_inner(args)
+    except CommandError:
+        sys.stderr.write("\n")  # end the progress line before the error message
+        raise
+
+
+def _import_inner(args) -> int:
+    from voltvault_core.cli import CommandError
     from voltvault_core.cycling import CyclingError, read_cycling_files, summary
     from voltvault_core.cycling.export import write_dataset
     from voltvault_core.cycling.metrics import compute_cycle_metrics

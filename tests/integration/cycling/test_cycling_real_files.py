@@ -121,13 +121,38 @@ def test_explicit_wrong_format_is_refused_by_signature() -> None:
         read_cycling_file(SHARED / "cycler/maccor_001.txt", "neware_nda")
 
 
-@pytest.mark.slow
-def test_split_neware_parts_join_in_time_order() -> None:
-    parts = [
-        SHARED / "cycler/GMJuly2022_CELL002_Test3_1_P0C_5P0PSI_20221115_R0_CH041_20221115074501_37_2_1_2818580175_1.xlsx",
-        SHARED / "cycler/GMJuly2022_CELL002_RPT_3_P0C_5P0PSI_20230110_R0_CH041_20230110143333_37_2_1_2818580185.xlsx",
-    ]
-    combined = read_cycling_files(parts)
-    assert len(combined.frame) == 13763 + 2833
-    assert np.all(np.diff(combined.frame[bdf.TEST_TIME]) >= 0)
-    assert combined.frame[bdf.STEP].is_monotonic_increasing
+def test_split_export_parts_join_back_into_the_whole(tmp_path: Path) -> None:
+    """A Neware export split in two parts (as BTS does at Excel's row limit) reads back as one test."""
+    lines = (SHARED / "cycler/neware_uio.csv").read_text().splitlines()
+    header, body = lines[0], lines[1:]
+    first, second = tmp_path / "uio.csv", tmp_path / "uio_1.csv"
+    first.write_text("\n".join([header, *body[:4000]]) + "\n")
+    second.write_text("\n".join([header, *body[4000:]]) + "\n")
+    whole = read_cycling_file(SHARED / "cycler/neware_uio.csv").frame
+    combined = read_cycling_files([second, first])  # order is restored from the test time
+    assert combined.source_metadata["parts"] == ["uio.csv", "uio_1.csv"]
+    np.testing.assert_allclose(combined.frame[bdf.TEST_TIME], whole[bdf.TEST_TIME])
+    np.testing.assert_allclose(
+        compute_cycle_metrics(combined.frame)["discharge_capacity_Ah"], compute_cycle_metrics(whole)["discharge_capacity_Ah"]
+    )
+
+
+def test_cli_import_prints_one_json_object(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from voltvault_core.cli import main
+
+    output = tmp_path / "uio.bdf.parquet"
+    assert main(["cycling", "import", str(SHARED / "cycler/neware_uio.csv"), "--json", "--output", str(output)]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert captured.out.count("\n") == 1
+    assert result["format"] == "neware_csv"
+    assert result["rows"] == 9065
+    assert [c["cycle"] for c in result["cycles"]] == [1, 2, 3, 4]
+    assert result["cycles"][0]["discharge_capacity_Ah"] == pytest.approx(5.08628e-3, rel=1e-6)
+    assert set(result["cycles"][0]) == {"cycle", "charge_capacity_Ah", "discharge_capacity_Ah", "coulombic_efficiency"}
+    assert read_cycling_file(output).frame.shape[0] == 9065
+    assert main(["cycling", "formats", "--json"]) == 0
+    names = {f["name"] for f in json.loads(capsys.readouterr().out)["formats"]}
+    assert {"arbin_res", "neware_ndax", "maccor_txt", "biologic_mpr", "nasa_pcoe_mat", "generic"} <= names
+    assert main(["cycling", "import", str(SHARED / "cycler/2017-05-09_test-TC-contact_CH33_Metadata.csv")]) == 2
+    assert "matches none" in capsys.readouterr().err

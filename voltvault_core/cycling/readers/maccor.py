@@ -31,8 +31,8 @@ from voltvault_core.cycling.textio import DEFAULT_ENCODINGS, decode_text, read_t
 
 CYCLE = ("cyc", "cycle c", "cycle", "cycle index", "cyc#")
 STEP = ("step", "step index")
-TEST_TIME = ("testtime", "test time")
-STEP_TIME = ("steptime", "step time")
+TEST_TIME = ("testtime", "test time", "test")
+STEP_TIME = ("steptime", "step time", "step (sec)")
 CAPACITY = ("amp-hr", "cap", "capacity", "amp hr")
 ENERGY = ("watt-hr", "ener", "energy", "watt hr")
 CURRENT = ("amps", "current")
@@ -47,7 +47,7 @@ MAX_HEADER_SCAN = 60
 
 CYCLE_TOKENS = {"cyc#", "cycle c", "cycle p", "cycle"}
 VOLT_TOKENS = {"volts", "voltage [v]", "voltage", "voltage(v)"}
-TIME_TOKENS = {"testtime", "test time", "test time (sec)", "test time (hr)"}
+TIME_TOKENS = {"testtime", "test time", "test time (sec)", "test time (hr)", "test (sec)", "test (hr)", "test (min)"}
 
 
 def _find_header(lines: list[str]) -> int | None:
