@@ -296,6 +296,44 @@ def nmc111_ocp_AboutEnergy2023(sto):
     )
 
 
+def _redlich_kister_ocp(x, g0_J_mol, omegas_J_mol, gap=None, mu_coexistence_J_mol=None, T_fit_K=300.0):
+    r"""OCP [V] of a Redlich-Kister solid solution, :math:`U = -\mu / F` with
+
+    .. math:: \mu = G_0 + R T \ln\frac{x}{1-x}
+              + \sum_i \Omega_i \left[(1-2x)^{i+1} - 2 i x (1-x) (1-2x)^{i-1}\right]
+
+    and :math:`\mu = \mu_{coex}` inside a miscibility gap ``(x_alpha, x_beta)`` (two-phase plateau).
+    Yao & Viswanathan (2024), doi:10.1021/acs.jpclett.3c03129; R = 8.314 and F = 96485 as in the fit.
+    """
+    eps = 1e-7
+    x = np.asarray(x, dtype=float)
+    mu = g0_J_mol + 8.314 * T_fit_K * np.log((x + eps) / (1.0 - x + eps))
+    for i, omega in enumerate(omegas_J_mol):
+        term = (1.0 - 2.0 * x) ** (i + 1)
+        if i > 0:  # the i = 0 term has no second part (and (1-2x)^-1 would be singular at x = 1/2)
+            term = term - 2.0 * i * x * (1.0 - x) * (1.0 - 2.0 * x) ** (i - 1)
+        mu = mu + omega * term
+    if gap is not None:
+        inside = (x >= gap[0]) & (x <= gap[1])
+        mu = np.where(inside, mu_coexistence_J_mol, mu)
+    return -mu / 96485.0
+
+
+@_register("ocp", "Yao2024")
+def lto_ocp_Yao2024(sto):
+    """Li4Ti5O12 OCP [V]: thermodynamically consistent Redlich-Kister fit of Yao & Viswanathan (2024).
+
+    doi:10.1021/acs.jpclett.3c03129. Two-phase plateau (1.61 V) between x = 0.1186 and 0.8482.
+    """
+    return _redlich_kister_ocp(
+        sto,
+        -155432.9219,
+        (14025.5664, 15593.5771, -100475.7578, -26389.4648),
+        gap=(0.1186100244522095, 0.8482373952865601),
+        mu_coexistence_J_mol=-155770.73438,
+    )
+
+
 @_register("ocp", "Nitta2015")
 def lithium_metal_ocp(sto):
     """Lithium metal against itself: 0 V at every state of charge (the reference electrode)."""

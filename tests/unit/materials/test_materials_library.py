@@ -181,3 +181,18 @@ def test_search_by_type_and_name(library):
 def test_estimates_are_flagged(library):
     assert "price_USD_kg" in library["NCA"].estimated_properties
     assert library["NMC811"].estimated_properties == []  # every NMC811 value is cited
+
+
+def test_lto_redlich_kister_ocp_has_its_two_phase_plateau(library):
+    lto = library["LTO"]
+    plateau = lto.ocp_V(np.linspace(0.15, 0.8, 14))
+    assert np.ptp(plateau) == 0.0  # constant chemical potential inside the miscibility gap
+    assert float(plateau[0]) == pytest.approx(155770.73438 / 96485.0)
+    sto = np.linspace(0.01, 0.99, 99)
+    assert np.all(np.diff(lto.ocp_V(sto)) <= 1e-12)  # lithiation lowers the potential
+    # by hand, outside the gap at x = 0.05: mu = G0 + RT ln(x/(1-x)) + sum of the RK terms
+    x = 0.05
+    rk = sum(o * ((1 - 2 * x) ** (i + 1) - (2 * i * x * (1 - x) * (1 - 2 * x) ** (i - 1) if i else 0))
+             for i, o in enumerate((14025.5664, 15593.5771, -100475.7578, -26389.4648)))  # fmt: skip
+    mu = -155432.9219 + 8.314 * 300 * np.log((x + 1e-7) / (1 - x + 1e-7)) + rk
+    assert float(lto.ocp_V(x)) == pytest.approx(-mu / 96485.0, rel=1e-12)
