@@ -127,3 +127,42 @@ def test_bad_designs_fail_with_actionable_messages():
 def test_design_round_trips_through_json():
     d = lg_m50()
     assert CellDesign.from_dict(d.to_dict()) == d
+
+
+@pytest.mark.parametrize(
+    ("size", "diameter_m", "height_m"),
+    [("18650", 0.018, 0.065), ("21700", 0.021, 0.070), ("4680", 0.046, 0.080)],
+)
+def test_cylindrical_can_mass_and_volume_by_hand(size, diameter_m, height_m):
+    d = lg_m50()
+    d.geometry.size = size
+    d.geometry.winding_length_m = 0.3
+    m = compute_metrics(d)
+    wall, rho = 2.5e-4, 7850.0
+    can = rho * wall * (math.pi * diameter_m * height_m + 2 * math.pi * diameter_m**2 / 4)
+    cap = {"18650": 2.5e-3, "21700": 3.0e-3, "4680": 20e-3}[size]
+    assert m.mass_breakdown_kg["housing"] == pytest.approx(can + cap)
+    assert m.volume_m3 == pytest.approx(math.pi * diameter_m**2 / 4 * height_m)
+    assert m.sandwich_area_m2 == pytest.approx(2 * 0.3 * 0.065)
+
+
+def test_a_winding_too_long_for_the_can_is_flagged():
+    d = lg_m50()
+    d.geometry.size = "18650"  # the M50's 0.79 m winding does not fit an 18650
+    m = compute_metrics(d)
+    assert m.stack_fill_fraction > 1.0
+    assert any("room inside the housing" in w for w in m.warnings)
+
+
+def test_prismatic_case_by_hand():
+    d = lg_m50()
+    d.geometry = Geometry(format="prismatic", electrode_height_m=0.09, electrode_width_m=0.14, n_layers=30,
+                          outer_width_m=0.148, outer_height_m=0.098, outer_thickness_m=0.027)  # fmt: skip
+    m = compute_metrics(d)
+    w, h, t = 0.148, 0.098, 0.027
+    assert m.volume_m3 == pytest.approx(w * h * t)
+    assert m.mass_breakdown_kg["housing"] == pytest.approx(2 * (w * h + w * t + h * t) * 8e-4 * 2700)
+    assert m.sandwich_area_m2 == pytest.approx(2 * 30 * 0.14 * 0.09)
+    d.geometry.outer_width_m = None
+    with pytest.raises(DesignError, match="outer_width_m"):
+        compute_metrics(d)
