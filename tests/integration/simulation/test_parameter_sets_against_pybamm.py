@@ -1,7 +1,9 @@
 """The added parameter sets and a full CC-CV cycle, through ``Simulation``, against PyBaMM 26.10.
 
 The curves in ``data/`` were made by ``data/make_pybamm_references.py`` with PyBaMM's own published sets
-(so they also check our transcription of every value and function), default mesh, tight tolerances.
+(so they also check our transcription of every value and function), default mesh, tight tolerances:
+other sets, C-rates (C/2 to 2C), temperatures (273-318 K), a lumped thermal run, charge and multi-step
+protocols than those of the shared reference folder.
 The issue's bar: within 3 mV RMSE and 0.3 % in time/capacity at cut-off, for sets and protocols that are
 not in the shared reference folder.
 """
@@ -27,7 +29,25 @@ CASES = {
     "Mohtat2020_DFN_charge_1C": ("dfn", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "Mohtat2020_SPMe_charge_1C": ("spme", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "OKane2022_DFN_1C_283K": ("dfn", "OKane2022", ["Discharge at 1C until 2.5 V"], 283.15),
+    "Chen2020_DFN_2C_318K": ("dfn", "Chen2020", ["Discharge at 2C until 2.5 V"], 318.15),
+    "Marquis2019_SPMe_0.5C_273K": ("spme", "Marquis2019", ["Discharge at C/2 until 3.105 V"], 273.15),
 }
+
+
+@pytest.mark.slow
+def test_lumped_thermal_discharge_agrees_with_pybamm():
+    """Lumped thermal DFN (Chen2020, 1C): voltage and the cell's temperature rise as PyBaMM's."""
+    ref = _load("Chen2020_DFN_1C_lumped")
+    result = Simulation("dfn", "Chen2020", "Discharge at 1C until 2.5 V", thermal="lumped").solve()
+    assert not result.failed, result.termination
+    t = result[bdf.TEST_TIME]
+    assert _rmse(ref["time_s"], ref["voltage_V"], t, result[bdf.VOLTAGE]) < 3e-3
+    assert t[-1] == pytest.approx(ref["step_ends"][-1], rel=3e-3)
+    temperature_K = np.interp(ref["time_s"], t, result["Cell temperature [K]"])
+    rise_K = ref["temperature_K"][-1] - ref["temperature_K"][0]
+    assert rise_K > 10.0  # a real heating case, not a flat line
+    np.testing.assert_allclose(temperature_K, ref["temperature_K"], atol=0.02 * rise_K)
+    np.testing.assert_allclose(result[bdf.SURFACE_TEMPERATURE], result["Cell temperature [K]"] - 273.15)
 
 
 def _load(case: str) -> dict[str, np.ndarray]:

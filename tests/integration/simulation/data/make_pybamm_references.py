@@ -33,6 +33,8 @@ CASES = {
     "Mohtat2020_DFN_charge_1C": ("DFN", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "Mohtat2020_SPMe_charge_1C": ("SPMe", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "OKane2022_DFN_1C_283K": ("DFN", "OKane2022", ["Discharge at 1C until 2.5 V"], 283.15),
+    "Chen2020_DFN_2C_318K": ("DFN", "Chen2020", ["Discharge at 2C until 2.5 V"], 318.15),
+    "Marquis2019_SPMe_0.5C_273K": ("SPMe", "Marquis2019", ["Discharge at C/2 until 3.105 V"], 273.15),
     "Chen2020_DFN_power_resistance": (
         "DFN",
         "Chen2020",
@@ -65,12 +67,17 @@ CASES = {
 }
 
 
-def run(model_name: str, set_name: str, steps: list[str], ambient_K: float | None) -> np.ndarray:
+THERMAL_CASES = {"Chen2020_DFN_1C_lumped": ("DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], None)}
+
+
+def run(
+    model_name: str, set_name: str, steps: list[str], ambient_K: float | None, thermal: str = "isothermal"
+):
     params = pybamm.ParameterValues(set_name)
     if ambient_K is not None:
         params.update({"Ambient temperature [K]": ambient_K, "Initial temperature [K]": ambient_K})
     sim = pybamm.Simulation(
-        MODELS[model_name](),
+        MODELS[model_name](options={"thermal": thermal}),
         parameter_values=params,
         experiment=pybamm.Experiment(steps, period="2 seconds"),
         solver=pybamm.IDAKLUSolver(rtol=1e-8, atol=1e-8),
@@ -82,15 +89,24 @@ def run(model_name: str, set_name: str, steps: list[str], ambient_K: float | Non
     t = sol["Time [s]"].entries
     grid = np.unique(np.concatenate([np.linspace(t[0], t[-1], N_POINTS), [t[-1]]]))
     out = [grid]
-    for name in ("Voltage [V]", "Current [A]", "Discharge capacity [A.h]"):
+    names = ["Voltage [V]", "Current [A]", "Discharge capacity [A.h]"]
+    if thermal != "isothermal":
+        names.append("Volume-averaged cell temperature [K]")
+    for name in names:
         out.append(np.interp(grid, t, sol[name].entries))
     return np.column_stack(out)
 
 
 def main() -> None:
-    for case, (model_name, set_name, steps, ambient_K) in CASES.items():
-        data = run(model_name, set_name, steps, ambient_K)
-        header = "time_s,voltage_V,current_A,discharge_capacity_Ah"
+    every = {
+        **{k: (*v, "isothermal") for k, v in CASES.items()},
+        **{k: (*v, "lumped") for k, v in THERMAL_CASES.items()},
+    }
+    for case, (model_name, set_name, steps, ambient_K, thermal) in every.items():
+        data = run(model_name, set_name, steps, ambient_K, thermal)
+        header = "time_s,voltage_V,current_A,discharge_capacity_Ah" + (
+            ",temperature_K" if data.shape[1] > 4 else ""
+        )
         np.savetxt(HERE / f"pybamm_{case}.csv", data, delimiter=",", header=header, comments="", fmt="%.10g")
         ends = np.asarray(run.step_end_times_s)
         np.savetxt(
