@@ -38,6 +38,12 @@ def list_formats() -> list[dict[str, Any]]:
     ]
 
 
+def accepted_extensions() -> set[str]:
+    """Every extension a registered reader uses (numbered Maccor extensions aside)."""
+    load_readers()
+    return {e for f in FORMATS.values() for e in f.extensions if not e[1:].isdigit()}
+
+
 def read_cycling_file(
     path: str | Path,
     format: str = "auto",
@@ -87,7 +93,13 @@ def read_cycling_file(
 
 
 def read_cycling_bytes(data: bytes, filename: str, format: str = "auto", *, mapping: dict[str, Any] | None = None) -> ParsedFile:
-    """:func:`read_cycling_file` for in-memory uploads (written to a private temporary file)."""
+    """:func:`read_cycling_file` for in-memory uploads (written to a private temporary file).
+
+    Uploads must carry an extension some reader uses (:func:`voltvault_core.cycling.security.check_extension`).
+    """
+    from voltvault_core.cycling.security import check_extension
+
+    check_extension(filename, accepted_extensions())
     suffix = Path(filename).suffix
     with tempfile.TemporaryDirectory(prefix="voltvault-cycling-") as tmp:
         target = Path(tmp) / f"upload{suffix}"

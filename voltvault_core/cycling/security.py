@@ -77,6 +77,20 @@ def check_zip(path: Path, filename: str) -> list[str]:
     return [info.filename for info in infos]
 
 
+def check_extension(filename: str, allowed: set[str]) -> None:
+    """Refuse uploads whose extension no reader uses (numbered Maccor extensions ``.001``... are allowed)."""
+    from pathlib import Path
+
+    suffix = Path(filename).suffix.lower()
+    if suffix in allowed or (suffix[1:].isdigit() and len(suffix) == 4):
+        return
+    raise UnsafeFileError(
+        filename,
+        f"files ending in {suffix or '(no extension)'} are not accepted",
+        f"accepted: {', '.join(sorted(allowed))} and Maccor's numbered extensions (.001 ...)",
+    )
+
+
 EXCEL_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -291,3 +291,10 @@ def test_maccor_milli_unit_export(tmp_path: Path, truth: pd.DataFrame) -> None:
     np.testing.assert_allclose(
         compute_cycle_metrics(parsed.frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"], rtol=1e-5
     )
+
+
+def test_uploads_need_an_extension_a_reader_uses() -> None:
+    with pytest.raises(UnsafeFileError, match=r"files ending in \.exe are not accepted"):
+        read_cycling_bytes(b"MZ\x90\x00", "setup.exe")
+    with pytest.raises(CyclingFormatError, match="matches none"):  # a numbered Maccor extension passes the check
+        read_cycling_bytes(b"some text\n", "RUN.078")

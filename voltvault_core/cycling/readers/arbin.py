@@ -128,8 +128,31 @@ def read_arbin_res(path: Path, context: ReadContext) -> ParsedFile:
     if "Test_ID" in table.columns and table["Test_ID"].nunique() > 1:
         metadata["test_ids"] = sorted(int(v) for v in table["Test_ID"].unique())
     table = table.sort_values(["Test_ID", "Data_Point"] if "Test_ID" in table else ["Data_Point"], kind="stable")
+    table = _with_aux_temperature(path, table, context.filename, metadata)
     parsed = arbin_table_to_bdf(table.reset_index(drop=True), context.filename, "arbin_res", metadata)
     return parsed
+
+
+def _with_aux_temperature(path: Path, table: pd.DataFrame, filename: str, metadata: dict) -> pd.DataFrame:
+    """Join the first auxiliary temperature channel (``Auxiliary_Table``, Data_Type 1, degC) by data point."""
+    try:
+        aux = _mdb_export(path, "Auxiliary_Table", filename)
+    except CyclingFormatError:
+        return table
+    if aux.empty or not {"Data_Point", "Data_Type", "X"} <= set(aux.columns):
+        return table
+    temperature = aux[aux["Data_Type"] == 1]
+    if temperature.empty:
+        return table
+    first_channel = temperature["Auxiliary_Index"].min() if "Auxiliary_Index" in temperature else None
+    if first_channel is not None:
+        temperature = temperature[temperature["Auxiliary_Index"] == first_channel]
+    keys = [k for k in ("Test_ID", "Data_Point") if k in temperature.columns and k in table.columns]
+    merged = table.merge(
+        temperature[[*keys, "X"]].drop_duplicates(keys).rename(columns={"X": "Aux_Temperature_1"}), on=keys, how="left"
+    )
+    metadata["aux_temperature_channel"] = int(first_channel) if first_channel is not None else 0
+    return merged
 
 
 # --------------------------------------------------------------------------------------------- CSV
