@@ -34,7 +34,7 @@ import numpy as np
 from scipy import stats
 
 from voltvault_core.eis.circuit import Circuit
-from voltvault_core.eis.guess import guess_candidates
+from voltvault_core.eis.guess import _roles, guess_candidates
 from voltvault_core.eis.spectrum import Spectrum
 
 __all__ = ["METHODS", "WEIGHTINGS", "FitResult", "fit_circuit"]
@@ -293,6 +293,53 @@ def _jacobian(problem: _Problem, p: np.ndarray) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((2 * problem.f.size, 0))
 
 
+def canonical_arc_order(circuit: Circuit, values: np.ndarray, frozen: set[str] = frozenset()) -> np.ndarray:
+    """Swap the values of interchangeable arcs so that they appear from high to low frequency.
+
+    ``R0-p(R1,CPE1)-p(R2,CPE2)`` fits equally well with the two arcs exchanged; by convention the first
+    group in the string gets the highest apex frequency (largest ``-Z''`` of the group alone), so fits of
+    several spectra compare parameter by parameter. Groups holding a fixed or bounded parameter
+    (``frozen``) keep their values.
+    """
+    from voltvault_core.eis.circuit import ElementNode, ParallelNode, SeriesNode
+
+    tree = circuit.tree
+    blocks = list(tree.children) if isinstance(tree, SeriesNode) else [tree]
+    groups: dict[str, list] = {}
+    for block in blocks:
+        if isinstance(block, ParallelNode):
+            signature = "".join(ch for ch in block.to_string() if not ch.isdigit())
+            groups.setdefault(signature, []).append(block)
+    out = np.array(values, dtype=float)
+    f = np.logspace(-6, 9, 301)
+
+    def leaves(node) -> list[ElementNode]:
+        return [node] if isinstance(node, ElementNode) else [e for c in node.children for e in leaves(c)]
+
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        slots = [[circuit._slices[e.name] for e in leaves(m)] for m in members]
+        names = {
+            p.name for m in members for e in leaves(m) for p in circuit.parameters if p.element == e.name
+        }
+        if names & frozen:
+            continue
+        with np.errstate(all="ignore"):
+            apex = [f[int(np.nanargmax(-circuit._compile(m)(out, f).imag))] for m in members]
+        order = np.argsort(-np.asarray(apex), kind="stable")
+        snapshot = out.copy()
+        for target, source in enumerate(order):
+            for dst, src in zip(slots[target], slots[source], strict=True):
+                out[dst] = snapshot[src]
+    return out
+
+
+def _arc_units(circuit: Circuit) -> list:
+    """The circuit's arc-producing groups (parallel groups, ZARC/HN/G/TLM elements in series)."""
+    return _roles(circuit).units
+
+
 def _covariance(jac: np.ndarray, values: np.ndarray, variance: float) -> tuple[np.ndarray, bool]:
     """``(J^T J)^-1 variance`` computed on columns scaled by the parameter magnitudes (values spanning
     twenty decades, e.g. ohms and CPE coefficients, would otherwise ruin the inversion); also whether
@@ -320,7 +367,7 @@ def fit_circuit(
     fixed: dict[str, float] | None = None,
     bounds: dict[str, tuple[float, float]] | None = None,
     weighting: str = "unit",
-    n_starts: int = 3,
+    n_starts: int | None = None,
     max_nfev: int | None = None,
     seed: int = 0,
 ) -> FitResult:
@@ -342,8 +389,10 @@ def fit_circuit(
         ``name -> (lower, upper)`` replacing the element defaults (e.g. ``(0, inf)``, exponents ``(0, 1)``).
     weighting : {"unit", "modulus", "proportional"}
         See :data:`WEIGHTINGS`.
-    n_starts : int
-        With automatic guesses, LM runs from this many best-ranked candidates and keeps the best end.
+    n_starts : int, optional
+        With automatic guesses, LM runs from this many best-ranked candidates and keeps the best end
+        (default: 3, or 4 per parallel group / arc element for circuits with two or more arcs, where
+        the start matters more).
     max_nfev : int, optional
         Evaluation budget per LM run (default ``400 (k + 1)`` for ``k`` free parameters: a fit still
         moving after that crawls along a flat valley where the RMSE no longer changes).
@@ -379,14 +428,21 @@ def fit_circuit(
         costs = np.sum(problem.residual_batch(batch) ** 2, axis=1)
         costs = np.where(np.isfinite(costs), costs, np.inf)
         order = np.argsort(costs, kind="stable")
-        starts = []
+        if n_starts is None:
+            n_arcs = len(_arc_units(circuit))
+            n_starts = 3 if n_arcs < 2 else 4 * n_arcs
+        starts, start_costs = [], []
         for k in order:
             if len(starts) >= max(1, n_starts):
                 break
+            # equal cost: the same curve, e.g. two identical arcs swapped; one of them is enough
+            if any(abs(costs[k] - c) <= 1e-12 * max(c, 1e-300) for c in start_costs):
+                continue
             if all(
                 not np.allclose(list(candidates[k].values()), list(s.values()), rtol=1e-3) for s in starts
             ):
                 starts.append(candidates[k])
+                start_costs.append(costs[k])
     n_eval_total = 0
     best: tuple = (None, np.inf, 0, False, "no start")
     for p, cost, nfev, success, message in METHODS[method](problem, starts, max_nfev, seed):
@@ -394,6 +450,7 @@ def fit_circuit(
         if best[0] is None or cost < best[1]:
             best = (p, cost, nfev, success, message)
     p, chi2, _, success, message = best
+    p = canonical_arc_order(circuit, p, frozen=set(fixed) | set(bounds or {}))
     names = circuit.parameter_names
     values = {n: float(p[i]) for i, n in enumerate(names)}
     zfit = circuit.impedance(p, spectrum.frequency_Hz)

@@ -207,7 +207,40 @@ def _arcs_for(features: NyquistFeatures, n_units: int) -> list[list[Arc]]:
         if features.tail is not None and missing == 1:
             tail_arc = Arc(max(features.tail.real_span_ohm, 1e-9), features.f_min_Hz * 3, 0.8)
             variants.append(sorted([*arcs, tail_arc], key=lambda a: -a.apex_frequency_Hz))
+        # (d) small satellite arcs hidden in the flank of the largest (an SEI arc beside charge transfer)
+        big = max(arcs, key=lambda a: a.resistance_ohm)
+        for factor in (30.0, 1 / 30.0):
+            satellites = [
+                Arc(0.15 * big.resistance_ohm, big.apex_frequency_Hz * factor ** (k + 1), 0.9)
+                for k in range(missing)
+            ]
+            variants.append(sorted([*arcs, *satellites], key=lambda a: -a.apex_frequency_Hz))
     return variants
+
+
+def _drt_arc_variants(spectrum: Spectrum, n_units: int) -> list[list[Arc]]:
+    """Arcs from the peaks of the distribution of relaxation times (resolves overlapped arcs)."""
+    from voltvault_core.eis.drt import compute_drt
+
+    try:
+        peaks = compute_drt(
+            spectrum.capacitive_only() if (spectrum.z_imag_ohm < 0).sum() >= 5 else spectrum
+        ).peaks
+    except (ValueError, np.linalg.LinAlgError):
+        return []
+    arcs = [
+        Arc(p.resistance_ohm, p.frequency_Hz, 0.85)
+        for p in sorted(peaks, key=lambda p: -p.resistance_ohm)[:n_units]
+    ]
+    if not arcs:
+        return []
+    while len(arcs) < n_units:
+        big = arcs.pop(max(range(len(arcs)), key=lambda i: arcs[i].resistance_ohm))
+        arcs += [
+            Arc(big.resistance_ohm / 2, big.apex_frequency_Hz * 10, big.alpha),
+            Arc(big.resistance_ohm / 2, big.apex_frequency_Hz / 10, big.alpha),
+        ]
+    return [sorted(arcs, key=lambda a: -a.apex_frequency_Hz)]
 
 
 def _assign_unit(unit: list[ElementNode], arc: Arc, out: dict[str, float], circuit: Circuit) -> None:
@@ -327,6 +360,8 @@ def guess_candidates(
     arc_variants = _arcs_for(features, len(roles.units)) if roles.units else [[]]
     if roles.units:
         arc_variants = arc_variants + _global_arc_variants(features, len(roles.units))
+    if len(roles.units) >= 2:
+        arc_variants = _drt_arc_variants(spectrum, len(roles.units)) + arc_variants
     orders = (
         list(itertools.permutations(range(len(roles.units))))
         if len(roles.units) <= 3

@@ -633,7 +633,8 @@ def read_powersuite(data: bytes, filename: str) -> list[Spectrum]:
 
 
 # ------------------------------------------------------------------------ Autolab
-_AUTOLAB_SNIFF = re.compile(rb"Frequency \(Hz\)\s*[;\t,]\s*Z' \(", re.IGNORECASE)
+# NOVA writes the ohm sign (UTF-8) in its column names; a plain "Z' (Ohm)" CSV is the generic reader's
+_AUTOLAB_SNIFF = re.compile("Frequency \\(Hz\\)\\s*[;\\t,]\\s*Z' \\(Ω\\)".encode(), re.IGNORECASE)
 
 
 @register_reader(

@@ -88,31 +88,16 @@ def import_measurements(
             filename, f"the file is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB"
         )
     spectra = read_spectra(bytes(data), Path(filename).name, format=format)
-    raw = put_artifact(
-        session, bytes(data), media_type="application/octet-stream", filename=Path(filename).name
+    rows = store_spectra(
+        session,
+        project_id,
+        data=bytes(data),
+        filename=filename,
+        spectra=spectra,
+        actor_id=actor.id,
+        cell_id_label=cell_id_label,
+        name=name,
     )
-    rows = []
-    for spectrum in spectra:
-        artifact = put_artifact(
-            session, spectrum.to_npz_bytes(), media_type="application/x-npz", filename=f"{spectrum.label}.npz"
-        )
-        conditions = _json_safe({**spectrum.metadata, "label": spectrum.label})
-        row = EISMeasurement(
-            project_id=project_id,
-            name=name
-            if name and len(spectra) == 1
-            else (f"{name} – {spectrum.label}" if name else spectrum.label),
-            cell_id_label=cell_id_label,
-            conditions=conditions,
-            spectrum_artifact_id=artifact.id,
-            raw_artifact_id=raw.id,
-            source_format=str(spectrum.metadata.get("format", "")),
-            n_points=spectrum.n_points,
-            created_by=actor.id,
-        )
-        session.add(row)
-        session.flush()
-        rows.append(row)
     audit(
         session,
         actor,
@@ -123,6 +108,49 @@ def import_measurements(
         filename=Path(filename).name,
         n_spectra=len(rows),
     )
+    return rows
+
+
+def store_spectra(
+    session: Session,
+    project_id: int,
+    *,
+    data: bytes,
+    filename: str,
+    spectra: list[Spectrum],
+    actor_id: int | None,
+    cell_id_label: str = "",
+    name: str | None = None,
+) -> list[EISMeasurement]:
+    """Store parsed spectra (raw file + one NPZ artifact and one row each) WITHOUT a role check.
+
+    For :func:`import_measurements` (which checks the role first) and system seeders (the demo
+    project); not a service for user calls.
+    """
+    raw = put_artifact(
+        session, bytes(data), media_type="application/octet-stream", filename=Path(filename).name
+    )
+    rows = []
+    for spectrum in spectra:
+        artifact = put_artifact(
+            session, spectrum.to_npz_bytes(), media_type="application/x-npz", filename=f"{spectrum.label}.npz"
+        )
+        row = EISMeasurement(
+            project_id=project_id,
+            name=name
+            if name and len(spectra) == 1
+            else (f"{name} – {spectrum.label}" if name else spectrum.label),
+            cell_id_label=cell_id_label,
+            conditions=_json_safe({**spectrum.metadata, "label": spectrum.label}),
+            spectrum_artifact_id=artifact.id,
+            raw_artifact_id=raw.id,
+            source_format=str(spectrum.metadata.get("format", "")),
+            n_points=spectrum.n_points,
+            created_by=actor_id,
+        )
+        session.add(row)
+        session.flush()
+        rows.append(row)
     return rows
 
 
@@ -203,21 +231,28 @@ def fit_record(fit: FitResult) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return parameters, quality
 
 
-@write_service("editor", project_arg=None)
-def save_fit(session: Session, actor: User, measurement_id: int, fit: FitResult) -> EISFit:
-    """Store a fit of a measurement (editor role or higher in its project)."""
-    row = _measurement(session, actor, measurement_id, "editor")
+def store_fit(session: Session, measurement_id: int, fit: FitResult, *, actor_id: int | None) -> EISFit:
+    """Store a fit row WITHOUT a role check (for :func:`save_fit` and system seeders)."""
     parameters, quality = fit_record(fit)
     record = EISFit(
-        measurement_id=row.id,
+        measurement_id=measurement_id,
         circuit=fit.circuit,
         fitted_parameters=parameters,
         fit_quality=quality,
         algorithm=ALGORITHM_NAMES.get(fit.method, fit.method),
-        created_by=actor.id,
+        created_by=actor_id,
     )
     session.add(record)
     session.flush()
+    return record
+
+
+@write_service("editor", project_arg=None)
+def save_fit(session: Session, actor: User, measurement_id: int, fit: FitResult) -> EISFit:
+    """Store a fit of a measurement (editor role or higher in its project)."""
+    row = _measurement(session, actor, measurement_id, "editor")
+    record = store_fit(session, row.id, fit, actor_id=actor.id)
+    quality = record.fit_quality or {}
     audit(
         session,
         actor,
