@@ -50,6 +50,17 @@ def test_lumped_thermal_discharge_agrees_with_pybamm():
     np.testing.assert_allclose(result[bdf.SURFACE_TEMPERATURE], result["Cell temperature [K]"] - 273.15)
 
 
+@pytest.mark.slow
+def test_initial_soc_means_what_it_means_in_pybamm():
+    """initial_soc = 0.5 starts from the same stoichiometries as PyBaMM's (set from the cut-off voltages)."""
+    ref = _load("Chen2020_SPMe_1C_soc50")
+    result = Simulation("spme", "Chen2020", "Discharge at 1C until 2.5 V", initial_soc=0.5).solve()
+    t, v = result[bdf.TEST_TIME], result[bdf.VOLTAGE]
+    assert v[0] == pytest.approx(ref["voltage_V"][0], abs=1e-3)
+    assert _rmse(ref["time_s"], ref["voltage_V"], t, v) < 3e-3
+    assert result[bdf.DISCHARGING_CAPACITY][-1] == pytest.approx(ref["discharge_capacity_Ah"][-1], rel=3e-3)
+
+
 def _load(case: str) -> dict[str, np.ndarray]:
     data = np.genfromtxt(DATA / f"pybamm_{case}.csv", delimiter=",", names=True)
     ends = np.atleast_1d(np.genfromtxt(DATA / f"pybamm_{case}_step_ends.csv", skip_header=1))

@@ -68,10 +68,17 @@ CASES = {
 
 
 THERMAL_CASES = {"Chen2020_DFN_1C_lumped": ("DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], None)}
+# name -> (model, set, steps, initial SOC): PyBaMM's initial_soc (stoichiometries from the cut-off voltages)
+SOC_CASES = {"Chen2020_SPMe_1C_soc50": ("SPMe", "Chen2020", ["Discharge at 1C until 2.5 V"], 0.5)}
 
 
 def run(
-    model_name: str, set_name: str, steps: list[str], ambient_K: float | None, thermal: str = "isothermal"
+    model_name: str,
+    set_name: str,
+    steps: list[str],
+    ambient_K: float | None,
+    thermal: str = "isothermal",
+    initial_soc: float | None = None,
 ):
     params = pybamm.ParameterValues(set_name)
     if ambient_K is not None:
@@ -82,7 +89,7 @@ def run(
         experiment=pybamm.Experiment(steps, period="2 seconds"),
         solver=pybamm.IDAKLUSolver(rtol=1e-8, atol=1e-8),
     )
-    sol = sim.solve()
+    sol = sim.solve(initial_soc=initial_soc)
     run.step_end_times_s = [
         float(step["Time [s]"].entries[-1]) for cycle in sol.cycles for step in cycle.steps
     ]
@@ -99,11 +106,12 @@ def run(
 
 def main() -> None:
     every = {
-        **{k: (*v, "isothermal") for k, v in CASES.items()},
-        **{k: (*v, "lumped") for k, v in THERMAL_CASES.items()},
+        **{k: (*v, "isothermal", None) for k, v in CASES.items()},
+        **{k: (*v, "lumped", None) for k, v in THERMAL_CASES.items()},
+        **{k: (m, p, st, None, "isothermal", soc) for k, (m, p, st, soc) in SOC_CASES.items()},
     }
-    for case, (model_name, set_name, steps, ambient_K, thermal) in every.items():
-        data = run(model_name, set_name, steps, ambient_K, thermal)
+    for case, (model_name, set_name, steps, ambient_K, thermal, initial_soc) in every.items():
+        data = run(model_name, set_name, steps, ambient_K, thermal, initial_soc)
         header = "time_s,voltage_V,current_A,discharge_capacity_Ah" + (
             ",temperature_K" if data.shape[1] > 4 else ""
         )
