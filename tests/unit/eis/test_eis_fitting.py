@@ -139,3 +139,21 @@ def test_errors_a_user_can_act_on() -> None:
         fit_circuit(spectrum, RANDLES_W, method="bfgs")
     with pytest.raises(ValueError, match="too few"):
         fit_circuit(spectrum.select(np.arange(spectrum.n_points) < 2), RANDLES_W)
+
+
+def test_interchangeable_arcs_come_out_high_frequency_first() -> None:
+    from voltvault_core.eis.fitting import canonical_arc_order
+
+    circuit = Circuit("R0-p(R1,CPE1)-p(R2,CPE2)")
+    slow_first = np.array([0.01, 0.05, 5.0, 0.8, 0.02, 1e-3, 0.9])  # arc 1 at ~0.6 Hz, arc 2 at ~8 kHz
+    ordered = canonical_arc_order(circuit, slow_first)
+    np.testing.assert_allclose(ordered, [0.01, 0.02, 1e-3, 0.9, 0.05, 5.0, 0.8])
+    f = np.geomspace(1e5, 1e-2, 30)
+    np.testing.assert_allclose(circuit.impedance(ordered, f), circuit.impedance(slow_first, f))
+    # a fixed parameter in a group keeps the order as given
+    np.testing.assert_allclose(canonical_arc_order(circuit, slow_first, frozen={"R1"}), slow_first)
+    # and fits come out ordered
+    z = circuit.impedance(slow_first, f)
+    fit = fit_circuit(Spectrum(f, z), circuit)
+    assert fit.parameters["R1"] == pytest.approx(0.02, rel=1e-4)
+    assert fit.parameters["R2"] == pytest.approx(0.05, rel=1e-4)
