@@ -298,3 +298,34 @@ def test_uploads_need_an_extension_a_reader_uses() -> None:
         read_cycling_bytes(b"MZ\x90\x00", "setup.exe")
     with pytest.raises(CyclingFormatError, match="matches none"):  # a numbered Maccor extension passes the check
         read_cycling_bytes(b"some text\n", "RUN.078")
+
+
+def _mpt(path: Path, header: list[str], rows: list[list[str]], newline: str = "\n") -> Path:
+    lines = ["EC-Lab ASCII FILE", "Nb header lines : 4", "Acquisition started on : 05/07/2024 10:00:00", "\t".join(header)]
+    lines += ["\t".join(r) + "\t" for r in rows]
+    path.write_bytes(newline.join(lines).encode("latin-1"))
+    return path
+
+
+def test_biologic_mpt_variants_bracketed_names_decimal_comma_crlf(tmp_path: Path) -> None:
+    header = ["mode", "time/s", "<Ewe/V>", "<I>/mA", "Q charge/discharge/mA.h", "half cycle", "Capacitance charge/µF"]
+    rows = []
+    for k in range(40):  # discharge (half cycle 0) then charge (half cycle 1), 1 mA, 36 s steps
+        half = k // 20
+        current = -1.0 if half == 0 else 1.0
+        q = (k % 20) * 0.01 * (1 if half else -1)
+        rows.append([str(1), f"{36.0 * k:.1f}".replace(".", ","), f"{3.0 + 0.01 * (k if half else 20 - k):.4f}".replace(".", ","),
+                     f"{current:.3f}".replace(".", ","), f"{q:.4f}".replace(".", ","), str(half), "0"])
+    parsed = read_cycling_file(_mpt(tmp_path / "gcpl_de.mpt", header, rows, "\r\n"))
+    assert parsed.format_name == "biologic_mpt"
+    metrics = compute_cycle_metrics(parsed.frame)
+    assert metrics["discharge_capacity_Ah"].iloc[0] == pytest.approx(0.19e-3)
+    assert metrics["charge_capacity_Ah"].iloc[0] == pytest.approx(0.19e-3)
+    assert parsed.frame[bdf.VOLTAGE].max() == pytest.approx(3.39)
+
+
+def test_biologic_impedance_file_is_sent_to_the_eis_page(tmp_path: Path) -> None:
+    path = _mpt(tmp_path / "peis.mpt", ["freq/Hz", "Re(Z)/Ohm", "-Im(Z)/Ohm", "time/s", "<Ewe>/V", "<I>/mA"],
+                [["1000", "0.1", "0.01", "1", "3.7", "0"], ["100", "0.12", "0.02", "2", "3.7", "0"]])
+    with pytest.raises(CyclingFormatError, match=r"impedance spectrum .* EIS page"):
+        read_cycling_file(path)

@@ -26,7 +26,7 @@ MPR_MAGIC = b"BIO-LOGIC MODULAR FILE"
 MPT_MAGICS = ("EC-Lab ASCII FILE", "BT-Lab ASCII FILE")
 
 VOLTAGE = ("ecell", "ewe")
-CURRENT = ("<i>", "i")
+CURRENT = ("i",)
 TIME = ("time",)
 Q_SIGNED = ("q charge/discharge",)
 HALF_CYCLE = ("half cycle",)
@@ -38,8 +38,14 @@ DQ = ("dq",)
 
 
 def _biologic_frame(table: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> ParsedFile:
+    # EC-Lab writes averaged quantities as "<Ewe>/V", "<Ewe/V>" or "<I>/mA": the brackets do not matter here
+    table = table.rename(columns=lambda c: str(c).replace("<", "").replace(">", ""))
     cols = table.columns
     warns: list[str] = []
+    if any(str(c).lower().startswith("freq") for c in cols):
+        raise CyclingFormatError(
+            filename, "this is an impedance spectrum (PEIS/GEIS), not cycling data", "import it on the EIS page"
+        )
     time_s = numeric(table, find_column(cols, TIME), "time", "s")
     voltage = numeric(table, find_column(cols, VOLTAGE), "voltage", "V")
     if time_s is None or voltage is None:
@@ -48,12 +54,14 @@ def _biologic_frame(table: pd.DataFrame, filename: str, fmt: str, metadata: dict
     if current is None:
         dq_Ah = numeric(table, find_column(cols, DQ), "charge", "mAh")
         if dq_Ah is None:
-            raise CyclingFormatError(filename, "no current (I/mA) and no dq/mA.h column to derive it from")
-        dt = np.diff(time_s, prepend=np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            current = np.where(dt > 0, dq_Ah * 3600.0 / dt, 0.0)
-        current[0] = 0.0
-        warns.append("no current column: current derived from dq/dt")
+            current = np.zeros(len(table))  # an open-circuit (OCV) record has no current at all
+            warns.append("no current column (an open-circuit record?): the current is taken as zero")
+        else:
+            dt = np.diff(time_s, prepend=np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                current = np.where(dt > 0, dq_Ah * 3600.0 / dt, 0.0)
+            current[0] = 0.0
+            warns.append("no current column: current derived from dq/dt")
     half = integer(table, find_column(cols, HALF_CYCLE))
     cycle = integer(table, find_column(cols, CYCLE_NUMBER))
     if cycle is None and half is not None:
