@@ -32,6 +32,8 @@ from voltvault_core.cycling.mapping import (
     validate_mapping,
 )
 from voltvault_core.cycling.metadata import CHEMISTRY_SUGGESTIONS, PRIMARY_FIELDS, SECONDARY_FIELDS
+from voltvault_core.cycling.quality import quality_flags
+from voltvault_core.cycling.resistance import find_current_steps
 from voltvault_core.cycling.trends import TREND_MODELS, fit_trend
 from voltvault_core.projects import projects_for
 from voltvault_core.ui import get_engine, get_job_runner, page_setup
@@ -175,12 +177,17 @@ with explorer:
         with a:
             st.plotly_chart(dqdv_figure(frame, shown[:10], direction), key="cyc.dqdv_chart")
         with b:
-            st.plotly_chart(time_series_figure(frame), key="cyc.timeseries_chart")
+            quality = quality_flags(frame)
+            st.plotly_chart(time_series_figure(frame, flags=quality), key="cyc.timeseries_chart")
             st.caption(f"Charts ship at most {MAX_CHART_POINTS:,} points (min/max decimation).")
         st.subheader("Per-cycle metrics")
         table = metrics.assign(flags=metrics["flags"].map(_flag_text))
         st.dataframe(table.style.apply(lambda row: ["background-color: #fde3c8" if row["flags"] else "" for _ in row], axis=1),
                      hide_index=True, width="stretch", key="cyc.metrics_table")
+        with st.expander(f"Data-quality flags ({len(quality)})"):
+            st.dataframe(quality, hide_index=True, width="stretch", key="cyc.flags_table")
+        with st.expander("Current steps and HPPC pulses (DC resistance)"):
+            st.dataframe(find_current_steps(frame), hide_index=True, width="stretch", key="cyc.steps_table")
         with st.expander("Metadata"):
             st.json({k: meta.get(k) for k in ("primary", "secondary", "tertiary", "source")}, expanded=False)
         kind = st.selectbox("Export as", list(EXPORTERS), key="cyc.export_kind")

@@ -85,9 +85,16 @@ def voltage_figure(
     return figure
 
 
-def time_series_figure(frame: pd.DataFrame, *, max_points: int = MAX_CHART_POINTS) -> go.Figure:
-    """Voltage and current against test time for the whole dataset (decimated)."""
-    budget = max_points // 2
+def time_series_figure(
+    frame: pd.DataFrame, *, flags: pd.DataFrame | None = None, max_points: int = MAX_CHART_POINTS
+) -> go.Figure:
+    """Voltage and current against test time for the whole dataset (decimated).
+
+    ``flags`` (from :func:`voltvault_core.cycling.quality.quality_flags`) are drawn as orange markers
+    on the voltage with their explanations in the hover text (at most 2,000 of them).
+    """
+    flags = flags if flags is not None else pd.DataFrame()
+    budget = (max_points - min(len(flags), 2000)) // 2
     keep_v = minmax_decimate_indices(frame[bdf.VOLTAGE].to_numpy(), budget)
     keep_i = minmax_decimate_indices(frame[bdf.CURRENT].to_numpy(), budget)
     figure = go.Figure()
@@ -95,6 +102,15 @@ def time_series_figure(frame: pd.DataFrame, *, max_points: int = MAX_CHART_POINT
                                   name="voltage [V]", mode="lines"))
     figure.add_trace(go.Scattergl(x=frame[bdf.TEST_TIME].to_numpy()[keep_i] / 3600, y=frame[bdf.CURRENT].to_numpy()[keep_i],
                                   name="current [A]", mode="lines", yaxis="y2", line={"color": "#59a14f"}))
+    if len(flags):
+        shown = flags.head(2000)
+        rows = shown["row"].to_numpy()
+        figure.add_trace(go.Scattergl(
+            x=frame[bdf.TEST_TIME].to_numpy()[rows] / 3600, y=frame[bdf.VOLTAGE].to_numpy()[rows], mode="markers",
+            marker={"color": FLAG_COLOUR, "size": 9, "symbol": "x"}, name=f"quality flags ({len(flags)})",
+            text=[f"⚠ {k}: {e}" for k, e in zip(shown["kind"], shown["explanation"], strict=True)],
+            hovertemplate="%{text}<extra></extra>",
+        ))
     figure.update_layout(xaxis_title="test time [h]", yaxis_title="voltage [V]",
                          yaxis2={"title": "current [A]", "overlaying": "y", "side": "right"},
                          legend={"orientation": "h"}, margin={"t": 10, "b": 10})
