@@ -361,7 +361,9 @@ class ProcessPoolJobRunner(JobRunner):
             job, worker.job = worker.job, None
         worker.conn.close()
         worker.process.close()
-        if job is not None:
+        if job is not None and not worker.ready:
+            self._requeue(job)  # it died while starting up: the job never reached it
+        elif job is not None:
             self._finish(
                 job,
                 JobState.FAILED,
@@ -374,11 +376,10 @@ class ProcessPoolJobRunner(JobRunner):
             self._startup_failures += 1
             log.error("a job worker died before it was ready (%s)", exit_text)
             if self._startup_failures >= MAX_STARTUP_FAILURES:
-                self._broken_reason = (
+                self._fail_everything(
                     f"job worker processes cannot start ({exit_text}, {self._startup_failures} times in a row); "
                     "check the server log and that voltvault_core imports in a fresh Python process"
                 )
-                self._fail_everything(self._broken_reason)
                 return
         else:
             self._startup_failures = 0
@@ -386,6 +387,16 @@ class ProcessPoolJobRunner(JobRunner):
             if self._stopping:
                 return
             self._workers.append(self._start_worker())
+
+    def _requeue(self, record: JobRecord) -> None:
+        with self._lock:
+            if record.state is not JobState.RUNNING:
+                return
+            record.state = JobState.QUEUED
+            record.worker_pid = None
+            record.started_monotonic_s = None
+            self._queue.appendleft(record)
+        store.requeue_job_row(self.engine, record.job_id)
 
     def _reap_silent_deaths(self) -> None:
         """A worker that died while a child of its job keeps the socket open sends no end-of-file."""
@@ -418,10 +429,12 @@ class ProcessPoolJobRunner(JobRunner):
             _kill(worker.process)
 
     def _fail_everything(self, reason: str) -> None:
+        """Fail every queued and running job, and every later submission, with ``reason``."""
         with self._lock:
-            queued = list(self._queue)
+            self._broken_reason = reason
+            open_jobs = list(self._queue) + [w.job for w in self._workers if w.job is not None]
             self._queue.clear()
-        for record in queued:
+        for record in open_jobs:
             self._finish(record, JobState.FAILED, error=reason)
 
     def _stop_workers(self) -> None:

@@ -151,6 +151,11 @@ class JobRunner(ABC):
             Keyword arguments that cannot be pickled.
         RuntimeError
             The runner has been shut down.
+
+        Notes
+        -----
+        The row is written in its own transaction. On SQLite, submit before writing in a transaction of
+        your own that is still open (SQLite has one writer at a time; the submit would wait for it).
         """
         if engine is not None and engine is not self.engine and str(engine.url) != str(self.engine.url):
             raise ValueError(
@@ -194,8 +199,13 @@ class JobRunner(ABC):
             memory_limit_bytes=memory_limit_bytes,
         )
         with self._lock:
-            self._records[job_id] = record
-            self._enqueue(record)
+            closed = self._closed
+            if not closed:
+                self._records[job_id] = record
+                self._enqueue(record)
+        if closed:  # shut down while the row was being written
+            store.finish_job_row(self.engine, job_id, JobState.CANCELLED, error="the job runner shut down")
+            raise RuntimeError("this job runner has been shut down; get a new one with get_runner()")
         return job_id
 
     def status(self, job_id: int) -> JobStatus:

@@ -72,6 +72,13 @@ def mark_running(engine: Engine, job_id: int, *, worker_pid: int | None) -> bool
     )
 
 
+def requeue_job_row(engine: Engine, job_id: int) -> bool:
+    """``running -> queued`` for a job whose worker died before the job reached it."""
+    return _update_where(
+        engine, job_id, [JobState.RUNNING], status=JobState.QUEUED.value, worker_pid=None, started_at=None
+    )
+
+
 def write_progress(engine: Engine, job_id: int, progress: float, message: str | None) -> bool:
     """Record progress while the job runs (ignored once it has finished)."""
     values: dict[str, object] = {"progress": progress}

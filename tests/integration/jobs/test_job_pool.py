@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import threading
 import time
@@ -224,3 +226,34 @@ def test_workers_do_not_rerun_the_page_script(sqlite_engine, tmp_path, monkeypat
         assert runner.result(runner.submit(TASKS + "add", {"a": 1, "b": 1}, kind="test"), timeout=20) == 2
 
     assert not ran.exists()
+
+
+def test_workers_that_cannot_start_fail_the_jobs_with_the_reason(sqlite_engine, monkeypatch):
+    from voltvault_core.jobs import pool as pool_module
+
+    monkeypatch.setattr(pool_module, "_BOOTSTRAP", "import sys; sys.exit(3)  # {var}")
+    runner = ProcessPoolJobRunner(sqlite_engine, workers=1)
+    try:
+        job_ids = [runner.submit(TASKS + "add", {"a": i, "b": 1}, kind="test") for i in range(2)]
+        for job_id in job_ids:
+            with pytest.raises(
+                JobFailed, match=r"worker processes cannot start \(exit code 3, 3 times in a row\)"
+            ):
+                runner.result(job_id, timeout=20)
+        assert store.read_job_row(sqlite_engine, job_ids[0]).status == "failed"
+    finally:
+        runner.shutdown(wait=False)
+
+
+def test_a_job_whose_worker_dies_while_starting_up_runs_on_the_replacement(sqlite_engine, monkeypatch):
+    from voltvault_core.jobs import pool as pool_module
+
+    slow_start = "import time; time.sleep(0.5); " + pool_module._BOOTSTRAP
+    monkeypatch.setattr(pool_module, "_BOOTSTRAP", slow_start)
+    with ProcessPoolJobRunner(sqlite_engine, workers=1) as runner:
+        first_pid = runner.worker_pids[0]
+        job_id = runner.submit(TASKS + "worker_pid", kind="test")
+        os.kill(first_pid, signal.SIGKILL)  # before it could read the job
+
+        assert runner.result(job_id, timeout=20) not in (first_pid, None)
+        assert store.read_job_row(sqlite_engine, job_id).status == "completed"

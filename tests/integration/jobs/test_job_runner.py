@@ -27,7 +27,7 @@ def dask_cluster() -> Iterator[object]:
     """Two single-threaded Dask worker processes (with nannies, which restart killed workers)."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
     yield cluster
     cluster.close()
@@ -170,8 +170,9 @@ def test_a_job_cancelled_through_its_row_elsewhere_is_stopped(runner, engine, tm
 
 
 def test_a_worker_killed_with_sigkill_fails_its_job_and_the_next_job_runs(runner, engine):
-    job_id = runner.submit(TASKS + "sleep_steps", {"seconds": 30.0}, kind="test")
+    job_id = runner.submit(TASKS + "sleep_steps", {"seconds": 30.0, "steps": 300}, kind="test")
     row = running_row(engine, job_id)
+    wait_until(lambda: runner.status(job_id).progress > 0, what="the job to be under way in its worker")
 
     os.kill(row.worker_pid, signal.SIGKILL)
 
