@@ -29,6 +29,8 @@ CASES = {
     "Mohtat2020_DFN_charge_1C": ("dfn", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "Mohtat2020_SPMe_charge_1C": ("spme", "Mohtat2020", ["Charge at 1C until 4.2 V"], None),
     "OKane2022_DFN_1C_283K": ("dfn", "OKane2022", ["Discharge at 1C until 2.5 V"], 283.15),
+    "NCA_Kim2011_DFN_1C": ("dfn", "NCA_Kim2011", ["Discharge at 1C until 2.7 V"], None),
+    "NCA_Kim2011_SPMe_2C_308K": ("spme", "NCA_Kim2011", ["Discharge at 2C until 2.7 V"], 308.15),
     "Chen2020_DFN_2C_318K": ("dfn", "Chen2020", ["Discharge at 2C until 2.5 V"], 318.15),
     "Marquis2019_SPMe_0.5C_273K": ("spme", "Marquis2019", ["Discharge at C/2 until 3.105 V"], 273.15),
 }

@@ -1,4 +1,4 @@
-"""Ecker2015, Prada2013, Mohtat2020, OKane2022: they load, cite their sources, evaluate to published values."""
+"""The added parameter sets load, cite their sources (DOIs) and evaluate to published values."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from solvers.constants import F
 from solvers.parameters import ParameterSet, available_parameter_sets, get_parameter_set
 
-NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020", "OKane2022")
+NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020", "OKane2022", "NCA_Kim2011")
 DOI = re.compile(r"^(10\.\d{4,9}/\S+|arXiv:\d{4}\.\d{4,5})$")
 
 
@@ -71,7 +71,10 @@ def test_initial_concentrations_give_the_published_open_circuit_voltage(name, so
 
 @pytest.mark.parametrize("name", NEW_SETS)
 def test_lithium_inventory_matches_the_nominal_capacity(name):
-    """The cyclable lithium of the set (in whichever electrode holds it) is the nominal capacity, to 12 %."""
+    """The lithium of the set (in whichever electrode holds it) covers the nominal capacity with < 15 % to spare.
+
+    Not all of it is usable above the cut-off voltage, hence the one-sided margin.
+    """
     ps = get_parameter_set(name)
     area_m2 = ps.value("Electrode height [m]") * ps.value("Electrode width [m]")
     sto_n, sto_p = _initial_sto(ps)
@@ -92,7 +95,8 @@ def test_lithium_inventory_matches_the_nominal_capacity(name):
         / 3600
     )
     lithium_Ah = sto_n * neg if sto_n > 0.5 else sto_p * pos
-    assert lithium_Ah == pytest.approx(ps.value("Nominal cell capacity [A.h]"), rel=0.12)
+    nominal_Ah = ps.value("Nominal cell capacity [A.h]")
+    assert 0.97 * nominal_Ah < lithium_Ah < 1.15 * nominal_Ah
     assert min(neg, pos) >= 0.95 * ps.value("Nominal cell capacity [A.h]")
 
 
@@ -195,3 +199,30 @@ def test_okane2022_known_values():
     assert ps["Electrolyte conductivity [S.m-1]"](1000.0, 318.15) == pytest.approx(
         nyman_1M * np.exp(17000.0 / r * (1 / 298.15 - 1 / 318.15)), rel=1e-6
     )
+
+
+def test_nca_kim2011_known_values():
+    ps = get_parameter_set("NCA_Kim2011")
+    # Kim et al. give the exchange currents at 100 % SOC: 36 A/m2 (graphite, x = 0.36) and 4 A/m2 (NCA,
+    # x = 0.41) at c_e = 1200 mol/m3 and 298.15 K
+    c_n, c_p = (
+        ps.value("Maximum concentration in negative electrode [mol.m-3]"),
+        ps.value("Maximum concentration in positive electrode [mol.m-3]"),
+    )
+    j0_n = ps["Negative electrode exchange-current density [A.m-2]"]
+    j0_p = ps["Positive electrode exchange-current density [A.m-2]"]
+    assert j0_n(1200.0, 0.36 * c_n, c_n, 298.15) == pytest.approx(36.0)
+    assert j0_p(1200.0, 0.41 * c_p, c_p, 298.15) == pytest.approx(4.0)
+    assert j0_n(1200.0, 0.36 * c_n, c_n, 318.15) == pytest.approx(
+        36.0 * np.exp(3e4 / 8.314462618 * (1 / 298.15 - 1 / 318.15)), rel=1e-6
+    )
+    # transport fits at 1 mol/L and 298.15 K, from their printed coefficients
+    T = 298.15
+    sigma = 3.45 * np.exp(-798 / T) - 48.5 * np.exp(-1080 / T) + 244 * np.exp(-1440 / T)
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, T) == pytest.approx(sigma)
+    assert 0.5 < sigma < 2.0
+    d = 1e-7 * (5.84 * np.exp(-2870 / T) - 33.9 * np.exp(-2920 / T) + 129 * np.exp(-3200 / T))
+    assert ps["Electrolyte diffusivity [m2.s-1]"](1000.0, T) == pytest.approx(d)
+    # the NCA curve: about 4.2 V near x = 0.36 and falling steeply at full lithiation
+    assert 4.0 < ps["Positive electrode OCP [V]"](0.36) < 4.3
+    assert ps["Positive electrode OCP [V]"](0.99) < 3.3
