@@ -44,13 +44,33 @@ def direction_from_current(current_A: np.ndarray, threshold_A: float | None = No
     return direction
 
 
-def detect_cycles(current_A: np.ndarray, threshold_A: float | None = None, first_cycle: int = 1) -> np.ndarray:
-    """Number cycles from the current alone (for files without a cycle column).
+#: a run of one direction shorter than this many points is noise around zero, not a half cycle
+MIN_RUN_POINTS = 3
 
-    A cycle starts at the first charging point that follows a discharge, so a cycle is
-    charge (+ rest) + discharge (+ rest); points before the first such charge belong to ``first_cycle``.
+
+def detect_cycles(
+    current_A: np.ndarray,
+    threshold_A: float | None = None,
+    first_cycle: int = 1,
+    step_index: np.ndarray | None = None,
+) -> np.ndarray:
+    """Number cycles for files without a cycle column.
+
+    With the schedule's step numbers, a cycle starts where the schedule loops back (the step number
+    falls). Otherwise from the current: a cycle starts at the first charging point that follows a
+    discharge, so a cycle is charge (+ rest) + discharge (+ rest); points before the first such charge
+    belong to ``first_cycle``. Runs of one direction shorter than :data:`MIN_RUN_POINTS` points are
+    ignored (noise around zero during a rest).
     """
-    direction = direction_from_current(current_A, threshold_A)
+    if step_index is not None:
+        steps = np.asarray(step_index)
+        loops = np.r_[False, steps[1:] < steps[:-1]]
+        if loops.any():
+            return first_cycle + np.cumsum(loops).astype(np.int64)
+    direction = direction_from_current(current_A, threshold_A).astype(np.int8)
+    runs = run_ids(direction)
+    run_length = np.bincount(runs)
+    direction = np.where(run_length[runs] < MIN_RUN_POINTS, 0, direction)
     previous = pd.Series(np.where(direction != 0, direction, np.nan)).shift(1).ffill().to_numpy()
     starts = (direction == 1) & (previous == -1)
     return first_cycle + np.cumsum(starts).astype(np.int64)
@@ -217,7 +237,9 @@ def assemble_bdf(
     current_A = np.asarray(current_A, dtype=float)
     n = time_s.size
     cycle_arr = (
-        detect_cycles(current_A) if cycle is None else np.asarray(np.nan_to_num(cycle, nan=0), dtype=np.int64)
+        detect_cycles(current_A, step_index=step_index)
+        if cycle is None
+        else np.asarray(np.nan_to_num(cycle, nan=0), dtype=np.int64)
     )
     direction = direction_from_current(current_A)
     step_key = np.asarray(step_index) if step_index is not None else direction

@@ -75,12 +75,22 @@ def test_decimal_comma_is_recognised_only_with_another_separator() -> None:
 
 
 def test_cycles_detected_from_current_sign() -> None:
-    current = np.array([0, 1, 1, 0, -1, -1, 0, 1, 1, -1, 0, -1, 1])
+    current = np.array([0, 1, 1, 1, 0, -1, -1, -1, 0, 1, 1, 1, -1, -1, -1, 0])
     np.testing.assert_array_equal(
-        bdf_frame.detect_cycles(current), [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]
+        bdf_frame.detect_cycles(current), [1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]
     )
     # a file that starts with a discharge: that discharge is cycle 1 on its own
-    np.testing.assert_array_equal(bdf_frame.detect_cycles(np.array([-1, -1, 1, -1])), [1, 1, 2, 2])
+    np.testing.assert_array_equal(bdf_frame.detect_cycles(np.array([-1, -1, -1, 1, 1, 1])), [1, 1, 1, 2, 2, 2])
+    # noise around zero in a rest (one-point blips) does not start a cycle
+    noisy = np.array([1, 1, 1, -1, -1, -1, 0, -1e-3, 1e-3, 0, -1, -1, -1]) * 2.0
+    assert bdf_frame.detect_cycles(noisy, threshold_A=1e-4).max() == 1
+
+
+def test_cycles_detected_from_schedule_loops() -> None:
+    step_index = np.array([1, 2, 3, 4, 2, 3, 4, 2, 3])
+    np.testing.assert_array_equal(
+        bdf_frame.detect_cycles(np.zeros(9), step_index=step_index), [1, 1, 1, 1, 2, 2, 2, 3, 3]
+    )
 
 
 def test_step_reset_counters_sum_over_the_cycles_steps() -> None:
