@@ -142,7 +142,9 @@ def resolve_parameter_set(spec: Any):
 
 def _from_mapping(data: Mapping[str, Any], *, default_name: str):
     from solvers.parameters import ParameterSet, get_parameter_set
+    from solvers.parameters import available_parameter_sets as discover
 
+    discover()  # registers every bundled set's functions, so JSON naming them gets the exact function
     try:
         if "base" in data:
             base = get_parameter_set(str(data["base"]))
