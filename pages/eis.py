@@ -90,6 +90,14 @@ fit_tab, drt_tab, kk_tab, multi_tab, link_tab = st.tabs(
 )
 
 # ------------------------------------------------------------------------------------------- fit
+with ctx.session() as session:
+    saved = service.list_fits(session, ctx.user, measurement_id)
+if st.session_state.get("eis.circuit_for") != measurement_id:
+    # a spectrum opened again starts from its latest saved fit's circuit
+    st.session_state["eis.circuit_for"] = measurement_id
+    if saved:
+        st.session_state["eis.circuit"] = saved[0].circuit
+
 with fit_tab:
     plots, controls = st.columns([3, 2])
     with controls:
@@ -212,6 +220,11 @@ with fit_tab:
         st.session_state.get("eis.fit_for") != measurement_id or fit.circuit != circuit.text
     ):
         fit = None
+    saved_shown = None
+    if fit is None and saved and saved[0].circuit == circuit.text:
+        with ctx.session() as session:
+            fit = service.load_fit(session, ctx.user, saved[0].id, spectrum)
+        saved_shown = saved[0]
 
     with plots:
         st.plotly_chart(nyquist_figure(spectrum, fit), key="eis.plot.nyquist")
@@ -219,6 +232,10 @@ with fit_tab:
         if fit is not None:
             st.plotly_chart(residual_figure(fit), key="eis.plot.residuals")
     with controls:
+        if saved_shown is not None:
+            st.caption(
+                f"Saved fit of {saved_shown.created_at:%Y-%m-%d %H:%M} UTC ({saved_shown.algorithm}); press Fit to refit."
+            )
         if fit is not None:
             st.markdown(
                 f"RMSE **{fit.rmse_ohm:.4g} Ω** (NRMSE {100 * fit.nrmse:.2f} %) · χ² {fit.chi_square:.4g} · "
@@ -247,15 +264,13 @@ with fit_tab:
                     ).round(3),
                     key="eis.correlation",
                 )
-            if ctx.can_write and st.button("Save fit", key="eis.save_fit"):
+            if ctx.can_write and saved_shown is None and st.button("Save fit", key="eis.save_fit"):
                 try:
                     with ctx.session() as session:
                         service.save_fit(session, ctx.user, measurement_id, fit)
                     st.success("Fit saved.")
                 except PermissionDenied as exc:
                     st.error(str(exc))
-        with ctx.session() as session:
-            saved = service.list_fits(session, ctx.user, measurement_id)
         if saved:
             with st.expander(f"Saved fits ({len(saved)})"):
                 st.dataframe(
@@ -381,7 +396,7 @@ with multi_tab:
 
 # -------------------------------------------------------------------------------- link to simulation
 with link_tab:
-    fit = st.session_state.get("eis.fit_result")
+    # the fit shown in the Fit tab (fresh, or the latest saved one)
     if fit is None:
         st.info("Fit a circuit in the Fit tab first; its values convert to design parameters here.")
         st.stop()

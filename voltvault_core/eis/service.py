@@ -306,3 +306,59 @@ def list_fits(session: Session, actor: User | None, measurement_id: int) -> list
     _measurement(session, actor, measurement_id, "viewer")
     query = select(EISFit).where(EISFit.measurement_id == measurement_id)
     return list(session.exec(query.order_by(col(EISFit.created_at).desc(), col(EISFit.id).desc())).all())
+
+
+def load_fit(
+    session: Session, actor: User | None, fit_id: int, spectrum: Spectrum | None = None
+) -> FitResult:
+    """A saved fit as a :class:`FitResult` (viewer role or higher), for plots and the parameter table.
+
+    The fitted points are the measurement's points inside the stored frequency range (with ``Z'' < 0``
+    when the fit used only those, i.e. when its point count says so).
+    """
+    record = session.get(EISFit, fit_id)
+    if record is None:
+        raise NotFound(f"EIS fit {fit_id} does not exist")
+    spectrum = spectrum or load_spectrum(session, actor, record.measurement_id)
+    _measurement(session, actor, record.measurement_id, "viewer")
+    quality = dict(record.fit_quality or {})
+    by_name = {p["param"]: p for p in record.fitted_parameters or []}
+    names = list(by_name)
+
+    def number(value: Any) -> float:
+        return float("nan") if value is None else float(value)
+
+    lo, hi = quality.get("frequency_range_Hz", [spectrum.frequency_Hz.min(), spectrum.frequency_Hz.max()])
+    used = spectrum.frequency_window(lo * (1 - 1e-9), hi * (1 + 1e-9))
+    if (used.z_imag_ohm < 0).sum() == quality.get("n_points") and used.n_points != quality.get("n_points"):
+        used = used.capacitive_only()
+    free = list(quality.get("free_parameters") or [])
+    correlation = np.array(
+        [[number(v) for v in row] for row in quality.get("correlation") or []], dtype=float
+    ).reshape(len(free), len(free))
+    return FitResult(
+        circuit=record.circuit,
+        parameter_names=names,
+        parameters={n: number(by_name[n]["value"]) for n in names},
+        stderr={n: number(by_name[n].get("error")) for n in names},
+        ci95={n: tuple(number(v) for v in (by_name[n].get("ci95") or [None, None])) for n in names},
+        units={n: by_name[n].get("unit", "") for n in names},
+        free_parameters=free,
+        correlation=correlation,
+        rmse_ohm=number(quality.get("rmse_ohm")),
+        nrmse=number(quality.get("nrmse")),
+        chi_square=number(quality.get("chi_square")),
+        reduced_chi_square=number(quality.get("reduced_chi_square")),
+        weighting=str(quality.get("weighting", "unit")),
+        method={v: k for k, v in ALGORITHM_NAMES.items()}.get(record.algorithm, record.algorithm),
+        n_points=int(quality.get("n_points", used.n_points)),
+        n_evaluations=int(quality.get("n_evaluations", 0)),
+        success=bool(quality.get("success", True)),
+        message=str(quality.get("message", "")),
+        initial_guess={k: number(v) for k, v in (quality.get("initial_guess") or {}).items()},
+        frequency_Hz=used.frequency_Hz,
+        impedance_ohm=used.impedance_ohm,
+        wall_time_s=number(quality.get("wall_time_s")),
+        fixed={n: number(by_name[n]["value"]) for n in names if by_name[n].get("fixed")},
+        n_starts=int(quality.get("n_starts", 1)),
+    )

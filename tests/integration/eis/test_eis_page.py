@@ -82,10 +82,11 @@ def test_page_fits_by_key_and_shows_parameters(eis_app) -> None:
     # DRT: lambda always shown; KK: verdict shown
     assert any(m.label == "λ used" for m in at.metric)
     assert at.success or at.warning
-    # link tab: the Randles + Warburg roles are preselected, i0 and D computed for the chosen design
+    # back to the fitted circuit: its fit shows again, and the link tab converts it (Randles + Warburg
+    # roles preselected: i0 and D for the chosen design)
+    at.text_input(key="eis.circuit").set_value("R0-p(R1,CPE1)-W1").run()
     assert any("i0 = RT/(F R_ct A)" in m.value for m in at.markdown)
     # multi-spectrum: both cycles, R1 independent
-    at.text_input(key="eis.circuit").set_value("R0-p(R1,CPE1)-W1").run()
     at.multiselect(key="eis.multi.shared").set_value(["R0", "CPE1_0", "CPE1_1", "W1"]).run()
     at.button(key="eis.multi.run").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -100,3 +101,15 @@ def test_viewer_sees_no_import_or_save(eis_app) -> None:
     assert "eis.import" not in keys
     at.button(key="eis.fit").click().run()
     assert "eis.save_fit" not in {b.key for b in at.button}
+
+
+def test_saved_fit_is_shown_when_the_spectrum_is_opened_again(eis_app) -> None:
+    at = _as("ada", "Ada").run()
+    at.button(key="eis.fit").click().run()
+    at.button(key="eis.save_fit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Fit saved" in s.value for s in at.success)
+    viewer = _as("val", "Val").run()  # a new session: nothing in its state, the stored fit is read
+    assert not viewer.exception, [e.value for e in viewer.exception]
+    assert any("Saved fit of" in c.value for c in viewer.caption)
+    assert any("RMSE" in m.value for m in viewer.markdown)

@@ -114,3 +114,24 @@ def test_viewer_cannot_write_even_without_a_page(engine, users) -> None:
             service.load_spectrum(session, session.merge(users["outsider"]), mid)
     with session_scope(engine) as session:
         assert session.exec(select(EISFit)).all() == []
+
+
+def test_saved_fit_reloads_as_the_same_fit(engine, users) -> None:
+    pid = users["project_id"]
+    with session_scope(engine) as session:
+        mid = service.import_measurements(
+            session, session.merge(users["editor"]), pid, data=_csv(), filename="x.csv"
+        )[0].id
+    with session_scope(engine) as session:
+        record, fit = service.fit_measurement(
+            session, session.merge(users["editor"]), mid, circuit="R0-p(R1,CPE1)-W1", weighting="modulus"
+        )
+        fid = record.id
+    with session_scope(engine) as session:
+        again = service.load_fit(session, session.merge(users["viewer"]), fid)
+    assert again.circuit == fit.circuit
+    assert again.parameters == pytest.approx(fit.parameters)
+    assert again.weighting == "modulus"
+    assert again.n_points == fit.n_points
+    np.testing.assert_allclose(again.fitted_ohm, fit.fitted_ohm)
+    np.testing.assert_allclose(again.correlation, fit.correlation)
