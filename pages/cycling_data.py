@@ -284,9 +284,10 @@ with import_tab:
                 )
                 sign = st.radio("In this file, positive current means", ["charge", "discharge"], horizontal=True,
                                 index=0 if base.get("current_positive", "charge") == "charge" else 1, key="cyc.mapping_sign")
-                counters = st.radio("Capacity columns restart", ["cycle", "segment", "none"], horizontal=True,
+                counters = st.radio("Capacity columns restart", ["auto", "cycle", "segment", "test", "none"], horizontal=True,
                                     key="cyc.mapping_counters",
-                                    format_func={"cycle": "every cycle", "segment": "every step", "none": "(integrate current)"}.get)
+                                    format_func={"auto": "judge from the data", "cycle": "every cycle", "segment": "every step",
+                                                 "test": "never", "none": "(integrate current)"}.get)
                 mapping = {
                     "version": 1,
                     "columns": {r["BDF column"]: ({"source": r["source column"]} | ({"unit": r["unit"]} if r["unit"] else {}))

@@ -14,7 +14,8 @@ Mapping format (``version`` 1)::
      "columns": {"Test Time / s": {"source": "t (min)", "unit": "min"},
                  "Current / A": {"source": "I/mA", "unit": "mA"}, ...},
      "current_positive": "charge",          # or "discharge": the file's sign convention
-     "counters_reset": "cycle",             # capacity counters: per cycle, per "segment" (step), or "none"
+     "counters_reset": "auto",              # capacity counters restart: "auto" (judged from the data),
+                                            # per "cycle", per "segment" (step), never ("test"), or "none"
      "header_row": 0, "sheet": null}
 """
 
@@ -102,6 +103,8 @@ def _score(column: str, target: Target) -> tuple[float, str | None]:
         best += 0.2
     if target.label == bdf.TEST_TIME and "step" in name:
         best *= 0.3
+    if target.dimension == "count" and ("time" in name_tokens or "date" in name_tokens):
+        best *= 0.3  # "Step_Time" is not the step number
     return best, unit
 
 
@@ -136,7 +139,7 @@ def suggest_mapping(columns: list[str]) -> dict[str, Any]:
         "version": MAPPING_VERSION,
         "columns": chosen,
         "current_positive": "charge",
-        "counters_reset": "cycle",
+        "counters_reset": "auto",
         "header_row": None,
         "sheet": None,
         "scores": scores,
@@ -173,25 +176,56 @@ def validate_mapping(mapping: dict[str, Any]) -> list[str]:
                 problems.append(f"{label}: {exc}")
     if mapping.get("current_positive", "charge") not in ("charge", "discharge"):
         problems.append("current_positive must be 'charge' or 'discharge'")
-    if mapping.get("counters_reset", "cycle") not in ("cycle", "segment", "none"):
-        problems.append("counters_reset must be 'cycle', 'segment' or 'none'")
+    if mapping.get("counters_reset", "auto") not in ("auto", "cycle", "segment", "test", "none"):
+        problems.append("counters_reset must be 'auto', 'cycle', 'segment', 'test' or 'none'")
     return problems
 
 
-def _header_row(lines: list[str], delimiter: str) -> int:
-    """First line followed by numeric rows whose own fields are mostly not numbers."""
-    def numeric_fraction(line: str) -> float:
-        fields = [f.strip() for f in line.split(delimiter) if f.strip()]
-        if not fields:
-            return 0.0
-        ok = sum(bool(re.fullmatch(r"[-+]?\d+([.,]\d*)?([eE][-+]?\d+)?|\d+:\d+:\d+(\.\d*)?", f)) for f in fields)
-        return ok / len(fields)
+_NUMBER = re.compile(r"[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?|\d+:\d+:\d+([.,]\d*)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*")
 
-    for index, line in enumerate(lines[:100]):
-        if line.count(delimiter) == 0:
+
+def _numeric_fraction(fields: list[str]) -> float:
+    values = [f.strip() for f in fields if f.strip()]
+    if not values:
+        return 0.0
+    return sum(bool(_NUMBER.fullmatch(v)) for v in values) / len(values)
+
+
+def _sniff_table_delimiter(lines: list[str]) -> str:
+    """The delimiter giving the most fields, consistently, over the file's last lines (the data)."""
+    tail = [line for line in lines[-200:] if line.strip()]
+    best, best_fields = ",", 0
+    for delimiter in "\t;,|":
+        counts = [line.count(delimiter) for line in tail]
+        if not counts:
             continue
-        if numeric_fraction(line) < 0.3 and index + 1 < len(lines) and numeric_fraction(lines[index + 1]) >= 0.5:
-            return index
+        mode = max(set(counts), key=counts.count)
+        consistent = counts.count(mode) / len(counts)
+        if mode > 0 and consistent > 0.9 and mode > best_fields:
+            best, best_fields = delimiter, mode
+    return best
+
+
+def _header_row(lines: list[str], delimiter: str) -> int:
+    """The line just above the first block of numeric rows, when it names (nearly) as many columns.
+
+    Instrument preambles ("key;value" lines, comments) above the table are skipped.
+    """
+    split = [line.split(delimiter) for line in lines[:5000]]
+    width = [sum(1 for f in fields if f.strip()) for fields in split]
+    numeric = [_numeric_fraction(fields) for fields in split]
+    block = 5
+    for start in range(1, max(len(split) - 1, 1)):
+        window = range(start, min(start + block, len(split)))
+        if not window or any(numeric[i] < 0.5 or width[i] < 2 for i in window):
+            continue
+        data_width = width[start]
+        for header in range(start - 1, -1, -1):
+            if width[header] == 0:
+                continue
+            if numeric[header] < 0.3 and width[header] >= max(2, data_width - 1):
+                return header
+            break
     return 0
 
 
@@ -225,10 +259,15 @@ def load_table(path: Path, filename: str | None = None, *, header_row: int | Non
         raise CyclingFormatError(filename, "is a binary file, not a CSV or Excel table")
     text, _ = decode_text(Path(path).read_bytes(), ("utf-8", "gb18030", *DEFAULT_ENCODINGS[1:]))
     lines = split_lines(text)
-    delimiter = sniff_delimiter(lines[header_row] if header_row is not None else max(lines[:50], key=lambda line: max(line.count(d) for d in "\t,;|")))
+    delimiter = sniff_delimiter(lines[header_row]) if header_row is not None else _sniff_table_delimiter(lines)
     if header_row is None:
         header_row = _header_row(lines, delimiter)
-    table, _ = read_table(lines, header_row, delimiter=delimiter)
+    try:
+        table, _ = read_table(lines, header_row, delimiter=delimiter)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise CyclingFormatError(
+            filename, f"the table under line {header_row + 1} cannot be read ({exc})", "set the header row in the mapping"
+        ) from exc
     return table
 
 
@@ -288,7 +327,7 @@ def apply_mapping(table: pd.DataFrame, mapping: dict[str, Any], filename: str = 
         discharge_capacity_Ah=values(bdf.DISCHARGING_CAPACITY),
         charge_energy_Wh=values(bdf.CHARGING_ENERGY),
         discharge_energy_Wh=values(bdf.DISCHARGING_ENERGY),
-        counters_reset=mapping.get("counters_reset", "cycle"),
+        counters_reset=mapping.get("counters_reset", "auto"),
         unix_time_s=values(bdf.UNIX_TIME),
         ambient_temperature_degC=values(bdf.AMBIENT_TEMPERATURE),
         surface_temperature_degC=values(bdf.SURFACE_TEMPERATURE),

@@ -329,3 +329,22 @@ def test_biologic_impedance_file_is_sent_to_the_eis_page(tmp_path: Path) -> None
                 [["1000", "0.1", "0.01", "1", "3.7", "0"], ["100", "0.12", "0.02", "2", "3.7", "0"]])
     with pytest.raises(CyclingFormatError, match=r"impedance spectrum .* EIS page"):
         read_cycling_file(path)
+
+
+def test_wizard_finds_the_table_under_an_instrument_preamble(tmp_path: Path, truth: pd.DataFrame) -> None:
+    preamble = ["# PRIME INSTRUMENT FILE --- HEAD ---;;;;;;", "number of headers ;9;;;;;", "operator;Ada;;;;;",
+                "date;01.01.2016;;;;;", "mass;0.0012;;;;;", "# ---LOG---;;;;;;"]
+    table = pd.DataFrame({"index": range(len(truth)), "test_time": truth[bdf.TEST_TIME], "step_time": 0.0,
+                          "step": truth[bdf.STEP_INDEX], "cycle": truth[bdf.CYCLE], "current": truth[bdf.CURRENT],
+                          "voltage": truth[bdf.VOLTAGE]})
+    path = tmp_path / "prime.csv"
+    path.write_text("\n".join(preamble) + "\n" + table.to_csv(index=False, sep=";"))
+    loaded = load_table(path)
+    assert list(loaded.columns) == list(table.columns)
+    mapping = suggest_mapping(list(loaded.columns))
+    assert mapping["columns"][bdf.STEP_INDEX]["source"] == "step"
+    assert mapping["columns"][bdf.TEST_TIME]["source"] == "test_time"
+    frame = read_cycling_file(path, mapping=mapping).frame
+    np.testing.assert_allclose(
+        compute_cycle_metrics(frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"], rtol=1e-9
+    )
