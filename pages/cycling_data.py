@@ -66,6 +66,13 @@ def _frame(dataset_id: int, artifact_id: int) -> pd.DataFrame:
         return pd.read_parquet(io.BytesIO(get_artifact_bytes(session, artifact_id)))
 
 
+@st.cache_data(max_entries=6, show_spinner=False)
+def _flags_and_steps(dataset_id: int, artifact_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quality flags and current steps of a dataset (same access rule as :func:`_frame`)."""
+    frame = _frame(dataset_id, artifact_id)
+    return quality_flags(frame), find_current_steps(frame)
+
+
 def _flag_text(flags) -> str:
     if not isinstance(flags, list) or not flags:
         return ""
@@ -177,7 +184,7 @@ with explorer:
         with a:
             st.plotly_chart(dqdv_figure(frame, shown[:10], direction), key="cyc.dqdv_chart")
         with b:
-            quality = quality_flags(frame)
+            quality, current_steps = _flags_and_steps(dataset.id, dataset.timeseries_artifact_id)
             st.plotly_chart(time_series_figure(frame, flags=quality), key="cyc.timeseries_chart")
             st.caption(f"Charts ship at most {MAX_CHART_POINTS:,} points (min/max decimation).")
         st.subheader("Per-cycle metrics")
@@ -187,7 +194,7 @@ with explorer:
         with st.expander(f"Data-quality flags ({len(quality)})"):
             st.dataframe(quality, hide_index=True, width="stretch", key="cyc.flags_table")
         with st.expander("Current steps and HPPC pulses (DC resistance)"):
-            st.dataframe(find_current_steps(frame), hide_index=True, width="stretch", key="cyc.steps_table")
+            st.dataframe(current_steps, hide_index=True, width="stretch", key="cyc.steps_table")
         with st.expander("Metadata"):
             st.json({k: meta.get(k) for k in ("primary", "secondary", "tertiary", "source")}, expanded=False)
         kind = st.selectbox("Export as", list(EXPORTERS), key="cyc.export_kind")
@@ -231,8 +238,9 @@ with batch_tab:
     else:
         st.caption("Cells are selected by the sidebar filters (metadata tags included); curves come from the stored "
                    "per-cycle metrics, not the time series.")
-        batch_ids = st.multiselect("Cells", list(labels), default=list(labels)[:500], format_func=labels.get,
-                                   key="cyc.batch_ids")
+        use_all = st.checkbox(f"All {len(labels)} cells that match the filters", value=True, key="cyc.batch_all")
+        batch_ids = list(labels) if use_all else st.multiselect(
+            "Cells", list(labels), default=list(labels)[:10], format_func=labels.get, key="cyc.batch_ids")
         batch_metric = st.selectbox("Metric", list(TREND_METRICS), format_func=lambda m: TREND_METRICS[m][0],
                                     key="cyc.batch_metric")
         normalise = st.checkbox("Normalise to the first cycle", value=batch_metric.endswith("_Ah"), key="cyc.batch_normalise")

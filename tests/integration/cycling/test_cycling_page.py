@@ -67,7 +67,8 @@ def test_explorer_trends_and_batch_render_for_the_demo_cells(app: AppTest) -> No
     dataset = at.selectbox(key="cyc.dataset")
     assert len(dataset.options) == 4
     assert at.selectbox(key="cyc.trend_metric").value == "discharge_capacity_Ah"
-    assert len(at.multiselect(key="cyc.batch_ids").value) == 4
+    assert at.checkbox(key="cyc.batch_all").value
+    assert "4 cells" in at.checkbox(key="cyc.batch_all").label
     # the faulty demo cell: its flagged cycles are listed in the metrics table
     engine = create_db_engine(os.environ["VOLTVAULT_DATABASE_URL"])
     with session_scope(engine) as session:

@@ -31,11 +31,13 @@ from voltvault_core.cycling.readers._columns import (
 )
 from voltvault_core.cycling.readers._excel import read_sheets
 
-STEP_TIME = ("time", "step time", "relative time", "时间", "相对时间", "步次时间")
+STEP_TIME = (
+    "time", "step time", "relative time", "time(h:min:s ms)", "relative time(h:min:s ms)", "时间", "相对时间", "步次时间",
+)
 TOTAL_TIME = ("total time", "cumulative time", "test time", "总时间", "累计时间", "总时间(h:min:s ms)")
 DATE = ("date", "realtime", "absolute time", "timestamp", "system time", "绝对时间", "系统时间", "日期")
-CYCLE = ("cycle index", "cycle", "cycle id", "循环号", "循环序号", "循环")
-STEP_INDEX = ("step index", "step", "step id", "step number", "工步号", "工步序号")
+CYCLE = ("cycle index", "cycle", "cycle id", "cycle no", "循环号", "循环序号", "循环")
+STEP_INDEX = ("step index", "step", "step id", "step number", "step no", "工步号", "工步序号")
 STEP_TYPE = ("step type", "step name", "status", "工步类型", "工步名称", "状态")
 CURRENT = ("current", "cur", "电流")
 VOLTAGE = ("voltage", "电压")
