@@ -197,10 +197,15 @@ with explorer:
             st.dataframe(current_steps, hide_index=True, width="stretch", key="cyc.steps_table")
         with st.expander("Metadata"):
             st.json({k: meta.get(k) for k in ("primary", "secondary", "tertiary", "source")}, expanded=False)
-        kind = st.selectbox("Export as", list(EXPORTERS), key="cyc.export_kind")
-        with ctx.session() as session:
-            payload, export_name = svc.export_dataset_bytes(session, ctx.user, dataset_id, kind)
-        st.download_button("Download", payload, file_name=export_name, key="cyc.download")
+        export_left, export_right = st.columns([1, 2])
+        kind = export_left.selectbox("Export as", list(EXPORTERS), key="cyc.export_kind")
+        prepared = st.session_state.get("cyc.export_prepared")
+        if export_left.button("Prepare the export", key="cyc.export_prepare"):
+            with ctx.session() as session, st.spinner("Writing the export ..."):
+                prepared = (dataset_id, kind, *svc.export_dataset_bytes(session, ctx.user, dataset_id, kind))
+            st.session_state["cyc.export_prepared"] = prepared
+        if prepared and prepared[:2] == (dataset_id, kind):
+            export_right.download_button(f"Download {prepared[3]}", prepared[2], file_name=prepared[3], key="cyc.download")
 
 # --------------------------------------------------------------------------------------------- trends
 with trends_tab:

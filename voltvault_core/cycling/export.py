@@ -47,8 +47,15 @@ def sidecar_path(path: Path) -> Path:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """BDF CSV (UTF-8, comma, point decimal, full float precision)."""
-    return frame.to_csv(index=False, float_format="%.17g", lineterminator="\n").encode("utf-8")
+    """BDF CSV (UTF-8, comma, point decimal, shortest round-trip floats), written by Arrow (~10x pandas)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    buffer = io.BytesIO()
+    pa_csv.write_csv(
+        pa.Table.from_pandas(frame, preserve_index=False), buffer, pa_csv.WriteOptions(quoting_style="needed")
+    )
+    return buffer.getvalue()
 
 
 def to_parquet_bytes(frame: pd.DataFrame, metadata: dict[str, Any]) -> bytes:

@@ -79,6 +79,10 @@ def test_explorer_trends_and_batch_render_for_the_demo_cells(app: AppTest) -> No
     assert len(at.get("plotly_chart")) >= 5  # voltage, dQ/dV, time series, trend, batch
     flagged_rows = [row for row in at.dataframe if "flags" in getattr(row.value, "columns", [])]
     assert flagged_rows
+    at.selectbox(key="cyc.export_kind").set_value("parquet").run()
+    at.button(key="cyc.export_prepare").click().run()
+    _ok(at)
+    assert "M50-SYN-25C-B.bdf.parquet" in str(at.session_state["cyc.export_prepared"][3])
     at.selectbox(key="cyc.trend_metric").set_value("dcir_ohm").run()
     _ok(at)
     at.multiselect(key="cyc.trend_models").set_value(["linear", "sqrt", "power", "exponential"]).run()
