@@ -29,6 +29,17 @@ from voltvault_core.eis.spectrum import EISFileError
 from voltvault_core.ui import page_setup
 
 ctx = page_setup("EIS", ":material/blur_circular:")
+
+
+def _g4(df: pd.DataFrame) -> dict:
+    """Four significant digits for every numeric column (values span ohms to 1e-14 m2/s)."""
+    return {
+        c: st.column_config.NumberColumn(format="%.4g")
+        for c in df.columns
+        if pd.api.types.is_float_dtype(df[c])
+    }
+
+
 project = ctx.require_project()
 st.title("EIS Fitting Studio")
 st.caption(f"Project: {project.name}")
@@ -252,7 +263,7 @@ with fit_tab:
                     "start": [fit.initial_guess[n] for n in fit.parameter_names],
                 }
             )
-            st.dataframe(table, hide_index=True, key="eis.fit_table")
+            st.dataframe(table, hide_index=True, key="eis.fit_table", column_config=_g4(table))
             if fit.message and "identifiable" in fit.message:
                 st.warning(
                     "Some parameters are not identifiable from these data (their errors show as empty)."
@@ -310,16 +321,13 @@ with drt_tab:
         )
         d2.plotly_chart(drt_figure(drt), key="eis.plot.drt")
         if drt.peaks:
-            d2.dataframe(
-                pd.DataFrame(
-                    [
-                        {"τ [s]": p.time_constant_s, "f [Hz]": p.frequency_Hz, "R [Ω]": p.resistance_ohm}
-                        for p in drt.peaks
-                    ]
-                ),
-                hide_index=True,
-                key="eis.drt.peaks",
+            peaks = pd.DataFrame(
+                [
+                    {"τ [s]": p.time_constant_s, "f [Hz]": p.frequency_Hz, "R [Ω]": p.resistance_ohm}
+                    for p in drt.peaks
+                ]
             )
+            d2.dataframe(peaks, hide_index=True, key="eis.drt.peaks", column_config=_g4(peaks))
     except ValueError as exc:
         st.error(str(exc))
 
@@ -383,11 +391,11 @@ with multi_tab:
             + ", ".join(f"{r:.3g}" for r in multi.rmse_ohm)
             + " Ω"
         )
+        joint = pd.DataFrame(multi.parameters, index=multi.labels).T
         st.dataframe(
-            pd.DataFrame(multi.parameters, index=multi.labels).T.assign(
-                shared=lambda df: df.index.isin(multi.shared)
-            ),
+            joint.assign(shared=joint.index.isin(multi.shared)),
             key="eis.multi.table",
+            column_config=_g4(joint),
         )
         if multi.independent:
             st.plotly_chart(multi_parameter_figure(multi, condition), key="eis.plot.multi")
@@ -430,7 +438,11 @@ with link_tab:
         tau = _role("Diffusion τ (Wo/Ws)", "diffusion_time", "eis.link.tau")
     with m4:
         r_sei = _role("R_SEI", "r_sei", "eis.link.r_sei")
-    temperature_C = st.number_input("Measurement temperature [°C]", value=25.0, key="eis.link.temperature_C")
+    temperature_C = st.number_input(
+        "Measurement temperature [°C]",
+        value=round(float(spectrum.metadata.get("temperature_K", 298.15)) - 273.15, 2),
+        key=f"eis.link.temperature_C.{measurement_id}",
+    )
     try:
         with ctx.session() as session:
             parameters = (
@@ -456,11 +468,8 @@ with link_tab:
     for line in link.explanations:
         st.markdown(f"- {line}")
     if link.changes:
-        st.dataframe(
-            pd.DataFrame({"parameter": list(link.changes), "value": list(link.changes.values())}),
-            hide_index=True,
-            key="eis.link.changes",
-        )
+        changes = pd.DataFrame({"parameter": list(link.changes), "value": list(link.changes.values())})
+        st.dataframe(changes, hide_index=True, key="eis.link.changes", column_config=_g4(changes))
     if ctx.can_write and link.changes:
         experiment = st.text_input(
             "Experiment", value="Discharge at 1C until 2.5 V", key="eis.link.experiment"
