@@ -42,25 +42,37 @@ def write_marker(*, path: str, text: str = "ran", progress: Progress) -> str:
 
 
 def sleep_steps(
-    *, seconds: float, steps: int = 20, marker_path: str | None = None, progress: Progress
+    *,
+    seconds: float,
+    steps: int = 20,
+    marker_path: str | None = None,
+    steps_path: str | None = None,
+    progress: Progress,
 ) -> int:
     """Sleep ``seconds`` [s] in ``steps`` slices, reporting progress after each; return the worker pid.
 
-    With ``marker_path``, the file is written when the job finishes (a stopped job never writes it).
+    With ``steps_path``, a line is appended to that file after every slice (a stopped job stops
+    writing); with ``marker_path``, that file is written when the job finishes.
     """
     for step in range(steps):
         time.sleep(seconds / steps)
+        if steps_path:
+            with open(steps_path, "a") as handle:
+                handle.write(f"{step + 1}\n")
         progress((step + 1) / steps, f"step {step + 1} of {steps}")
     if marker_path:
         Path(marker_path).write_text("finished\n")
     return os.getpid()
 
 
-def hold_progress(*, fraction: float, message: str, hold_s: float, progress: Progress) -> str:
-    """Report one progress value, then keep running ``hold_s`` [s] so a test can read the row meanwhile."""
+def hold_progress(
+    *, fraction: float, message: str, release_path: str, timeout_s: float = 30.0, progress: Progress
+) -> str:
+    """Report one progress value, then keep running until ``release_path`` exists (at most ``timeout_s``
+    [s]), so that a test can read the row meanwhile."""
     progress(fraction, message)
-    deadline = time.monotonic() + hold_s
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + timeout_s
+    while not Path(release_path).exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     return message
 
