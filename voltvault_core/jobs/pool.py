@@ -164,6 +164,15 @@ class ProcessPoolJobRunner(JobRunner):
         self.worker_count = workers if workers is not None else default_worker_count()
         if self.worker_count < 1:
             raise ValueError(f"a job pool needs at least one worker, got {self.worker_count}")
+        try:
+            abandoned = store.fail_abandoned_local_jobs(engine)
+        except Exception:  # a missing table or a locked database must not stop the app from starting
+            log.exception("could not look for jobs abandoned by a stopped app")
+        else:
+            if abandoned:
+                log.warning(
+                    "marked %d job(s) abandoned by a stopped app as failed: %s", len(abandoned), abandoned
+                )
         self._queue: collections.deque[JobRecord] = collections.deque()
         self._workers: list[_Worker] = []
         self._startup_failures = 0

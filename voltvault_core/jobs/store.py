@@ -6,6 +6,7 @@ cannot revive a finished job, and a job cancelled in the database by another pro
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
@@ -138,3 +139,46 @@ def set_result_artifact(engine: Engine, job_id: int, artifact_id: int) -> None:
             raise LookupError(f"no job with id {job_id}")
         row.result_artifact_id = artifact_id
         session.add(row)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, belongs to someone else
+        return True
+    return True
+
+
+def fail_abandoned_local_jobs(engine: Engine) -> list[int]:
+    """Fail the ``running`` process-pool jobs whose worker process no longer exists on this machine.
+
+    A pool's workers end with the app process that owns them, so such a row was left behind by an app
+    that stopped or crashed. Only for SQLite databases, which live on one machine: on a shared server
+    database a worker id from another machine means nothing here. Queued rows are left alone (another
+    live process may still run them).
+
+    Returns
+    -------
+    list of int
+        The ids of the jobs marked failed.
+    """
+    if engine.dialect.name != "sqlite":
+        return []
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Job.id, Job.worker_pid).where(
+                Job.status == JobState.RUNNING.value, Job.backend == "process"
+            )
+        ).all()
+    failed = []
+    for job_id, pid in rows:
+        if pid is not None and not _pid_alive(int(pid)):
+            reason = (
+                f"the app process that ran this job stopped before it finished (worker pid {pid} is gone); "
+                "submit it again"
+            )
+            if finish_job_row(engine, int(job_id), JobState.FAILED, error=reason):
+                failed.append(int(job_id))
+    return failed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -257,3 +258,29 @@ def test_a_job_whose_worker_dies_while_starting_up_runs_on_the_replacement(sqlit
 
         assert runner.result(job_id, timeout=20) not in (first_pid, None)
         assert store.read_job_row(sqlite_engine, job_id).status == "completed"
+
+
+def test_running_rows_left_by_a_stopped_app_are_failed_when_a_pool_starts(sqlite_engine):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that no longer exists
+    abandoned, alive = (
+        store.create_job_row(
+            sqlite_engine,
+            kind="test",
+            func_path=TASKS + "add",
+            backend="process",
+            project_id=None,
+            user_id=None,
+        )
+        for _ in range(2)
+    )
+    store.mark_running(sqlite_engine, abandoned, worker_pid=gone.pid)
+    store.mark_running(sqlite_engine, alive, worker_pid=os.getpid())  # another live process's job
+
+    with ProcessPoolJobRunner(sqlite_engine, workers=1):
+        pass
+
+    row = store.read_job_row(sqlite_engine, abandoned)
+    assert row.status == "failed"
+    assert f"worker pid {gone.pid} is gone" in row.error
+    assert store.read_job_row(sqlite_engine, alive).status == "running"
