@@ -276,6 +276,24 @@ class CellModel:
         for s in steps:
             if s.duration_s is None and s.mode == "current" and s.value != 0:
                 cap_s = min(cap_s, max(3600.0, 2.5 * 3600 * cell.nominal_capacity_Ah / abs(s.value)))
+        period_s = output_period_s if output_period_s is not None else self.default_period(steps, cap_s)
+        fast = None
+        if kernel == "numba" and self.name == "dfn":
+            from solvers.models.dfn import run_compiled
+
+            fast = run_compiled(
+                system, y0, steps, rtol=rtol, atol=atol, cap_s=cap_s, period_s=period_s,
+                v_min=cell.v_min_V, v_max=cell.v_max_V,
+            )  # fmt: skip
+        if fast is not None:
+            t, Y, step_idx, termination, integ = fast
+            if progress is not None:
+                progress(1.0, "done")
+            wall = time.perf_counter() - wall0
+            return self._result(
+                system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes,
+                "numba (compiled stepper)",
+            )  # fmt: skip
         rec, termination, integ = run_experiment(
             system,
             y0,

@@ -1,0 +1,854 @@
+"""The compiled (numba) stepper of the DFN: the same BDF1/BDF2 + Newton + event algorithm as
+:mod:`solvers.models.stepping`, with the Newton linear solve made O(N) by condensing every particle's
+tridiagonal diffusion block onto its cell's electrolyte/solid unknowns (a Schur complement), leaving a
+small banded system in x.
+
+Used for ``backend="numba"`` isothermal DFN runs without profile steps; anything it cannot finish
+(a failed Newton, an output buffer too small, a step needing the homotopy start) is re-run by the
+Python stepper, which also writes the diagnoses. The Jacobian is a finite-difference one grouped by
+the colouring of :class:`solvers.models.stepping.JacobianPlan`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from solvers.models.kernels import dfn_core
+
+# status codes
+OK_FINAL, OK_EVENT, OK_LIMIT, FAIL_NEWTON, FAIL_BUFFER, FAIL_INIT = 0, 1, 2, 3, 4, 5
+# event indices: 0 min voltage, 1 max voltage, 2..5 stoichiometry, 6 electrolyte, 7+ step limits
+EVENT_NAMES = (
+    "Minimum voltage [V]",
+    "Maximum voltage [V]",
+    "Minimum negative particle surface stoichiometry",
+    "Maximum negative particle surface stoichiometry",
+    "Minimum positive particle surface stoichiometry",
+    "Maximum positive particle surface stoichiometry",
+    "Zero electrolyte concentration cut off",
+)
+N_FIXED_EVENTS = len(EVENT_NAMES)
+
+
+def structure(system, plan):
+    """Classify every Jacobian entry of the DFN for the condensed solve (done once per mesh)."""
+    n = system.n
+    Nn, Ns, Np = system.Nn, system.Ns, system.Np
+    nr_n, nr_p = system.nr_n, system.nr_p
+    sl = system.sl
+    n_cells = Nn + Np
+    nr_max = max(nr_n, nr_p)
+    # x-system ordering: per cell [c_e, phi_e, (phi_s)], then the current
+    x_of = -np.ones(n, dtype=np.int64)
+    cell_cols = -np.ones(
+        (n_cells, 3), dtype=np.int64
+    )  # x positions of (c_e, phi_e, phi_s) per electrode cell
+    pos = 0
+    for cell in range(Nn + Ns + Np):
+        x_of[sl["ce"].start + cell] = pos
+        x_of[sl["phie"].start + cell] = pos + 1
+        pos += 2
+        if cell < Nn:
+            x_of[sl["phis_n"].start + cell] = pos
+            cell_cols[cell] = (pos - 2, pos - 1, pos)
+            pos += 1
+        elif cell >= Nn + Ns:
+            i = cell - Nn - Ns
+            x_of[sl["phis_p"].start + i] = pos
+            cell_cols[Nn + i] = (pos - 2, pos - 1, pos)
+            pos += 1
+    x_of[n - 1] = pos  # the current
+    nx = pos + 1
+    # particle unknowns: (particle index, radial index)
+    p_of = -np.ones(n, dtype=np.int64)
+    k_of = -np.ones(n, dtype=np.int64)
+    p_off = np.zeros(n_cells, dtype=np.int64)
+    p_nr = np.zeros(n_cells, dtype=np.int64)
+    for p in range(n_cells):
+        if p < Nn:
+            off, nr = sl["cs_n"].start + p * nr_n, nr_n
+        else:
+            off, nr = sl["cs_p"].start + (p - Nn) * nr_p, nr_p
+        p_off[p], p_nr[p] = off, nr
+        for k in range(nr):
+            p_of[off + k], k_of[off + k] = p, k
+    rows, cols = plan.rows, plan.cols
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    kind = np.zeros(rows.size, dtype=np.int64)
+    a1 = np.zeros(rows.size, dtype=np.int64)
+    a2 = np.zeros(rows.size, dtype=np.int64)
+    x_particle = -np.ones(nx, dtype=np.int64)  # the particle an x-row couples to
+    kl = ku = 0
+    for e, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        if p_of[r] >= 0 and p_of[c] >= 0:
+            if p_of[r] != p_of[c] or abs(k_of[r] - k_of[c]) > 1:
+                raise ValueError("unexpected particle coupling in the DFN Jacobian")
+            kind[e], a1[e], a2[e] = 0, p_of[r], k_of[r] * 3 + (k_of[c] - k_of[r] + 1)
+        elif p_of[r] >= 0:
+            p = p_of[r]
+            if k_of[r] != p_nr[p] - 1 or x_of[c] not in cell_cols[p]:
+                raise ValueError("unexpected particle-to-x coupling in the DFN Jacobian")
+            kind[e], a1[e], a2[e] = 1, p, int(np.flatnonzero(cell_cols[p] == x_of[c])[0])
+        elif p_of[c] >= 0:
+            p = p_of[c]
+            if k_of[c] < p_nr[p] - 2 or (x_particle[x_of[r]] not in (-1, p)):
+                raise ValueError("unexpected x-to-particle coupling in the DFN Jacobian")
+            x_particle[x_of[r]] = p
+            kind[e], a1[e], a2[e] = 2, x_of[r], k_of[c] - (p_nr[p] - 2)
+        else:
+            kind[e], a1[e], a2[e] = 3, x_of[r], x_of[c]
+            kl = max(kl, x_of[r] - x_of[c])
+            ku = max(ku, x_of[c] - x_of[r])
+    return {
+        "rows": rows,
+        "cols": cols,
+        "kind": kind,
+        "a1": a1,
+        "a2": a2,
+        "x_of": x_of,
+        "nx": nx,
+        "cell_cols": cell_cols,
+        "x_particle": x_particle,
+        "p_off": p_off,
+        "p_nr": p_nr,
+        "nr_max": nr_max,
+        "kl": kl,
+        "ku": ku,
+    }
+
+
+# ------------------------------------------------------------------------------ residual with the I row
+
+
+@njit(cache=True)
+def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
+    """Full residual (core rows + the current row); returns V."""
+    n = y.size
+    I_A = y[n - 1]
+    V = dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
+    if mode == 0:
+        f[n - 1] = I_A - value
+    elif mode == 1:
+        f[n - 1] = V - value
+    elif mode == 2:
+        f[n - 1] = (I_A * V - value) / max(abs(V), 1.0)
+    else:
+        f[n - 1] = V - I_A * value
+    return V
+
+
+@njit(cache=True)
+def _jacobian(
+    y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, colours, n_colours, rows, cols, f0, jac, work_y, work_f
+):
+    _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f0)
+    n = y.size
+    delta = np.empty(n)
+    for j in range(n):
+        delta[j] = 1e-7 * max(abs(y[j]), 1e-3)
+    for c in range(n_colours):
+        for j in range(n):
+            work_y[j] = y[j] + delta[j] if colours[j] == c else y[j]
+        _rhs(work_y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, work_f)
+        for e in range(rows.size):
+            col = cols[e]
+            if colours[col] == c:
+                jac[e] = (work_f[rows[e]] - f0[rows[e]]) / delta[col]
+
+
+# ------------------------------------------------------------------------------ condensed linear algebra
+
+
+@njit(cache=True)
+def _factor(
+    jac, diff, hb, kind, a1, a2, rows, cols, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac
+):
+    """Factorise diag(diff/hb) - J into (tri, P2X, X2P, V, banded LU of the Schur complement)."""
+    tri, p2x, x2p, vlast, A, piv = fac
+    n_p = p_off.size
+    tri[:] = 0.0
+    p2x[:] = 0.0
+    x2p[:] = 0.0
+    A[:] = 0.0
+    for e in range(rows.size):
+        v = -jac[e]
+        k = kind[e]
+        if k == 0:
+            tri[a1[e], a2[e]] += v
+        elif k == 1:
+            p2x[a1[e], a2[e]] += v
+        elif k == 2:
+            x2p[a1[e], a2[e]] += v
+        else:
+            A[a1[e], a2[e]] += v
+    for r in range(diff.size):
+        if diff[r] > 0.0:
+            if x_of[r] >= 0:
+                A[x_of[r], x_of[r]] += 1.0 / hb
+    for p in range(n_p):
+        for k in range(p_nr[p]):
+            tri[p, 3 * k + 1] += 1.0 / hb  # particles are differential
+    # Thomas factorisation of every particle block (in place: store c' in slot 2, 1/denominator in slot 1)
+    for p in range(n_p):
+        nr = p_nr[p]
+        cprev = 0.0
+        for k in range(nr):
+            a = tri[p, 3 * k] if k > 0 else 0.0
+            den = tri[p, 3 * k + 1] - a * cprev
+            inv = 1.0 / den
+            cp = tri[p, 3 * k + 2] * inv if k < nr - 1 else 0.0
+            tri[p, 3 * k + 1] = inv
+            tri[p, 3 * k + 2] = cp
+            cprev = cp
+        # v = T^-1 e_last (only its last two entries are needed)
+        w = np.zeros(nr)
+        prev = 0.0
+        for k in range(nr):
+            a = tri[p, 3 * k] if k > 0 else 0.0
+            rhs = 1.0 if k == nr - 1 else 0.0
+            w[k] = (rhs - a * prev) * tri[p, 3 * k + 1]
+            prev = w[k]
+        for k in range(nr - 2, -1, -1):
+            w[k] -= tri[p, 3 * k + 2] * w[k + 1]
+        vlast[p, 0] = w[nr - 2]
+        vlast[p, 1] = w[nr - 1]
+    # Schur complement on the x-rows that see a particle
+    for r in range(nx):
+        p = x_particle[r]
+        if p < 0:
+            continue
+        s = x2p[r, 0] * vlast[p, 0] + x2p[r, 1] * vlast[p, 1]
+        for m in range(3):
+            A[r, cell_cols[p, m]] -= s * p2x[p, m]
+    # banded LU with partial pivoting (fill-in limited to kl + ku above the diagonal)
+    for k in range(nx):
+        best, pr = abs(A[k, k]), k
+        for i in range(k + 1, min(nx, k + kl + 1)):
+            if abs(A[i, k]) > best:
+                best, pr = abs(A[i, k]), i
+        piv[k] = pr
+        if best == 0.0:
+            return False
+        hi = min(nx, k + kl + ku + 1)
+        if pr != k:
+            for j in range(k, hi):
+                A[k, j], A[pr, j] = A[pr, j], A[k, j]
+        inv = 1.0 / A[k, k]
+        for i in range(k + 1, min(nx, k + kl + 1)):
+            m = A[i, k] * inv
+            if m != 0.0:
+                A[i, k] = m
+                for j in range(k + 1, hi):
+                    A[i, j] -= m * A[k, j]
+            else:
+                A[i, k] = 0.0
+    return True
+
+
+@njit(cache=True)
+def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
+    """out = (diag/hb - J)^-1 G using the factors of :func:`_factor`."""
+    tri, p2x, x2p, _vlast, A, piv = fac
+    n_p = p_off.size
+    n = G.size
+    rx = np.empty(nx)
+    for r in range(n):
+        if x_of[r] >= 0:
+            rx[x_of[r]] = G[r]
+    # particle solves u = T^-1 G_p, kept in out
+    for p in range(n_p):
+        off, nr = p_off[p], p_nr[p]
+        prev = 0.0
+        for k in range(nr):
+            a = tri[p, 3 * k] if k > 0 else 0.0
+            out[off + k] = (G[off + k] - a * prev) * tri[p, 3 * k + 1]
+            prev = out[off + k]
+        for k in range(nr - 2, -1, -1):
+            out[off + k] -= tri[p, 3 * k + 2] * out[off + k + 1]
+    for r in range(nx):
+        p = x_particle[r]
+        if p >= 0:
+            off, nr = p_off[p], p_nr[p]
+            rx[r] -= x2p[r, 0] * out[off + nr - 2] + x2p[r, 1] * out[off + nr - 1]
+    # banded LU solve
+    for k in range(nx):
+        pr = piv[k]
+        if pr != k:
+            rx[k], rx[pr] = rx[pr], rx[k]
+        for i in range(k + 1, min(nx, k + kl + 1)):
+            rx[i] -= A[i, k] * rx[k]
+    for k in range(nx - 1, -1, -1):
+        s = rx[k]
+        for j in range(k + 1, min(nx, k + kl + ku + 1)):
+            s -= A[k, j] * rx[j]
+        rx[k] = s / A[k, k]
+    # back-substitute the particles: delta_p = u - v (P2X . delta_x)
+    for p in range(n_p):
+        off, nr = p_off[p], p_nr[p]
+        s = (
+            p2x[p, 0] * rx[cell_cols[p, 0]]
+            + p2x[p, 1] * rx[cell_cols[p, 1]]
+            + p2x[p, 2] * rx[cell_cols[p, 2]]
+        )
+        # v for all k: recompute by a Thomas solve with e_last (cheap) scaled by s
+        prev = 0.0
+        w = np.empty(nr)
+        for k in range(nr):
+            a = tri[p, 3 * k] if k > 0 else 0.0
+            rhs = 1.0 if k == nr - 1 else 0.0
+            w[k] = (rhs - a * prev) * tri[p, 3 * k + 1]
+            prev = w[k]
+        for k in range(nr - 2, -1, -1):
+            w[k] -= tri[p, 3 * k + 2] * w[k + 1]
+        for k in range(nr):
+            out[off + k] -= w[k] * s
+    for r in range(n):
+        if x_of[r] >= 0:
+            out[r] = rx[x_of[r]]
+
+
+# ------------------------------------------------------------------------------ events
+
+
+@njit(cache=True)
+def _events(y, V, I_A, lim_q, lim_op, lim_v, n_lim, mode, value, v_min, v_max, sl_info, margin, ev):
+    """Event values (an event fires when its value becomes <= 0)."""
+    o_csn, nr_n, Nn, o_csp, nr_p, Np, o_ce, Nx = sl_info
+    if mode == 1 and v_min <= value <= v_max:
+        ev[0] = 1.0
+        ev[1] = 1.0
+    else:
+        ev[0] = V - v_min
+        ev[1] = v_max - V
+    smin, smax = 1e300, -1e300
+    for i in range(Nn):
+        s = 1.5 * y[o_csn + i * nr_n + nr_n - 1] - 0.5 * y[o_csn + i * nr_n + nr_n - 2]
+        smin, smax = min(smin, s), max(smax, s)
+    ev[2] = smin - margin
+    ev[3] = 1.0 - margin - smax
+    smin, smax = 1e300, -1e300
+    for i in range(Np):
+        s = 1.5 * y[o_csp + i * nr_p + nr_p - 1] - 0.5 * y[o_csp + i * nr_p + nr_p - 2]
+        smin, smax = min(smin, s), max(smax, s)
+    ev[4] = smin - margin
+    ev[5] = 1.0 - margin - smax
+    cmin = 1e300
+    for i in range(Nx):
+        cmin = min(cmin, y[o_ce + i])
+    ev[6] = cmin - 1e-3
+    for m in range(n_lim):
+        q, op, v = lim_q[m], lim_op[m], lim_v[m]
+        if q == 0:
+            x = V
+        elif q == 1:
+            x = abs(I_A)
+        else:
+            x = abs(I_A * V)
+        ev[N_FIXED_EVENTS + m] = (x - v) if op == 0 else (v - x)
+
+
+# ------------------------------------------------------------------------------ one BDF step
+
+
+@njit(cache=True)
+def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=8):
+    """One BDF1/2 step of size h; returns (status, error norm). status 0 ok, 1 Newton failure."""
+    (
+        geo,
+        dims,
+        tab_n,
+        tab_p,
+        tab_e,
+        T,
+        colours,
+        n_colours,
+        rows,
+        cols,
+        kind,
+        a1,
+        a2,
+        p_off,
+        p_nr,
+        cell_cols,
+        x_particle,
+        x_of,
+        nx,
+        kl,
+        ku,
+        diff,
+        atol,
+        rtol,
+    ) = args
+    (jac, fac, have_jac, hb_fac, f0, work_y, work_f, G, dy, ypred, psi, fresh, counters) = st
+    n = diff.size
+    t_n = ht[nh - 1]
+    y_n = hy[nh - 1]
+    if nh >= 2:
+        t_m = ht[nh - 2]
+        w = h / (t_n - t_m)
+        a1c = (1 + w) ** 2 / (1 + 2 * w)
+        a2c = -(w**2) / (1 + 2 * w)
+        hb = h * (1 + w) / (1 + 2 * w)
+        for i in range(n):
+            psi[i] = a1c * y_n[i] + a2c * hy[nh - 2, i]
+        t_new = t_n + h
+        if nh >= 3:
+            t0, t1, t2 = ht[nh - 3], ht[nh - 2], ht[nh - 1]
+            L0 = (t_new - t1) * (t_new - t2) / ((t0 - t1) * (t0 - t2))
+            L1 = (t_new - t0) * (t_new - t2) / ((t1 - t0) * (t1 - t2))
+            L2 = (t_new - t0) * (t_new - t1) / ((t2 - t0) * (t2 - t1))
+            for i in range(n):
+                ypred[i] = L0 * hy[nh - 3, i] + L1 * hy[nh - 2, i] + L2 * y_n[i]
+            err_const = 2.0 / 7.0
+        else:
+            for i in range(n):
+                ypred[i] = y_n[i] + h * (y_n[i] - hy[nh - 2, i]) / (t_n - t_m)
+            err_const = 1.0 / 3.0
+    else:
+        hb = h
+        for i in range(n):
+            psi[i] = y_n[i]
+            ypred[i] = y_n[i]
+        err_const = 0.5
+    for _attempt in range(2):
+        if have_jac[0] == 0:
+            _jacobian(
+                ypred,
+                mode,
+                value,
+                geo,
+                dims,
+                tab_n,
+                tab_p,
+                tab_e,
+                T,
+                colours,
+                n_colours,
+                rows,
+                cols,
+                f0,
+                jac,
+                work_y,
+                work_f,
+            )
+            counters[2] += 1
+            have_jac[0] = 1
+            fresh[0] = 1
+            hb_fac[0] = -1.0
+        if hb_fac[0] <= 0.0 or not (0.8 < hb / hb_fac[0] < 1.25):
+            if not _factor(
+                jac,
+                diff,
+                hb,
+                kind,
+                a1,
+                a2,
+                rows,
+                cols,
+                p_off,
+                p_nr,
+                cell_cols,
+                x_particle,
+                x_of,
+                nx,
+                kl,
+                ku,
+                fac,
+            ):
+                return 1, 0.0
+            hb_fac[0] = hb
+        for i in range(n):
+            y_out[i] = ypred[i]
+        converged = False
+        prev = 1e300
+        g_prev = 1e300
+        for it in range(max_it):
+            counters[1] += 1
+            _rhs(y_out, mode, value, geo, dims, tab_n, tab_p, tab_e, T, work_f)
+            g_norm = 0.0
+            for i in range(n):
+                G[i] = diff[i] * (y_out[i] - psi[i]) / hb - work_f[i]
+                g_norm += G[i] * G[i]
+            if it == 0 and not math.isfinite(g_norm):
+                break
+            if not math.isfinite(g_norm) or (g_norm > g_prev and it > 0):
+                # the full Newton step made things worse (steep kinetics): take half of it
+                for i in range(n):
+                    dy[i] *= 0.5
+                    y_out[i] += dy[i]
+                g_prev = 1e300
+                continue
+            g_prev = g_norm
+            _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, dy)
+            s = 0.0
+            for i in range(n):
+                y_out[i] -= dy[i]
+                wi = dy[i] / (atol[i] + rtol * abs(y_n[i]))
+                s += wi * wi
+            norm = math.sqrt(s / n)
+            if not math.isfinite(norm):
+                break
+            if norm < 0.05 or (norm < 1.0 and norm * norm / prev < 0.05):
+                converged = True
+                break
+            if norm > 2 * prev and it > 1:
+                break
+            prev = norm
+        if converged:
+            break
+        if fresh[0] == 1:
+            return 1, 0.0
+        have_jac[0] = 0
+    fresh[0] = 0
+    s = 0.0
+    for i in range(n):
+        if diff[i] > 0.0:
+            e = err_const * (y_out[i] - ypred[i])
+            sc = atol[i] + rtol * max(abs(y_out[i]), abs(y_n[i]))
+            s += (e / sc) ** 2
+    return 0, math.sqrt(s / n)
+
+
+# ------------------------------------------------------------------------------ the experiment loop
+
+
+@njit(cache=True)
+def _record(t, y, k, t_out, Y_out, k_out, count):
+    if count[0] >= t_out.size:
+        return False
+    t_out[count[0]] = t
+    Y_out[count[0]] = y
+    k_out[count[0]] = k
+    count[0] += 1
+    return True
+
+
+@njit(cache=True)
+def _interp(ht, hy, nh, t, out):
+    n = out.size
+    out[:] = 0.0
+    for a in range(nh):
+        w = 1.0
+        for b in range(nh):
+            if b != a:
+                w *= (t - ht[b]) / (ht[a] - ht[b])
+        for i in range(n):
+            out[i] += w * hy[a, i]
+
+
+@njit(cache=True)
+def run(
+    y0,
+    t_start,
+    modes,
+    values,
+    durations,
+    lim_q,
+    lim_op,
+    lim_v,
+    n_lims,
+    v_min,
+    v_max,
+    period,
+    margin,
+    sl_info,
+    args,
+    st,
+    t_out,
+    Y_out,
+    k_out,
+):
+    """Solve the steps. Returns (status, event index, step index, accepted steps, count of output rows)."""
+    geo, dims, tab_n, tab_p, tab_e, T = args[0], args[1], args[2], args[3], args[4], args[5]
+    have_jac, hb_fac, counters = st[2], st[3], st[12]
+    n = y0.size
+    n_ev_max = N_FIXED_EVENTS + lim_q.shape[1]
+    ev_prev = np.empty(n_ev_max)
+    ev_new = np.empty(n_ev_max)
+    ev_s = np.empty(n_ev_max)
+    f = np.empty(n)
+    ht = np.empty(3)
+    hy = np.empty((3, n))
+    y_new = np.empty(n)
+    y_s = np.empty(n)
+    y_b = np.empty(n)
+    y_i = np.empty(n)
+    count = np.zeros(1, dtype=np.int64)
+    y = y0.copy()
+    t0 = t_start
+    status, ev_index, n_acc = OK_FINAL, -1, 0
+    for k in range(modes.size):
+        mode, value, duration, nl = modes[k], values[k], durations[k], n_lims[k]
+        n_ev = N_FIXED_EVENTS + nl
+        # consistent start of the step: a BDF1 step of 1e-10 s (differential unknowns frozen)
+        have_jac[0] = 0
+        hb_fac[0] = -1.0
+        ht[0] = t0
+        hy[0] = y
+        code, _err = _bdf_step(ht, hy, 1, 1e-10, mode, value, args, st, y_new, 40)
+        if code != 0 and mode == 0:
+            # ramp the imposed current from the present one (e.g. 0 A from the OCV guess) in stages
+            i_start = y[n - 1]
+            for stage in range(1, 5):
+                target = i_start + (value - i_start) * stage / 4.0
+                have_jac[0] = 0
+                hb_fac[0] = -1.0
+                code, _err = _bdf_step(ht, hy, 1, 1e-10, mode, target, args, st, y_new, 40)
+                if code != 0:
+                    break
+                hy[0] = y_new
+        if code != 0:
+            return FAIL_INIT, -1, k, n_acc, count[0]
+        for i in range(n):
+            y[i] = y_new[i]
+        hy[0] = y
+        if not _record(t0, y, k, t_out, Y_out, k_out, count):
+            return FAIL_BUFFER, -1, k, n_acc, count[0]
+        V = _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+        _events(
+            y,
+            V,
+            y[n - 1],
+            lim_q[k],
+            lim_op[k],
+            lim_v[k],
+            nl,
+            mode,
+            value,
+            v_min,
+            v_max,
+            sl_info,
+            margin,
+            ev_prev,
+        )
+        already = -1
+        for m in range(N_FIXED_EVENTS, n_ev):
+            if ev_prev[m] <= 0.0:
+                already = m
+                break
+        if already >= 0:
+            if k == modes.size - 1:
+                return OK_LIMIT, already, k, n_acc, count[0]
+            continue
+        nh = 1
+        h = min(1e-2, duration / 10.0)
+        t_end = t0 + duration
+        next_out = t0 + period
+        fired = -1
+        while True:
+            h = min(h, t_end - ht[nh - 1], 600.0)
+            code, err = _bdf_step(ht, hy, nh, h, mode, value, args, st, y_new)
+            if code != 0:
+                if h > 1e-6:
+                    h *= 0.25
+                    have_jac[0] = 0
+                    if nh > 1:
+                        ht[0] = ht[nh - 1]
+                        hy[0] = hy[nh - 1]
+                        nh = 1
+                    continue
+                # stopped at a bound it cannot step across: an event if one is within reach
+                V = _rhs(hy[nh - 1], mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                _events(
+                    hy[nh - 1],
+                    V,
+                    hy[nh - 1, n - 1],
+                    lim_q[k],
+                    lim_op[k],
+                    lim_v[k],
+                    nl,
+                    mode,
+                    value,
+                    v_min,
+                    v_max,
+                    sl_info,
+                    margin,
+                    ev_s,
+                )
+                near = -1
+                for m in range(n_ev):
+                    if ev_s[m] <= 1e-3:
+                        near = m
+                        break
+                if near < 0:
+                    return FAIL_NEWTON, -1, k, n_acc, count[0]
+                fired = near
+                if t_out[count[0] - 1] != ht[nh - 1]:
+                    if not _record(ht[nh - 1], hy[nh - 1], k, t_out, Y_out, k_out, count):
+                        return FAIL_BUFFER, -1, k, n_acc, count[0]
+                break
+            if err > 1.0:
+                h *= max(0.2, 0.9 * err ** (-1.0 / 3.0))
+                if h < 1e-8:
+                    return FAIL_NEWTON, -1, k, n_acc, count[0]
+                continue
+            t_n = ht[nh - 1]
+            t_new = t_n + h
+            V = _rhs(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+            _events(
+                y_new,
+                V,
+                y_new[n - 1],
+                lim_q[k],
+                lim_op[k],
+                lim_v[k],
+                nl,
+                mode,
+                value,
+                v_min,
+                v_max,
+                sl_info,
+                margin,
+                ev_new,
+            )
+            best_h = 1e300
+            for m in range(n_ev):
+                if ev_new[m] <= 0.0 and ev_prev[m] > 0.0:
+                    # Illinois false position on the step size
+                    g0 = ev_prev[m]
+                    tol = 1e-8 * max(1.0, abs(g0)) + 1e-8
+                    ha, ga, hb_, gb = 0.0, g0, h, ev_new[m]
+                    for i in range(n):
+                        y_b[i] = y_new[i]
+                    side = 0
+                    for _ in range(30):
+                        hs = ha + (hb_ - ha) * ga / (ga - gb)
+                        hs = min(max(hs, ha + 1e-6 * (hb_ - ha)), hb_ - 1e-6 * (hb_ - ha))
+                        code2, _e2 = _bdf_step(ht, hy, nh, hs, mode, value, args, st, y_s)
+                        if code2 != 0:
+                            break
+                        Vs = _rhs(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                        _events(
+                            y_s,
+                            Vs,
+                            y_s[n - 1],
+                            lim_q[k],
+                            lim_op[k],
+                            lim_v[k],
+                            nl,
+                            mode,
+                            value,
+                            v_min,
+                            v_max,
+                            sl_info,
+                            margin,
+                            ev_s,
+                        )
+                        gs = ev_s[m]
+                        if abs(gs) <= tol:
+                            hb_ = hs
+                            for i in range(n):
+                                y_b[i] = y_s[i]
+                            break
+                        if gs > 0:
+                            ha, ga = hs, gs
+                            if side == 1:
+                                gb *= 0.5
+                            side = 1
+                        else:
+                            hb_, gb = hs, gs
+                            for i in range(n):
+                                y_b[i] = y_s[i]
+                            if side == -1:
+                                ga *= 0.5
+                            side = -1
+                        if hb_ - ha <= 1e-12 * max(h, 1.0):
+                            break
+                    tie = 1e-6 * max(h, 1.0)
+                    if (
+                        best_h == 1e300
+                        or hb_ < best_h - tie
+                        or (abs(hb_ - best_h) <= tie and m >= N_FIXED_EVENTS and fired < N_FIXED_EVENTS)
+                    ):
+                        best_h = hb_
+                        fired = m
+                        for i in range(n):
+                            y_i[i] = y_b[i]
+            if fired >= 0:
+                # a step limit met at the same state as a cut-off wins
+                if fired < N_FIXED_EVENTS:
+                    Vb = _rhs(y_i, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                    _events(
+                        y_i,
+                        Vb,
+                        y_i[n - 1],
+                        lim_q[k],
+                        lim_op[k],
+                        lim_v[k],
+                        nl,
+                        mode,
+                        value,
+                        v_min,
+                        v_max,
+                        sl_info,
+                        margin,
+                        ev_s,
+                    )
+                    for m in range(N_FIXED_EVENTS, n_ev):
+                        if ev_new[m] <= 0.0 and ev_prev[m] > 0.0 and ev_s[m] <= 1e-6:
+                            fired = m
+                            break
+                for i in range(n):
+                    y_new[i] = y_i[i]
+                t_new = t_n + best_h
+            n_acc += 1
+            counters[0] += 1
+            if nh < 3:
+                ht[nh] = t_new
+                hy[nh] = y_new
+                nh += 1
+            else:
+                ht[0], ht[1], ht[2] = ht[1], ht[2], t_new
+                hy[0] = hy[1]
+                hy[1] = hy[2]
+                hy[2] = y_new
+            step_done = fired >= 0 or t_new >= t_end - 1e-9 * max(1.0, t_end)
+            while next_out <= t_new + 1e-9 * max(1.0, t_new):
+                if step_done and next_out >= t_new - 1e-9 * max(1.0, t_new):
+                    break
+                if abs(next_out - t_new) <= 1e-9 * max(1.0, t_new):
+                    ok = _record(t_new, y_new, k, t_out, Y_out, k_out, count)
+                else:
+                    _interp(ht, hy, nh, next_out, y_s)
+                    ok = _record(next_out, y_s, k, t_out, Y_out, k_out, count)
+                if not ok:
+                    return FAIL_BUFFER, -1, k, n_acc, count[0]
+                next_out += period
+            if step_done:
+                if not _record(t_new, y_new, k, t_out, Y_out, k_out, count):
+                    return FAIL_BUFFER, -1, k, n_acc, count[0]
+                break
+            Vn = _rhs(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+            _events(
+                y_new,
+                Vn,
+                y_new[n - 1],
+                lim_q[k],
+                lim_op[k],
+                lim_v[k],
+                nl,
+                mode,
+                value,
+                v_min,
+                v_max,
+                sl_info,
+                margin,
+                ev_prev,
+            )
+            fac = 2.0 if err < 1e-12 else min(2.0, max(0.5, 0.9 * err ** (-1.0 / 3.0)))
+            if 1.0 <= fac < 1.25:
+                fac = 1.0
+            h *= fac
+        t0 = ht[nh - 1]
+        for i in range(n):
+            y[i] = hy[nh - 1, i]
+        if fired >= 0 and fired < N_FIXED_EVENTS:
+            return OK_EVENT, fired, k, n_acc, count[0]
+        if fired >= 0 and k == modes.size - 1:
+            return OK_LIMIT, fired, k, n_acc, count[0]
+        status = OK_FINAL
+    return status, ev_index, modes.size - 1, n_acc, count[0]
