@@ -348,3 +348,10 @@ def test_wizard_finds_the_table_under_an_instrument_preamble(tmp_path: Path, tru
     np.testing.assert_allclose(
         compute_cycle_metrics(frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"], rtol=1e-9
     )
+
+
+def test_old_binary_excel_gets_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(CyclingFormatError, match=r"save it as \.xlsx"):
+        read_cycling_file(path)

@@ -190,6 +190,12 @@ def detect_format(probe: Probe) -> CyclerFormat:
             score = 0.0
         if score > 0:
             scores.append((score, int(probe.suffix in fmt.extensions), fmt.name))
+    if not scores and probe.head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise CyclingFormatError(
+            probe.filename,
+            "this is an old binary Office file (.xls), which is not read",
+            "open it in Excel or LibreOffice and save it as .xlsx, or export CSV",
+        )
     if not scores:
         raise CyclingFormatError(
             probe.filename,
