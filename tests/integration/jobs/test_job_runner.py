@@ -228,3 +228,19 @@ def test_a_result_that_cannot_be_sent_back_fails_readably(runner):
 
     with pytest.raises(JobFailed, match="lock"):
         runner.result(job_id, timeout=20)
+
+
+def test_get_runner_uses_dask_when_a_scheduler_is_configured(engine, monkeypatch, request):
+    from voltvault_core.jobs import get_runner, shutdown_runners
+    from voltvault_core.jobs.dask_runner import DaskJobRunner
+
+    cluster = request.getfixturevalue("dask_cluster")
+    monkeypatch.setenv("VOLTVAULT_DASK_SCHEDULER", cluster.scheduler_address)
+    try:
+        runner = get_runner(engine)
+        assert isinstance(runner, DaskJobRunner)
+        job_id = runner.submit(TASKS + "add", {"a": 20, "b": 22}, kind="test")
+        assert runner.result(job_id, timeout=20) == 42
+        assert store.read_job_row(engine, job_id).backend == "dask"
+    finally:
+        shutdown_runners()
