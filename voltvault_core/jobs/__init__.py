@@ -22,6 +22,10 @@ Backends (:data:`RUNNER_BACKENDS`): ``process`` — a pool of persistent local w
 (``VOLTVAULT_WORKERS``, default the CPU count); ``dask`` — a Dask distributed cluster, chosen when
 ``VOLTVAULT_DASK_SCHEDULER=tcp://host:port`` is set.
 
+Around it: :mod:`~voltvault_core.jobs.service` (list and cancel jobs with the project roles checked),
+:mod:`~voltvault_core.jobs.cli` (``voltvault jobs list|show|cancel``), :mod:`~voltvault_core.jobs.store`
+(the ``Job`` rows), :mod:`~voltvault_core.jobs.testing_tasks` (job functions for the tests).
+
 The heavy parts load on first use (PEP 562), so a worker process importing this package stays light.
 """
 
