@@ -355,3 +355,28 @@ def test_old_binary_excel_gets_a_hint(tmp_path: Path) -> None:
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
     with pytest.raises(CyclingFormatError, match=r"save it as \.xlsx"):
         read_cycling_file(path)
+
+
+def test_arbin_mits8_csv_with_spaced_names(tmp_path: Path, truth: pd.DataFrame) -> None:
+    table = pd.DataFrame(
+        {
+            "Date Time": pd.Timestamp("2024-03-01 08:00:00") + pd.to_timedelta(truth[bdf.TEST_TIME], unit="s"),
+            "Test Time (s)": truth[bdf.TEST_TIME],
+            "Step Time (s)": 0.0,
+            "Cycle Index": truth[bdf.CYCLE],
+            "Step Index": truth[bdf.STEP_INDEX],
+            "Current (A)": truth[bdf.CURRENT],
+            "Voltage (V)": truth[bdf.VOLTAGE],
+            "Charge Capacity (Ah)": truth[bdf.CHARGING_CAPACITY],
+            "Discharge Capacity (Ah)": truth[bdf.DISCHARGING_CAPACITY],
+        }
+    )
+    path = tmp_path / "mits8.csv"
+    path.write_text(table.to_csv(index=False), encoding="utf-8")
+    parsed = read_cycling_file(path)
+    assert parsed.format_name == "arbin_csv"
+    assert parsed.frame[bdf.UNIX_TIME].iloc[1] - parsed.frame[bdf.UNIX_TIME].iloc[0] == pytest.approx(
+        truth[bdf.TEST_TIME].iloc[1], abs=1e-3)
+    np.testing.assert_allclose(
+        compute_cycle_metrics(parsed.frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"]
+    )

@@ -157,8 +157,9 @@ def _with_aux_temperature(path: Path, table: pd.DataFrame, filename: str, metada
 
 # --------------------------------------------------------------------------------------------- CSV
 def _arbin_header_score(header: str) -> float:
-    h = header.lower()
-    if "test_time" in h and "voltage" in h and "current" in h and ("cycle_index" in h or "step_index" in h):
+    """Arbin CSV headers, MITS Pro 7 (``Test_Time(s)``, ``Cycle_Index``) or MITS Pro 8 (``Test Time (s)``)."""
+    h = header.lower().replace("_", " ")
+    if "test time" in h and "voltage" in h and "current" in h and ("cycle index" in h or "step index" in h):
         return 0.9
     return 0.0
 
