@@ -141,7 +141,9 @@ class JobRunner(ABC):
         memory_limit_bytes : int, optional
             Address-space limit of the worker process while this job runs [B] (process backend on
             POSIX; a Dask cluster applies its workers' own ``memory_limit`` instead). Exceeding it
-            raises ``MemoryError`` in the job, which then fails.
+            raises ``MemoryError`` in the job, which then fails. The limit counts virtual memory: a worker
+            that has imported numpy, pandas, pyarrow and numba already maps about 2 GB while using
+            0.3 GB, so limits below about 3 GB stop ordinary jobs.
 
         Raises
         ------
