@@ -8,7 +8,7 @@ squares,
           + \\sum_{k=1}^{M} \\frac{R_k}{1 + j\\omega\\tau_k},
           \\qquad \\tau_k \\text{ log-spaced from } 1/\\omega_{max} \\text{ to } 1/\\omega_{min}
 
-(``L`` and ``C`` optional) with weights ``1/|Z|``, and raises ``M`` until the over-fit measure
+(``L`` and ``C`` optional) with weights ``1/|Z|``, and raises ``M`` from one element per decade until the over-fit measure
 ``mu = 1 - sum_{R_k<0}|R_k| / sum_{R_k>=0} R_k`` falls below ``mu_criterion`` (0.85). The relative
 residuals ``(Z - Z_KK)/|Z|`` of valid data stay within noise (typically below 1 %); points beyond
 ``threshold`` are flagged.
@@ -166,7 +166,11 @@ def linear_kk(
     if n < 3:
         raise ValueError(f"{spectrum.label}: the Kramers–Kronig test needs at least 3 points, found {n}")
     chosen = None
-    for m in range(1, m_max + 1):
+    # at least one element per decade of frequency: with fewer, mu can fall below the criterion before
+    # the Voigt series resolves the spectrum at all (a capacitive tail makes R_k alternate early)
+    decades = np.log10(spectrum.frequency_Hz.max() / spectrum.frequency_Hz.min())
+    m_min = int(min(m_max, max(1, np.ceil(decades))))
+    for m in range(m_min, m_max + 1):
         tau, coefficients, fitted = _solve(spectrum, m, inductance, capacitance)
         r_k = coefficients[1 : m + 1]
         positive = np.sum(r_k[r_k >= 0])
