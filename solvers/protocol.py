@@ -117,8 +117,8 @@ ELECTRIC_UNITS: dict[str, tuple[str, float]] = {
     "kOhm": ("resistance", 1e3),
 }
 
-_C_OVER = re.compile(rf"^C\s*/\s*({_NUMBER})$")
-_C_TIMES = re.compile(rf"^({_NUMBER})\s*C$")
+_C_OVER = re.compile(rf"^C\s*/\s*({_NUMBER})$", re.IGNORECASE)
+_C_TIMES = re.compile(rf"^({_NUMBER})\s*C$", re.IGNORECASE)
 _VALUE_UNIT = re.compile(rf"^({_NUMBER})\s*([A-Za-zµΩ]+)$")
 _DURATION = re.compile(rf"^({_NUMBER})\s*([A-Za-z]+)$")
 _PERIOD = re.compile(rf"\(\s*({_NUMBER})\s*([A-Za-z]+)\s+period\s*\)\s*$", re.IGNORECASE)

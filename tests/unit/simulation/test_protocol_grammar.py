@@ -70,7 +70,7 @@ VALID = {
     "Rest until > 3.9 V": ("current", 0.0, None, None, [("voltage", ">", 3.9)], None),
     "Rest for 1 hour or until < 3.2 V": ("current", 0.0, None, 3600.0, [("voltage", "<", 3.2)], None),
     "Discharge at 1C until 2500 mV": ("current", 0.0, 1.0, None, [("voltage", "<", 2.5)], None),
-    "discharge at 0.5c until 3 v".replace("c ", "C ").replace(" v", " V"): (
+    "discharge at 0.5c until 3 V": (
         "current",
         0.0,
         0.5,
@@ -79,6 +79,7 @@ VALID = {
         None,
     ),
     "Discharge at 1e-1 A for 1 min": ("current", 0.1, None, 60.0, [], None),
+    "CHARGE AT c/3 UNTIL 4.1 V": ("current", 0.0, -1 / 3, None, [("voltage", ">", 4.1)], None),
 }
 
 
