@@ -24,6 +24,7 @@ FEATURE_COMMAND_MODULES = (
     "voltvault_core.eis.cli",
     "voltvault_core.design.cli",
     "voltvault_core.materials.cli",
+    "voltvault_core.jobs.cli",
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
