@@ -74,7 +74,8 @@ def dqdv(
     """Differential capacity dQ/dV [Ah/V] of one half cycle, on voltage bins of ``bin_V`` [V].
 
     Capacity is interpolated at the bin edges along the (monotonic-in-time) curve and differenced,
-    which is robust to the noise that point-wise differences amplify. Columns ``voltage_V``, ``dqdv_Ah_per_V``.
+    which is robust to the noise that point-wise differences amplify. Bins are at least twice the
+    typical voltage step between samples. Columns ``voltage_V``, ``dqdv_Ah_per_V``.
     """
     curve = cycle_curve(frame, cycle, direction)
     if len(curve) < 3:
@@ -87,6 +88,8 @@ def dqdv(
     q_unique = q_sorted[first]
     if v_unique.size < 3:
         return pd.DataFrame({"voltage_V": [], "dqdv_Ah_per_V": []})
+    typical_step = float(np.median(np.abs(np.diff(voltage)))) if voltage.size > 1 else 0.0
+    bin_V = max(bin_V, 2.0 * typical_step)  # sparse logging: wider bins instead of a staircase of spikes
     edges = np.arange(v_unique[0], v_unique[-1] + bin_V, bin_V)
     q_edges = np.interp(edges, v_unique, q_unique)
     centres = 0.5 * (edges[1:] + edges[:-1])

@@ -52,16 +52,22 @@ def voltage_figure(
     budget = _budget(len(cycles) + (simulated is not None), max_points)
     for cycle in cycles:
         curve = cycle_curve(frame, int(cycle))
+        if x == "capacity":  # rests add nothing on a capacity axis and would draw lines across it
+            curve = curve[curve["direction"] != "rest"].reset_index(drop=True)
         if curve.empty:
             continue
         keep = minmax_decimate_indices(curve["voltage_V"].to_numpy(), budget)
         curve = curve.iloc[keep]
         notes = flagged.get(int(cycle))
         hover = "<br>".join(f"⚠ {n['kind']}: {n['explanation']}" for n in notes) if notes else ""
-        xs = curve["capacity_Ah"] * 1000.0 if x == "capacity" else curve["time_s"] / 3600.0
+        xs = (curve["capacity_Ah"] * 1000.0 if x == "capacity" else curve["time_s"] / 3600.0).to_numpy(dtype=float)
+        ys = curve["voltage_V"].to_numpy(dtype=float)
+        if x == "capacity":  # a gap where charge turns into discharge, not a line back to zero
+            turns = np.flatnonzero(curve["direction"].to_numpy()[1:] != curve["direction"].to_numpy()[:-1]) + 1
+            xs, ys = np.insert(xs, turns, np.nan), np.insert(ys, turns, np.nan)
         figure.add_trace(
             go.Scattergl(
-                x=xs, y=curve["voltage_V"], mode="lines", name=f"cycle {cycle}" + (" ⚠" if notes else ""),
+                x=xs, y=ys, mode="lines", name=f"cycle {cycle}" + (" ⚠" if notes else ""),
                 line={"color": FLAG_COLOUR} if notes else None,
                 hovertemplate=f"cycle {cycle}<br>%{{x:.4g}}, %{{y:.4f}} V" + (f"<br>{hover}" if hover else "") + "<extra></extra>",
             )
@@ -98,10 +104,11 @@ def time_series_figure(
     keep_v = minmax_decimate_indices(frame[bdf.VOLTAGE].to_numpy(), budget)
     keep_i = minmax_decimate_indices(frame[bdf.CURRENT].to_numpy(), budget)
     figure = go.Figure()
-    figure.add_trace(go.Scattergl(x=frame[bdf.TEST_TIME].to_numpy()[keep_v] / 3600, y=frame[bdf.VOLTAGE].to_numpy()[keep_v],
-                                  name="voltage [V]", mode="lines"))
     figure.add_trace(go.Scattergl(x=frame[bdf.TEST_TIME].to_numpy()[keep_i] / 3600, y=frame[bdf.CURRENT].to_numpy()[keep_i],
-                                  name="current [A]", mode="lines", yaxis="y2", line={"color": "#59a14f"}))
+                                  name="current [A]", mode="lines", yaxis="y2", line={"color": "#59a14f", "width": 1},
+                                  opacity=0.45))
+    figure.add_trace(go.Scattergl(x=frame[bdf.TEST_TIME].to_numpy()[keep_v] / 3600, y=frame[bdf.VOLTAGE].to_numpy()[keep_v],
+                                  name="voltage [V]", mode="lines", line={"color": LINE_COLOUR}))
     if len(flags):
         shown = flags.head(2000)
         rows = shown["row"].to_numpy()
