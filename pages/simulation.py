@@ -209,6 +209,15 @@ with configure:
 with results_tab:
     with ctx.session() as session:
         rows = svc.list_simulations(session, ctx.user, project.id)
+    unfinished = [r.id for r in rows if r.status in ("queued", "running") and r.job_id is not None]
+    if unfinished and ctx.can_write:  # runs left behind by an interrupted page: bring them up to date
+        runner = get_job_runner()
+        with ctx.session() as session:
+            for sim_id in unfinished:
+                svc.collect_simulation(session, ctx.user, sim_id, runner=runner)
+            rows = svc.list_simulations(session, ctx.user, project.id)
+        if st.button("Refresh", key="sim.refresh"):
+            st.rerun()
     finished = {r.id: r for r in rows if r.result_artifact_id is not None}
     if not rows:
         st.info("No runs in this project yet: configure one and press Run.")

@@ -140,3 +140,27 @@ def test_compare_runs_spm_spme_dfn_and_shows_their_rmse(page_env):
     spme = next(c for c in labels if "SPME" in c)
     # SPMe is closer to the DFN than the SPM is (electrolyte dynamics), all within a few tens of mV
     assert rmse.loc[spme, dfn] < rmse.loc[spm, dfn] < 100.0
+
+
+def test_runs_left_queued_by_an_interrupted_page_are_collected_on_the_next_visit(page_env):
+    from sqlmodel import select
+
+    import voltvault_core.ui as ui
+    from voltvault_core import simulation_service as svc
+    from voltvault_core.db.models import Project, Simulation, User
+
+    runner = ui.get_job_runner()
+    with session_scope(page_env) as session:
+        eddie = session.exec(select(User).where(User.username == "eddie")).one()
+        project = session.exec(select(Project)).one()
+        inputs = svc.make_inputs("spm", "Chen2020", ["Discharge at 1C for 2 minutes"])
+        sim_id = svc.submit_simulation(session, eddie, project.id, inputs=inputs, runner=runner).id
+    with session_scope(page_env) as session:
+        assert session.get(Simulation, sim_id).status == "queued"
+    at = _app("eddie", "Eddie").run()
+    assert not at.exception, [e.value for e in at.exception]
+    with session_scope(page_env) as session:
+        row = session.get(Simulation, sim_id)
+        assert row.status == "completed"
+        assert row.result_artifact_id is not None
+    assert at.multiselect(key="sim.overlay").value == [sim_id]
