@@ -278,8 +278,8 @@ class CellModel:
                 cap_s = min(cap_s, max(3600.0, 2.5 * 3600 * cell.nominal_capacity_Ah / abs(s.value)))
         period_s = output_period_s if output_period_s is not None else self.default_period(steps, cap_s)
         fast = None
-        if kernel == "numba" and self.name == "dfn":
-            from solvers.models.dfn import run_compiled
+        if kernel == "numba":
+            from solvers.models.compiled import run_compiled
 
             fast = run_compiled(
                 system, y0, steps, rtol=rtol, atol=atol, cap_s=cap_s, period_s=period_s,

@@ -12,11 +12,12 @@ the colouring of :class:`solvers.models.stepping.JacobianPlan`.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 from numba import njit
 
-from solvers.models.kernels import dfn_core
+from solvers.models.kernels import dfn_core, spm_core
 
 # status codes
 OK_FINAL, OK_EVENT, OK_LIMIT, FAIL_NEWTON, FAIL_BUFFER, FAIL_INIT = 0, 1, 2, 3, 4, 5
@@ -129,7 +130,10 @@ def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
     """Full residual (core rows + the current row); returns V."""
     n = y.size
     I_A = y[n - 1]
-    V = dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
+    if dims[6] == 1:
+        V = spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
+    else:
+        V = dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
     if mode == 0:
         f[n - 1] = I_A - value
     elif mode == 1:
@@ -164,11 +168,63 @@ def _jacobian(
 
 
 @njit(cache=True)
+def _dense_factor(jac, diff, hb, rows, cols, A, piv):
+    n = diff.size
+    A[:] = 0.0
+    for e in range(rows.size):
+        A[rows[e], cols[e]] -= jac[e]
+    for i in range(n):
+        A[i, i] += diff[i] / hb
+    for k in range(n):
+        best, pr = abs(A[k, k]), k
+        for i in range(k + 1, n):
+            if abs(A[i, k]) > best:
+                best, pr = abs(A[i, k]), i
+        piv[k] = pr
+        if best == 0.0:
+            return False
+        if pr != k:
+            for j in range(n):
+                A[k, j], A[pr, j] = A[pr, j], A[k, j]
+        inv = 1.0 / A[k, k]
+        for i in range(k + 1, n):
+            m = A[i, k] * inv
+            A[i, k] = m
+            if m != 0.0:
+                for j in range(k + 1, n):
+                    A[i, j] -= m * A[k, j]
+    return True
+
+
+@njit(cache=True)
+def _dense_solve(G, A, piv, out):
+    n = G.size
+    for i in range(n):
+        out[i] = G[i]
+    for k in range(n):
+        pr = piv[k]
+        if pr != k:
+            out[k], out[pr] = out[pr], out[k]
+        for i in range(k + 1, n):
+            out[i] -= A[i, k] * out[k]
+    for k in range(n - 1, -1, -1):
+        s = out[k]
+        for j in range(k + 1, n):
+            s -= A[k, j] * out[j]
+        out[k] = s / A[k, k]
+
+
+@njit(cache=True)
 def _factor(
     jac, diff, hb, kind, a1, a2, rows, cols, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac
 ):
-    """Factorise diag(diff/hb) - J into (tri, P2X, X2P, V, banded LU of the Schur complement)."""
+    """Factorise diag(diff/hb) - J into (tri, P2X, X2P, V, banded LU of the Schur complement).
+
+    ``kl < 0`` selects a dense LU of the whole matrix instead (the small SPM / SPMe systems).
+    """
     tri, p2x, x2p, vlast, A, piv = fac
+    if kl < 0:
+        return _dense_factor(jac, diff, hb, rows, cols, A, piv)
     n_p = p_off.size
     tri[:] = 0.0
     p2x[:] = 0.0
@@ -253,6 +309,9 @@ def _factor(
 def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
     """out = (diag/hb - J)^-1 G using the factors of :func:`_factor`."""
     tri, p2x, x2p, _vlast, A, piv = fac
+    if kl < 0:
+        _dense_solve(G, A, piv, out)
+        return
     n_p = p_off.size
     n = G.size
     rx = np.empty(nx)
@@ -852,3 +911,111 @@ def run(
             return OK_LIMIT, fired, k, n_acc, count[0]
         status = OK_FINAL
     return status, ev_index, modes.size - 1, n_acc, count[0]
+
+
+# ------------------------------------------------------------------------------ Python driver
+
+_STRUCTURE_CACHE: dict = {}
+_MODE_CODES = {"current": 0, "voltage": 1, "power": 2, "resistance": 3}
+_QUANTITY_CODES = {"voltage": 0, "current": 1, "c_rate": 1, "power": 2}
+
+
+def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max):
+    """Solve the steps with the compiled stepper; None when it cannot (the caller then uses Python)."""
+    from types import SimpleNamespace
+
+    C = sys.modules[__name__]
+    from solvers.models.base import STO_EVENT_MARGIN
+    from solvers.models.stepping import _PLAN_CACHE, Control, JacobianPlan, _limit_label
+    from solvers.steps import Step
+
+    if system.compiled is None or system.lumped:
+        return None
+    if any(s.profile_value is not None or s.period_s is not None or s.mode not in _MODE_CODES for s in steps):
+        return None
+    key = system.structure_key
+    plan = _PLAN_CACHE.get(key)
+    if plan is None:
+        probe = Control(Step("power", 1.0, text="sparsity probe"), 0.0, 0.0)
+        jitter = y0 * (1.0 + 1e-3 * np.sin(np.arange(y0.size) + 1.0)) + 1e-4
+        plan = JacobianPlan.build(lambda Y: system.rhs(Y, probe), [y0, jitter])
+        _PLAN_CACHE[key] = plan
+    from solvers.models.stepping import Integrator, StepFailure
+
+    integ = Integrator(system, rtol, atol)
+    integ.plan = plan
+    s = _STRUCTURE_CACHE.get(key)
+    if s is None:
+        s = _STRUCTURE_CACHE[key] = system.compiled_structure(plan)
+    _batch, geo, dims, tab_n, tab_p, tab_e, T = system.compiled
+    dims = np.concatenate([dims, [0 if system.kernel_name == "dfn" else 1]]).astype(np.int64)
+    n = system.n
+    diff = system.is_differential.astype(float)
+    atol_vec = atol * system.atol_scale
+    args = (
+        geo, dims, tab_n, tab_p, tab_e, float(T), plan.colours, int(plan.n_colours), s["rows"], s["cols"],
+        s["kind"], s["a1"], s["a2"], s["p_off"], s["p_nr"], s["cell_cols"], s["x_particle"], s["x_of"],
+        int(s["nx"]), int(s["kl"]), int(s["ku"]), diff, atol_vec, float(rtol),
+    )  # fmt: skip
+    n_p, nx = s["p_off"].size, s["nx"]
+    # the dense path (kl < 0) factorises the whole n x n matrix in "A"
+    fac = (
+        np.zeros((n_p, 3 * s["nr_max"])), np.zeros((n_p, 3)), np.zeros((nx, 2)), np.zeros((n_p, 2)),
+        np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64),
+    )  # fmt: skip
+    st = (
+        np.zeros(s["rows"].size), fac, np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(n), np.zeros(n),
+        np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(1, dtype=np.int64),
+        np.zeros(3, dtype=np.int64),
+    )  # fmt: skip
+    n_steps = len(steps)
+    n_lim = max(1, max(len(st_.limits) for st_ in steps))
+    modes = np.array([_MODE_CODES[x.mode] for x in steps], dtype=np.int64)
+    values = np.array([x.value for x in steps], dtype=float)
+    durations = np.array([x.duration_s if x.duration_s is not None else cap_s for x in steps], dtype=float)
+    lim_q = np.zeros((n_steps, n_lim), dtype=np.int64)
+    lim_op = np.zeros((n_steps, n_lim), dtype=np.int64)
+    lim_v = np.zeros((n_steps, n_lim))
+    n_lims = np.zeros(n_steps, dtype=np.int64)
+    for k, x in enumerate(steps):
+        n_lims[k] = len(x.limits)
+        for m, lim in enumerate(x.limits):
+            lim_q[k, m] = _QUANTITY_CODES[lim.quantity]
+            lim_op[k, m] = 0 if lim.op == "<" else 1
+            lim_v[k, m] = lim.value
+    sl_info = system.event_layout()
+    capacity = int(durations.sum() / period_s) + 40 * n_steps + 1000
+    t_out, Y_out, k_out = np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, dtype=np.int64)
+    pieces = []
+    k0, t_start, y = 0, 0.0, y0
+    while True:
+        # consistent potentials for the step by the damped Python Newton (with its homotopy): robust from
+        # the OCV guess and across large jumps of the operating mode
+        try:
+            y = integ.consistent(y, Control(steps[k0], t_start, t_start))
+        except StepFailure:
+            return None
+        status, ev, k_rel, _n_acc, count = C.run(
+            y, t_start, modes[k0:], values[k0:], durations[k0:], lim_q[k0:], lim_op[k0:], lim_v[k0:], n_lims[k0:],
+            float(v_min), float(v_max), float(period_s), STO_EVENT_MARGIN, sl_info, args, st, t_out, Y_out, k_out,
+        )  # fmt: skip
+        pieces.append((t_out[:count].copy(), Y_out[:count].copy(), k_out[:count] + k0))
+        k_last = k0 + k_rel
+        if status == C.FAIL_INIT and k_last > k0 and count > 0:
+            k0, t_start, y = k_last, float(t_out[count - 1]), Y_out[count - 1].copy()
+            continue
+        break
+    if status in (C.FAIL_NEWTON, C.FAIL_BUFFER, C.FAIL_INIT):
+        return None
+    if status == C.OK_FINAL:
+        termination = "final time"
+    elif ev < C.N_FIXED_EVENTS:
+        termination = "event: " + C.EVENT_NAMES[ev]
+    else:
+        termination = "event: " + _limit_label(steps[k_last].limits[ev - C.N_FIXED_EVENTS])
+    counters = st[12]
+    stats = SimpleNamespace(n_steps=int(counters[0]), n_newton=int(counters[1]), n_jac=int(counters[2]))
+    t_all = np.concatenate([p[0] for p in pieces])
+    Y_all = np.concatenate([p[1] for p in pieces])
+    k_all = np.concatenate([p[2] for p in pieces])
+    return t_all, Y_all, k_all, termination, stats

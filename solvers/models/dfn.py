@@ -245,6 +245,25 @@ class DFNSystem(CellSystem):
             "Positive particle concentration [mol.m-3]": fl["cs_p"] * cmp_,
         }
 
+    def compiled_structure(self, plan):
+        """Jacobian layout for the compiled stepper: particles condensed onto a banded x-system."""
+        from solvers.models import compiled
+
+        return compiled.structure(self, plan)
+
+    def event_layout(self):
+        sl = self.sl
+        return (
+            sl["cs_n"].start,
+            self.nr_n,
+            self.Nn,
+            sl["cs_p"].start,
+            self.nr_p,
+            self.Np,
+            sl["ce"].start,
+            self.Nx,
+        )
+
     def mesh(self):
         c = self.cell
         x = self.xmesh.nodes
@@ -263,110 +282,3 @@ class DFN(CellModel):
 
     name = "dfn"
     system_class = DFNSystem
-
-
-_STRUCTURE_CACHE: dict = {}
-_MODE_CODES = {"current": 0, "voltage": 1, "power": 2, "resistance": 3}
-_QUANTITY_CODES = {"voltage": 0, "current": 1, "c_rate": 1, "power": 2}
-
-
-def run_compiled(system: DFNSystem, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max):
-    """Solve the steps with the compiled stepper; None when it cannot (the caller then uses Python)."""
-    from types import SimpleNamespace
-
-    from solvers.models import compiled as C
-    from solvers.models.base import STO_EVENT_MARGIN
-    from solvers.models.stepping import _PLAN_CACHE, Control, JacobianPlan, _limit_label
-    from solvers.steps import Step
-
-    if system.compiled is None or system.lumped:
-        return None
-    if any(s.profile_value is not None or s.period_s is not None or s.mode not in _MODE_CODES for s in steps):
-        return None
-    key = system.structure_key
-    plan = _PLAN_CACHE.get(key)
-    if plan is None:
-        probe = Control(Step("power", 1.0, text="sparsity probe"), 0.0, 0.0)
-        jitter = y0 * (1.0 + 1e-3 * np.sin(np.arange(y0.size) + 1.0)) + 1e-4
-        plan = JacobianPlan.build(lambda Y: system.rhs(Y, probe), [y0, jitter])
-        _PLAN_CACHE[key] = plan
-    from solvers.models.stepping import Integrator, StepFailure
-
-    integ = Integrator(system, rtol, atol)
-    integ.plan = plan
-    s = _STRUCTURE_CACHE.get(key)
-    if s is None:
-        s = _STRUCTURE_CACHE[key] = C.structure(system, plan)
-    _batch, geo, dims, tab_n, tab_p, tab_e, T = system.compiled
-    n = system.n
-    diff = system.is_differential.astype(float)
-    atol_vec = atol * system.atol_scale
-    args = (
-        geo, dims, tab_n, tab_p, tab_e, float(T), plan.colours, int(plan.n_colours), s["rows"], s["cols"],
-        s["kind"], s["a1"], s["a2"], s["p_off"], s["p_nr"], s["cell_cols"], s["x_particle"], s["x_of"],
-        int(s["nx"]), int(s["kl"]), int(s["ku"]), diff, atol_vec, float(rtol),
-    )  # fmt: skip
-    n_p, nx = s["p_off"].size, s["nx"]
-    fac = (
-        np.zeros((n_p, 3 * s["nr_max"])), np.zeros((n_p, 3)), np.zeros((nx, 2)), np.zeros((n_p, 2)),
-        np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64),
-    )  # fmt: skip
-    st = (
-        np.zeros(s["rows"].size), fac, np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(n), np.zeros(n),
-        np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(1, dtype=np.int64),
-        np.zeros(3, dtype=np.int64),
-    )  # fmt: skip
-    n_steps = len(steps)
-    n_lim = max(1, max(len(st_.limits) for st_ in steps))
-    modes = np.array([_MODE_CODES[x.mode] for x in steps], dtype=np.int64)
-    values = np.array([x.value for x in steps], dtype=float)
-    durations = np.array([x.duration_s if x.duration_s is not None else cap_s for x in steps], dtype=float)
-    lim_q = np.zeros((n_steps, n_lim), dtype=np.int64)
-    lim_op = np.zeros((n_steps, n_lim), dtype=np.int64)
-    lim_v = np.zeros((n_steps, n_lim))
-    n_lims = np.zeros(n_steps, dtype=np.int64)
-    for k, x in enumerate(steps):
-        n_lims[k] = len(x.limits)
-        for m, lim in enumerate(x.limits):
-            lim_q[k, m] = _QUANTITY_CODES[lim.quantity]
-            lim_op[k, m] = 0 if lim.op == "<" else 1
-            lim_v[k, m] = lim.value
-    sl = system.sl
-    sl_info = (
-        sl["cs_n"].start, system.nr_n, system.Nn, sl["cs_p"].start, system.nr_p, system.Np, sl["ce"].start, system.Nx,
-    )  # fmt: skip
-    capacity = int(durations.sum() / period_s) + 40 * n_steps + 1000
-    t_out, Y_out, k_out = np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, dtype=np.int64)
-    pieces = []
-    k0, t_start, y = 0, 0.0, y0
-    while True:
-        # consistent potentials for the step by the damped Python Newton (with its homotopy): robust from
-        # the OCV guess and across large jumps of the operating mode
-        try:
-            y = integ.consistent(y, Control(steps[k0], t_start, t_start))
-        except StepFailure:
-            return None
-        status, ev, k_rel, _n_acc, count = C.run(
-            y, t_start, modes[k0:], values[k0:], durations[k0:], lim_q[k0:], lim_op[k0:], lim_v[k0:], n_lims[k0:],
-            float(v_min), float(v_max), float(period_s), STO_EVENT_MARGIN, sl_info, args, st, t_out, Y_out, k_out,
-        )  # fmt: skip
-        pieces.append((t_out[:count].copy(), Y_out[:count].copy(), k_out[:count] + k0))
-        k_last = k0 + k_rel
-        if status == C.FAIL_INIT and k_last > k0 and count > 0:
-            k0, t_start, y = k_last, float(t_out[count - 1]), Y_out[count - 1].copy()
-            continue
-        break
-    if status in (C.FAIL_NEWTON, C.FAIL_BUFFER, C.FAIL_INIT):
-        return None
-    if status == C.OK_FINAL:
-        termination = "final time"
-    elif ev < C.N_FIXED_EVENTS:
-        termination = "event: " + C.EVENT_NAMES[ev]
-    else:
-        termination = "event: " + _limit_label(steps[k_last].limits[ev - C.N_FIXED_EVENTS])
-    counters = st[12]
-    stats = SimpleNamespace(n_steps=int(counters[0]), n_newton=int(counters[1]), n_jac=int(counters[2]))
-    t_all = np.concatenate([p[0] for p in pieces])
-    Y_all = np.concatenate([p[1] for p in pieces])
-    k_all = np.concatenate([p[2] for p in pieces])
-    return t_all, Y_all, k_all, termination, stats

@@ -106,6 +106,23 @@ class SPMSystem(CellSystem):
             "Maximum positive particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - s_p,
         }
 
+    def compiled_structure(self, plan):
+        """Jacobian layout for the compiled stepper: the small system is factorised densely (kl = -1)."""
+        order = np.lexsort((plan.cols, plan.rows))
+        rows, cols = plan.rows[order], plan.cols[order]
+        nnz, n = rows.size, self.n
+        z = np.zeros(nnz, dtype=np.int64)
+        return {
+            "rows": rows, "cols": cols, "kind": z, "a1": z, "a2": z, "x_of": -np.ones(n, dtype=np.int64),
+            "nx": n, "cell_cols": np.zeros((1, 3), dtype=np.int64), "x_particle": -np.ones(n, dtype=np.int64),
+            "p_off": np.zeros(1, dtype=np.int64), "p_nr": np.zeros(1, dtype=np.int64), "nr_max": 1, "kl": -1, "ku": -1,
+        }  # fmt: skip
+
+    def event_layout(self):
+        o_ce = self.sl["ce"].start if "ce" in self.sl else 0
+        n_x = self.sl["ce"].stop - o_ce if "ce" in self.sl else 0
+        return (0, self.nr_n, 1, self.nr_n, self.nr_p, 1, o_ce, n_x)
+
     # outputs: SPM fields broadcast over the electrodes so every model offers the same names
     def x_mesh(self):
         from solvers.mesh import Mesh1D

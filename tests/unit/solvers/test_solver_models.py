@@ -218,27 +218,32 @@ def test_lumped_thermal_and_odd_functions_fall_back_to_numpy(chen):
 
 
 @pytest.mark.slow
-def test_compiled_dfn_stepper_matches_the_python_stepper(chen):
+@pytest.mark.parametrize("name", ["spm", "spme", "dfn"])
+def test_compiled_stepper_matches_the_python_stepper(chen, name, monkeypatch):
     """Limits, holds, power and resistance steps through both steppers (same kernels)."""
     steps = [
-        Step("current", 10.0, None, (Limit("voltage", "<", 3.6, "3.6 V"),), text="Discharge at 2C until 3.6 V"),
+        Step(
+            "current", 10.0, None, (Limit("voltage", "<", 3.6, "3.6 V"),), text="Discharge at 2C until 3.6 V"
+        ),
         Step("current", 0.0, 600.0, text="Rest for 10 minutes"),
         Step("current", -2.5, None, (Limit("voltage", ">", 4.1, "4.1 V"),), text="Charge at C/2 until 4.1 V"),
         Step("voltage", 4.1, 3600.0, (Limit("current", "<", 0.5, "C/10"),), text="Hold at 4.1 V until C/10"),
         Step("power", 12.0, 300.0, text="Discharge at 12 W for 5 minutes"),
-        Step("resistance", 1.0, None, (Limit("voltage", "<", 3.5, "3.5 V"),), text="Discharge at 1 Ohm until 3.5 V"),
+        Step(
+            "resistance",
+            1.0,
+            None,
+            (Limit("voltage", "<", 3.5, "3.5 V"),),
+            text="Discharge at 1 Ohm until 3.5 V",
+        ),
     ]
-    model = get_model("dfn")
+    model = get_model(name)
     fast = model.solve(chen, steps, output_period_s=20.0)
     assert fast.info["kernel"] == "numba (compiled stepper)"
-    from solvers.models import dfn
+    from solvers.models import compiled
 
-    original = dfn.run_compiled
-    dfn.run_compiled = lambda *args, **kwargs: None  # force the Python stepper
-    try:
-        slow = model.solve(chen, steps, output_period_s=20.0)
-    finally:
-        dfn.run_compiled = original
+    monkeypatch.setattr(compiled, "run_compiled", lambda *args, **kwargs: None)  # force the Python stepper
+    slow = model.solve(chen, steps, output_period_s=20.0)
     assert slow.info["kernel"] == "numba"
     assert fast.termination == slow.termination == "event: 3.5 V"
     for k in range(len(steps)):
@@ -246,4 +251,6 @@ def test_compiled_dfn_stepper_matches_the_python_stepper(chen):
         t_slow = slow.time_s[slow["Step Count / 1"] == k]
         assert t_fast[-1] == pytest.approx(t_slow[-1], abs=1e-3 * max(1.0, t_slow[-1] - t_slow[0]))
     np.testing.assert_allclose(fast["Voltage / V"][-1], 3.5, atol=1e-6)
-    assert fast["Discharging Capacity / Ah"][-1] == pytest.approx(slow["Discharging Capacity / Ah"][-1], rel=1e-3)
+    assert fast["Discharging Capacity / Ah"][-1] == pytest.approx(
+        slow["Discharging Capacity / Ah"][-1], rel=1e-3
+    )
