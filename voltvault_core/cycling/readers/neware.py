@@ -165,7 +165,9 @@ def _read_with_newarenda(path: Path, context: ReadContext, fmt: str) -> ParsedFi
         ) from exc
     metadata = {"reader": "NewareNDA"}
     parsed = neware_table_to_bdf(table, context.filename, fmt, metadata)
-    parsed.warnings.extend(f"NewareNDA: {w.message}" for w in caught)
+    parsed.warnings.extend(  # what NewareNDA says about the file, not its own deprecation notices
+        f"NewareNDA: {w.message}" for w in caught if not issubclass(w.category, DeprecationWarning | FutureWarning)
+    )
     if "Timestamp" in table.columns and len(table):
         metadata["start_time"] = str(table["Timestamp"].iloc[0])
     return parsed
