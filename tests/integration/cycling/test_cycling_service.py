@@ -4,6 +4,7 @@ explorer queries from SQL rows, column mappings per lab, exports of stored datas
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -186,3 +187,26 @@ def test_import_job_reports_progress_and_stores(engine, users, csv_bytes) -> Non
     assert result["cycles"] == 12
     assert result["format"] == "bdf_csv"
     assert _counts(engine)[0] == 1
+
+
+def test_cli_stores_into_a_project(engine, users, csv_bytes, tmp_path, capsys) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the CLI opens its own engine from a URL (the PostgreSQL test schema is not in the URL)")
+    from voltvault_core.cli import main
+
+    path = tmp_path / "cell.csv"
+    path.write_bytes(csv_bytes)
+    args = ["cycling", "import", str(path), "--json", "--project", str(users["project_id"]), "--user", "editor",
+            "--database-url", engine.url.render_as_string(hide_password=False), "--cell", "CLI-1",
+            "--chemistry", "LFP/graphite", "--nominal-capacity", "2", "--instrument", "synthetic", "--owner", "lab",
+            "--objective", "cli test"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    with session_scope(engine) as session:
+        dataset = session.get(CyclingDataset, result["dataset_id"])
+        assert dataset.cell_id_label == "CLI-1"
+        assert dataset.total_cycles == 12
+    viewer_args = [*args]
+    viewer_args[viewer_args.index("editor")] = "viewer"
+    assert main(viewer_args) == 2
+    assert "viewer" in capsys.readouterr().err
