@@ -216,19 +216,28 @@ with trends_tab:
         metric = st.selectbox("Metric", list(TREND_METRICS), format_func=lambda m: TREND_METRICS[m][0], key="cyc.trend_metric")
         models = st.multiselect("Models", list(TREND_MODELS), default=["linear", "sqrt"], key="cyc.trend_models")
         confidence = st.slider("Confidence band", 0.5, 0.99, 0.95, key="cyc.trend_confidence")
+        x_kind = st.radio("Against", ["cycle", "time"], horizontal=True, key="cyc.trend_x",
+                          format_func={"cycle": "cycle number", "time": "test time [days]"}.get)
         with ctx.session() as session:
             trend_metrics = svc.load_metrics(session, ctx.user, trend_id)
-        series = trend_metrics[["cycle", metric]].dropna()
+        if x_kind == "time":  # days at the start of each cycle, from the cycle durations
+            durations = trend_metrics["duration_s"].fillna(0.0).to_numpy(float)
+            trend_metrics["x"] = (durations.cumsum() - durations) / 86400.0
+        else:
+            trend_metrics["x"] = trend_metrics["cycle"].astype(float)
+        series = trend_metrics[["x", metric]].dropna()
         series = series[series[metric] > 0] if metric != "coulombic_efficiency" else series
         fits, problems = [], []
         for model in models:
             try:
-                fits.append(fit_trend(series["cycle"].to_numpy(float), series[metric].to_numpy(float), model,
+                fits.append(fit_trend(series["x"].to_numpy(float), series[metric].to_numpy(float), model,
                                       confidence=confidence))
             except (ValueError, RuntimeError) as exc:
                 problems.append(f"{model}: {exc}")
         title, scale = TREND_METRICS[metric]
-        st.plotly_chart(trend_figure(trend_metrics, metric, fits, y_title=title, scale=scale), key="cyc.trend_chart")
+        st.plotly_chart(trend_figure(trend_metrics, metric, fits, y_title=title, scale=scale, x_column="x",
+                                     x_title="cycle" if x_kind == "cycle" else "test time [days]"),
+                        key="cyc.trend_chart")
         for problem in problems:
             st.warning(problem)
         if fits:

@@ -142,8 +142,11 @@ def trend_figure(
     *,
     y_title: str = "",
     scale: float = 1.0,
+    x_column: str = "cycle",
+    x_title: str = "cycle",
 ) -> go.Figure:
-    """A per-cycle metric with fitted trends and their confidence bands; flagged cycles in orange."""
+    """A per-cycle metric against ``x_column`` (cycle, or time) with fitted trends and their confidence
+    bands; flagged cycles in orange with the explanation in the hover text."""
     figure = go.Figure()
     flags = metrics["flags"] if "flags" in metrics else pd.Series([None] * len(metrics))
     flagged = flags.map(lambda f: bool(f) if isinstance(f, list) else False).to_numpy()
@@ -153,9 +156,9 @@ def trend_figure(
     for mask, colour, name in ((~flagged, LINE_COLOUR, "measured"), (flagged, FLAG_COLOUR, "flagged cycle")):
         if mask.any():
             figure.add_trace(go.Scatter(
-                x=metrics["cycle"][mask], y=metrics[column][mask] * scale, mode="markers", name=name,
-                marker={"color": colour, "size": 7}, text=texts[mask],
-                hovertemplate="cycle %{x}: %{y:.5g}<br>%{text}<extra></extra>",
+                x=metrics[x_column][mask], y=metrics[column][mask] * scale, mode="markers", name=name,
+                marker={"color": colour, "size": 7}, text=texts[mask], customdata=metrics["cycle"][mask],
+                hovertemplate="cycle %{customdata}: %{y:.5g}<br>%{text}<extra></extra>",
             ))
     palette = ["#76b7b2", "#edc948", "#b07aa1", "#9c755f"]
     for fit, colour in zip(fits, palette, strict=False):
@@ -164,7 +167,7 @@ def trend_figure(
                                     name=f"{fit.model} {fit.confidence:.0%} band", showlegend=False))
         figure.add_trace(go.Scatter(x=fit.x, y=fit.y_fit * scale, mode="lines", line={"color": colour},
                                     name=f"{fit.model}: {fit.equation} (R²={fit.r_squared:.4f})"))
-    figure.update_layout(xaxis_title="cycle", yaxis_title=y_title or column, legend={"orientation": "h"},
+    figure.update_layout(xaxis_title=x_title, yaxis_title=y_title or column, legend={"orientation": "h"},
                          margin={"t": 10, "b": 10})
     return figure
 

@@ -391,7 +391,14 @@ def export_dataset_bytes(session: Session, actor: User | None, dataset_id: int, 
     """An export of a stored dataset (csv, parquet, xlsx, hdf5, mat) and its file name."""
     dataset = _dataset_for(session, actor, dataset_id, "viewer")
     frame = load_frame(session, actor, dataset_id)
-    data, suffix = export.export_dataset(frame, dataset.metadata_ or {}, kind)
+    if kind == "xlsx":  # the workbook also gets the per-cycle metrics, flags as text
+        metrics = load_metrics(session, actor, dataset_id)
+        metrics["flags"] = metrics["flags"].map(
+            lambda f: "; ".join(f"{i['kind']} x{i['count']}: {i['explanation']}" for i in f) if isinstance(f, list) else ""
+        )
+        data, suffix = export.to_excel_bytes(frame, dataset.metadata_ or {}, metrics), export.EXPORTERS["xlsx"][0]
+    else:
+        data, suffix = export.export_dataset(frame, dataset.metadata_ or {}, kind)
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in (dataset.cell_id_label or f"dataset_{dataset.id}"))
     return data, f"{stem}{suffix}"
 

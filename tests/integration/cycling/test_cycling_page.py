@@ -87,6 +87,8 @@ def test_explorer_trends_and_batch_render_for_the_demo_cells(app: AppTest) -> No
     _ok(at)
     at.multiselect(key="cyc.trend_models").set_value(["linear", "sqrt", "power", "exponential"]).run()
     _ok(at)
+    at.radio(key="cyc.trend_x").set_value("time").run()
+    _ok(at)
     at.text_input(key="cyc.tags").set_value("temperature_degC=45").run()
     _ok(at)
     assert len(at.selectbox(key="cyc.dataset").options) == 1

@@ -72,3 +72,18 @@ def test_unknown_export_suffix(tmp_path: Path, dataset: tuple[pd.DataFrame, dict
     with pytest.raises(ValueError, match="use one of"):
         write_dataset(dataset[0], dataset[1], tmp_path / "cell.json")
     assert bdf.TEST_TIME in dataset[0]
+
+
+def test_excel_export_with_cycle_metrics(tmp_path: Path, dataset: tuple[pd.DataFrame, dict]) -> None:
+    from voltvault_core.cycling.export import to_excel_bytes
+    from voltvault_core.cycling.metrics import compute_cycle_metrics
+
+    frame, metadata = dataset
+    metrics = compute_cycle_metrics(frame).assign(flags=["=cmd|' /C calc'!A0", "", ""])
+    path = tmp_path / "with_cycles.xlsx"
+    path.write_bytes(to_excel_bytes(frame, metadata, metrics))
+    sheet = openpyxl.load_workbook(path)["cycles"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["cycle", "start_time_s", "duration_s"]
+    flags_column = header.index("flags") + 1
+    assert sheet.cell(row=2, column=flags_column).value.startswith("'=")
