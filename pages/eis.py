@@ -214,15 +214,42 @@ with fit_tab:
             r.parameter: float(r.value) for r in editor.itertuples() if not r.fix and np.isfinite(r.value)
         }
         try:
-            with st.spinner("Fitting ..."):
-                st.session_state["eis.fit_result"] = fit_circuit(
-                    used,
-                    circuit,
-                    method=method,
-                    weighting=weighting,
-                    fixed=fixed,
-                    initial_guess=guess or None,
+            if method == "de" and ctx.user is not None:
+                # a global search takes seconds: a worker process runs it, the page waits
+                from voltvault_core.jobs import JobError
+                from voltvault_core.ui import get_job_runner
+
+                runner = get_job_runner()
+                job_id = runner.submit(
+                    "voltvault_core.eis.jobs:fit_spectrum_job",
+                    {
+                        "spectrum_npz": used.to_npz_bytes(),
+                        "label": used.label,
+                        "circuit": circuit.text,
+                        "method": method,
+                        "weighting": weighting,
+                        "fixed": fixed,
+                        "initial_guess": guess or None,
+                    },
+                    kind="eis-fit",
+                    project_id=project.id,
+                    user_id=ctx.user.id,
                 )
+                with st.spinner("Differential evolution running in a worker ..."):
+                    try:
+                        st.session_state["eis.fit_result"] = runner.result(job_id, timeout=600)
+                    except JobError as exc:
+                        raise ValueError(f"the fit job failed: {exc}") from exc
+            else:
+                with st.spinner("Fitting ..."):
+                    st.session_state["eis.fit_result"] = fit_circuit(
+                        used,
+                        circuit,
+                        method=method,
+                        weighting=weighting,
+                        fixed=fixed,
+                        initial_guess=guess or None,
+                    )
             st.session_state["eis.fit_for"] = measurement_id
         except ValueError as exc:
             st.error(str(exc))
