@@ -988,21 +988,29 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
     t_out, Y_out, k_out = np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, dtype=np.int64)
     pieces = []
     k0, t_start, y = 0, 0.0, y0
+    python_start = False
+    if steps[0].mode == "current" and hasattr(system, "guess_start"):
+        y = system.guess_start(y, float(steps[0].value))
     while True:
-        # consistent potentials for the step by the damped Python Newton (with its homotopy): robust from
-        # the OCV guess and across large jumps of the operating mode
-        try:
-            y = integ.consistent(y, Control(steps[k0], t_start, t_start))
-        except StepFailure:
-            return None
+        # the compiled stepper starts each step itself (Newton, then a ramp of the current); where that
+        # fails, the damped Python Newton with its homotopy finds the consistent start and it resumes
+        if python_start:
+            try:
+                y = integ.consistent(y, Control(steps[k0], t_start, t_start))
+            except StepFailure:
+                return None
         status, ev, k_rel, _n_acc, count = C.run(
             y, t_start, modes[k0:], values[k0:], durations[k0:], lim_q[k0:], lim_op[k0:], lim_v[k0:], n_lims[k0:],
             float(v_min), float(v_max), float(period_s), STO_EVENT_MARGIN, sl_info, args, st, t_out, Y_out, k_out,
         )  # fmt: skip
-        pieces.append((t_out[:count].copy(), Y_out[:count].copy(), k_out[:count] + k0))
         k_last = k0 + k_rel
+        if status == C.FAIL_INIT and k_rel == 0 and not python_start:
+            python_start = True  # retry this piece from a Python-made consistent start
+            continue
+        pieces.append((t_out[:count].copy(), Y_out[:count].copy(), k_out[:count] + k0))
         if status == C.FAIL_INIT and k_last > k0 and count > 0:
             k0, t_start, y = k_last, float(t_out[count - 1]), Y_out[count - 1].copy()
+            python_start = True
             continue
         break
     if status in (C.FAIL_NEWTON, C.FAIL_BUFFER, C.FAIL_INIT):

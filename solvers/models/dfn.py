@@ -245,6 +245,29 @@ class DFNSystem(CellSystem):
             "Positive particle concentration [mol.m-3]": fl["cs_p"] * cmp_,
         }
 
+    def guess_start(self, y: np.ndarray, current_A: float) -> np.ndarray:
+        """Potentials for a current from the single-particle estimate (a close start for Newton)."""
+        c = self.cell
+        y = y.copy()
+        T = np.array([c.T_ambient_K])
+        fl = self.fields(y[None, :], T, np.array([current_A]))
+        eta = {}
+        for key, e, L in (
+            ("n", c.negative, c.negative.thickness_m),
+            ("p", c.positive, c.positive.thickness_m),
+        ):
+            sign = 1.0 if key == "n" else -1.0
+            j_av = sign * current_A / (c.area_m2 * e.surface_area_density_m * L)
+            s = np.clip(fl[f"sto_surf_{key}"][0], 1e-9, 1 - 1e-9)
+            j0 = e.exchange_current(c.c_e_init_mol_m3, s * e.c_max_mol_m3, e.c_max_mol_m3, T[0])
+            eta[key] = 2 * R * T[0] / F * np.arcsinh(j_av / (2 * j0))
+        phi_e = -(fl["U_n"][0] + eta["n"])
+        y[self.sl["phie"]] = float(np.mean(phi_e))
+        y[self.sl["phis_n"]] = 0.0
+        y[self.sl["phis_p"]] = fl["U_p"][0] + eta["p"] + float(np.mean(phi_e))
+        y[-1] = current_A
+        return y
+
     def compiled_structure(self, plan):
         """Jacobian layout for the compiled stepper: particles condensed onto a banded x-system."""
         from solvers.models import compiled
