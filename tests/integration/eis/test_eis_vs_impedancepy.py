@@ -74,6 +74,7 @@ def test_automatic_guess_fit_is_no_worse_than_impedancepy(file: str, fit_key: st
     assert np.all(np.isfinite(list(ours.parameters.values())))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CASES, reason="../shared/data is absent (user clone)")
 @pytest.mark.parametrize("circuit", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,CPE1)-Wo1", "R0-p(R1,CPE1)"])
 def test_other_circuits_on_every_format_against_impedancepy_from_our_guess(circuit: str) -> None:
