@@ -391,8 +391,8 @@ def fit_circuit(
         See :data:`WEIGHTINGS`.
     n_starts : int, optional
         With automatic guesses, LM runs from this many best-ranked candidates and keeps the best end
-        (default: 3, or 4 per parallel group / arc element for circuits with two or more arcs, where
-        the start matters more).
+        (default: 3, or 4 per parallel group / arc element for circuits with two or more arcs, plus 3
+        when the circuit holds a finite-length Warburg: where the start matters more).
     max_nfev : int, optional
         Evaluation budget per LM run (default ``400 (k + 1)`` for ``k`` free parameters: a fit still
         moving after that crawls along a flat valley where the RMSE no longer changes).
@@ -430,7 +430,8 @@ def fit_circuit(
         order = np.argsort(costs, kind="stable")
         if n_starts is None:
             n_arcs = len(_arc_units(circuit))
-            n_starts = 3 if n_arcs < 2 else 4 * n_arcs
+            finite = any(e.spec.symbol in ("Wo", "Ws") for e in circuit.elements)
+            n_starts = (3 if n_arcs < 2 else 4 * n_arcs) + (3 if finite else 0)
         starts, start_costs = [], []
         for k in order:
             if len(starts) >= max(1, n_starts):
