@@ -1,6 +1,7 @@
 """Simulation workspace: configure a run, solve it with live progress, compare runs, profiles, export."""
 
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -396,7 +397,7 @@ with results_tab:
     for col, fmt in zip(export_cols, FORMATS.values(), strict=True):
         col.download_button(
             f"{fmt.name.upper()}",
-            data=result_to_bytes(profile_result, fmt.name),
+            data=partial(result_to_bytes, profile_result, fmt.name),  # built only when clicked
             file_name=f"simulation{fmt.extensions[0]}",
             mime=fmt.media_type,
             key=f"sim.export.{fmt.name}",
