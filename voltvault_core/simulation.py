@@ -425,16 +425,6 @@ class Simulation:
         """The resolved steps (amperes, solver convention: positive = discharge)."""
         return list(self.experiment.steps)
 
-    def describe(self) -> dict[str, Any]:
-        """The inputs as a JSON-serialisable dict (what a saved run records)."""
-        return {
-            "model": self.model_name,
-            "parameter_set": self.parameters.name,
-            "experiment": self.experiment.texts(),
-            "cycles": list(self.experiment.cycle_of_step),
-            **{k: v for k, v in self.options.as_kwargs().items()},
-        }
-
     def solve(self, progress: ProgressCallback | None = None) -> SolverResult:
         """Run the model. A solver failure returns a partial result whose ``termination`` says why.
 
