@@ -186,3 +186,34 @@ def test_a_model_that_raises_still_gives_a_result_with_a_diagnosis(ideal_model, 
 def test_unknown_mesh_domain_is_refused(ideal_model):
     with pytest.raises(SimulationError, match="x_n"):
         Simulation("dfn", "Chen2020", "Rest for 1 minute", mesh={"x_q": 10})
+
+
+def test_voltage_rmse_over_the_common_window():
+    from voltvault_core.simulation import voltage_rmse_V
+
+    t = np.linspace(0.0, 100.0, 101)
+    v = 4.0 - 0.01 * t
+    # the other curve: sampled differently, 3 mV higher, and only from 20 s on
+    t2 = np.linspace(20.0, 150.0, 27)
+    assert voltage_rmse_V(t, v, t2, 4.0 - 0.01 * t2 + 0.003) == pytest.approx(0.003)
+    wiggle = 0.002 * np.sin(t)
+    assert voltage_rmse_V(t, v + wiggle, t, v) == pytest.approx(np.sqrt(np.mean(wiggle**2)))
+    assert np.isnan(voltage_rmse_V(t, v, t + 500.0, v))
+
+
+def test_rmse_matrix_and_spatial_profiles_of_results(ideal_model):
+    from voltvault_core.simulation import profile_variables, rmse_matrix_V, spatial_profile
+
+    a = Simulation("spm", "Chen2020", "Discharge at 1C for 2 minutes").solve()
+    b = Simulation("spm", "Chen2020", "Discharge at 2C for 2 minutes").solve()
+    m = rmse_matrix_V({"1C": a, "2C": b})
+    assert m["1C"]["1C"] == 0.0
+    assert m["1C"]["2C"] == pytest.approx(m["2C"]["1C"], rel=0.05)
+    assert m["1C"]["2C"] > 0.04  # 5 A more through 10 mOhm, plus the faster fall in SOC
+    assert profile_variables(a) == ["Electrolyte concentration [mol.m-3]"]
+    x, values, t_used = spatial_profile(a, "Electrolyte concentration [mol.m-3]", 61.3)
+    assert t_used == pytest.approx(61.0)
+    np.testing.assert_allclose(x, a.mesh["x [m]"])
+    np.testing.assert_allclose(values, 1000 + x * 1e5)
+    with pytest.raises(KeyError, match="Electrolyte concentration"):
+        spatial_profile(a, "Terminal voltage [V]", 0.0)
