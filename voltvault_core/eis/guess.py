@@ -305,8 +305,9 @@ def _global_arc_variants(features: NyquistFeatures, n_units: int) -> list[list[A
     return out
 
 
-def _diffusion_variants(features: NyquistFeatures) -> list[tuple[float, float]]:
-    """(sigma [ohm s^-1/2], tau [s]) pairs for diffusion elements."""
+def _diffusion_variants(features: NyquistFeatures) -> list[tuple[float, float, float | None]]:
+    """``(sigma [ohm s^-1/2], tau [s], None)`` starts for diffusion elements (the third slot is a DC
+    resistance, set by :func:`guess_candidates` when a transmissive Warburg shows as an arc)."""
     omega_min = 2 * np.pi * features.f_min_Hz
     if features.tail is not None:
         sigma = features.tail.sigma_ohm_s_half
@@ -316,10 +317,10 @@ def _diffusion_variants(features: NyquistFeatures) -> list[tuple[float, float]]:
         sigma = 0.1 * span * np.sqrt(omega_min)
         omega_start = omega_min * 10
     return [
-        (sigma, 1 / omega_min),
-        (sigma, 10 / omega_min),
-        (sigma, 1 / omega_start),
-        (0.1 * sigma, 1 / omega_min),
+        (sigma, 1 / omega_min, None),
+        (sigma, 10 / omega_min, None),
+        (sigma, 1 / omega_start, None),
+        (0.1 * sigma, 1 / omega_min, None),
     ]
 
 
@@ -367,10 +368,24 @@ def guess_candidates(
         if len(roles.units) <= 3
         else [tuple(range(len(roles.units)))]
     )
+    diffusion_variants: list[tuple[float, float, float | None]] = list(_diffusion_variants(features))
+    finite = [
+        name
+        for name in roles.diffusion
+        if next(e for e in circuit.elements if e.name == name).spec.symbol == "Ws"
+    ]
+    if finite and len(features.arcs) > len(roles.units):
+        # a transmissive Warburg closes into an arc of its own at low frequency: the lowest arcs are
+        # diffusion (apex of R tanh(s)/s at omega tau ~ 2.5), the others belong to the groups
+        by_frequency = sorted(features.arcs, key=lambda a: -a.apex_frequency_Hz)
+        if roles.units:
+            arc_variants = [by_frequency[: len(roles.units)], *arc_variants]
+        for arc in by_frequency[len(roles.units) :]:
+            diffusion_variants.insert(0, (0.0, 2.5 / (2 * np.pi * arc.apex_frequency_Hz), arc.resistance_ohm))
     candidates: list[dict[str, float]] = []
     seen: set[tuple] = set()
     for shape in _SHAPES:
-        for diffusion in _diffusion_variants(features):
+        for diffusion in diffusion_variants:
             for arcs in arc_variants:
                 for order in orders:
                     out = dict(base)
@@ -379,14 +394,18 @@ def guess_candidates(
                             _assign_unit(
                                 roles.units[unit_index], _reshape(arcs[arc_index], shape), out, circuit
                             )
-                    sigma, tau = diffusion
+                    sigma, tau, dc_resistance = diffusion
                     for name in roles.diffusion:
                         element = next(e for e in circuit.elements if e.name == name)
                         names = [p.name for p in circuit.parameters if p.element == name]
                         if element.spec.symbol == "W":
-                            out[names[0]] = sigma
+                            out[names[0]] = sigma if sigma > 0 else _diffusion_variants(features)[0][0]
+                        elif dc_resistance is not None and element.spec.symbol == "Ws":
+                            out[names[0]] = dc_resistance
+                            out[names[1]] = tau
                         else:  # Wo, Ws: match the 45-degree part: R/sqrt(j w tau) == sigma sqrt(2)/sqrt(j w)
-                            out[names[0]] = sigma * np.sqrt(2 * tau)
+                            sigma_w = sigma if sigma > 0 else _diffusion_variants(features)[0][0]
+                            out[names[0]] = sigma_w * np.sqrt(2 * tau)
                             out[names[1]] = tau
                     for p in circuit.parameters:
                         if p.name not in out:

@@ -157,3 +157,51 @@ def test_interchangeable_arcs_come_out_high_frequency_first() -> None:
     fit = fit_circuit(Spectrum(f, z), circuit)
     assert fit.parameters["R1"] == pytest.approx(0.02, rel=1e-4)
     assert fit.parameters["R2"] == pytest.approx(0.05, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("circuit", "true"),
+    [
+        ("R0-TLM1", {"R0": 0.01, "TLM1_0": 0.02, "TLM1_1": 0.05, "TLM1_2": 0.5, "TLM1_3": 0.9}),
+        (
+            "R0-p(R1,CPE1)-G1",
+            {"R0": 0.01, "R1": 0.02, "CPE1_0": 0.01, "CPE1_1": 0.9, "G1_0": 0.03, "G1_1": 1.0},
+        ),
+        ("R0-HN1-W1", {"R0": 0.01, "HN1_0": 0.03, "HN1_1": 1e-3, "HN1_2": 0.85, "HN1_3": 0.8, "W1": 0.005}),
+        (
+            "R0-Zarc1-Zarc2-Ws1",
+            {
+                "R0": 0.01,
+                "Zarc1_0": 0.01,
+                "Zarc1_1": 1e-4,
+                "Zarc1_2": 0.9,
+                "Zarc2_0": 0.03,
+                "Zarc2_1": 0.05,
+                "Zarc2_2": 0.8,
+                "Ws1_0": 0.02,
+                "Ws1_1": 100.0,
+            },
+        ),
+        (
+            "L0-R0-TLM1-Wo1",
+            {
+                "L0": 1e-7,
+                "R0": 0.01,
+                "TLM1_0": 0.02,
+                "TLM1_1": 0.05,
+                "TLM1_2": 0.5,
+                "TLM1_3": 0.9,
+                "Wo1_0": 0.02,
+                "Wo1_1": 200.0,
+            },
+        ),
+    ],
+)
+def test_every_element_family_is_recovered_from_the_automatic_guess(
+    circuit: str, true: dict[str, float]
+) -> None:
+    f = np.geomspace(1e5, 1e-3, 70)
+    spectrum = Spectrum(f, Circuit(circuit).impedance(true, f))
+    fit = fit_circuit(spectrum, circuit)
+    for name, value in true.items():
+        assert fit.parameters[name] == pytest.approx(value, rel=1e-6), name
