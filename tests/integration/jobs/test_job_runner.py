@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,11 +30,19 @@ pytestmark = pytest.mark.xdist_group("jobs")  # one Dask cluster per run, not on
 def dask_cluster() -> Iterator[object]:
     """Two single-threaded Dask worker processes (with nannies, which restart killed workers)."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
-    )
-    yield cluster
-    cluster.close()
+    # Dask's nannies start workers with multiprocessing "spawn", which re-runs ``__main__`` in each new
+    # worker. Under xdist, an AppTest run earlier in this process may have left a page script as
+    # ``__main__``; hide it for as long as the cluster lives (nannies restart killed workers later).
+    real_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+        )
+        yield cluster
+        cluster.close()
+    finally:
+        sys.modules["__main__"] = real_main
 
 
 @pytest.fixture(params=["process", "dask"])
