@@ -730,7 +730,7 @@ def run(
                 )
                 near = -1
                 for m in range(n_ev):
-                    if ev_s[m] <= 1e-3:
+                    if abs(ev_s[m]) <= 1e-3:
                         near = m
                         break
                 if near < 0:
@@ -774,6 +774,7 @@ def run(
                     for i in range(n):
                         y_b[i] = y_new[i]
                     side = 0
+                    located = False
                     for _ in range(30):
                         hs = ha + (hb_ - ha) * ga / (ga - gb)
                         hs = min(max(hs, ha + 1e-6 * (hb_ - ha)), hb_ - 1e-6 * (hb_ - ha))
@@ -802,6 +803,7 @@ def run(
                             hb_ = hs
                             for i in range(n):
                                 y_b[i] = y_s[i]
+                            located = True
                             break
                         if gs > 0:
                             ha, ga = hs, gs
@@ -816,7 +818,10 @@ def run(
                                 ga *= 0.5
                             side = -1
                         if hb_ - ha <= 1e-12 * max(h, 1.0):
+                            located = True
                             break
+                    if not located:
+                        return FAIL_NEWTON, -1, k, n_acc, count[0]  # the Python stepper takes over
                     tie = 1e-6 * max(h, 1.0)
                     if (
                         best_h == 1e300

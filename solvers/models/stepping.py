@@ -405,7 +405,7 @@ def _limit_label(limit) -> str:
 def _event_near(events: dict, tol: float = 1e-3):
     """The name of an event within ``tol`` of firing, if any."""
     for name, value in events.items():
-        if value <= tol:
+        if abs(value) <= tol:
             return name
     return None
 
