@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -164,3 +165,32 @@ def test_runs_left_queued_by_an_interrupted_page_are_collected_on_the_next_visit
         assert row.status == "completed"
         assert row.result_artifact_id is not None
     assert at.multiselect(key="sim.overlay").value == [sim_id]
+
+
+def test_a_real_cycler_file_overlays_a_simulation_with_its_rmse(page_env):
+    """A Maccor export imported through the cycling service overlays a run on the page."""
+    from sqlmodel import select
+
+    from voltvault_core import simulation_service as svc
+    from voltvault_core.cycling.service import import_dataset
+    from voltvault_core.db.models import Project, User
+
+    path = ROOT.parent / "shared" / "data" / "cycler" / "maccor_001.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (../shared not beside the repository)")
+    with session_scope(page_env) as session:
+        eddie = session.exec(select(User).where(User.username == "eddie")).one()
+        project = session.exec(select(Project)).one()
+        primary = {"cell_identifier": "M-001", "chemistry": "NMC/graphite", "nominal_capacity_Ah": 1.0,
+                   "instrument": "Maccor", "owner": "lab", "test_objective": "overlay"}  # fmt: skip
+        dataset = import_dataset(session, eddie, project.id, data=path.read_bytes(), filename=path.name,
+                                 primary=primary)  # fmt: skip
+        dataset_id = dataset.id
+        inputs = svc.make_inputs("spm", "Chen2020", ["Discharge at 1C for 10 minutes"])
+        svc.run_simulation(session, eddie, project.id, inputs=inputs)
+    at = _app("eddie", "Eddie").run()
+    at.selectbox(key="sim.dataset").select(dataset_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    rmse_table = at.dataframe[-1].value
+    assert list(rmse_table.columns) == ["run", "RMSE [mV]"]
+    assert np.isfinite(rmse_table["RMSE [mV]"].iloc[0])
