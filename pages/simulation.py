@@ -17,6 +17,7 @@ from voltvault_core.simulation import (
     SimulationError,
     available_drive_cycles,
     available_parameter_sets,
+    measured_segment,
     profile_variables,
     resolve_parameter_set,
     rmse_matrix_V,
@@ -286,6 +287,16 @@ with results_tab:
         if dataset_id is not None:
             with ctx.session() as session:
                 measured = svc.load_measured_frame(session, ctx.user, dataset_id)
+            cycles = (
+                sorted(int(c) for c in measured[bdf.CYCLE].unique()) if bdf.CYCLE in measured.columns else []
+            )
+            cycle = st.selectbox(
+                "Measured cycle (time and capacity restart at its start)",
+                [None, *cycles],
+                format_func=lambda c: "all" if c is None else f"cycle {c}",
+                key="sim.dataset_cycle",
+            )
+            measured = measured_segment(measured, cycle)
             by_time.add_trace(
                 go.Scatter(
                     x=measured[bdf.TEST_TIME] / 3600.0,

@@ -37,6 +37,7 @@ __all__ = [
     "available_models",
     "available_parameter_sets",
     "load_drive_cycle",
+    "measured_segment",
     "resolve_parameter_set",
     "solve_batch",
 ]
@@ -663,3 +664,41 @@ def spatial_profile(result: SolverResult, name: str, time_s: float, *, x_index: 
             x_index = values.shape[0] - 1 if name.startswith("Negative") else 0
         values = values[int(x_index)]
     return np.asarray(result.mesh[key]), np.asarray(values), float(t[k])
+
+
+def measured_segment(frame, cycle: int | None = None):
+    """A measured BDF frame ready to overlay a simulation: one cycle, time and capacities from zero.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A BDF time series (``Test Time / s``, ``Voltage / V``, ...).
+    cycle : int, optional
+        Keep only this ``Cycle Count / 1``; None keeps everything.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``Test Time / s`` starting at 0 and the charging/discharging capacities (and energies)
+        counted from the start of the segment.
+    """
+    out = frame
+    if cycle is not None:
+        if bdf.CYCLE not in frame.columns:
+            raise SimulationError(f"The dataset has no {bdf.CYCLE!r} column to select cycle {cycle} from.")
+        out = frame[frame[bdf.CYCLE] == cycle]
+        if out.empty:
+            raise SimulationError(
+                f"The dataset has no cycle {cycle}; it has {sorted(frame[bdf.CYCLE].unique())[:10]}."
+            )
+    out = out.copy()
+    for column in (
+        bdf.TEST_TIME,
+        bdf.CHARGING_CAPACITY,
+        bdf.DISCHARGING_CAPACITY,
+        bdf.CHARGING_ENERGY,
+        bdf.DISCHARGING_ENERGY,
+    ):
+        if column in out.columns and len(out):
+            out[column] = out[column] - out[column].iloc[0]
+    return out.reset_index(drop=True)

@@ -191,6 +191,11 @@ def test_a_real_cycler_file_overlays_a_simulation_with_its_rmse(page_env):
     at = _app("eddie", "Eddie").run()
     at.selectbox(key="sim.dataset").select(dataset_id).run()
     assert not at.exception, [e.value for e in at.exception]
+    assert len(at.selectbox(key="sim.dataset_cycle").options) >= 2  # "all" and the file's cycles
+    with session_scope(page_env) as session:
+        frame = svc.load_measured_frame(session, session.merge(eddie), dataset_id)
+    at.selectbox(key="sim.dataset_cycle").set_value(int(frame["Cycle Count / 1"].iloc[-1])).run()
+    assert not at.exception, [e.value for e in at.exception]
     rmse_table = at.dataframe[-1].value
     assert list(rmse_table.columns) == ["run", "RMSE [mV]"]
     assert np.isfinite(rmse_table["RMSE [mV]"].iloc[0])

@@ -217,3 +217,26 @@ def test_rmse_matrix_and_spatial_profiles_of_results(ideal_model):
     np.testing.assert_allclose(values, 1000 + x * 1e5)
     with pytest.raises(KeyError, match="Electrolyte concentration"):
         spatial_profile(a, "Terminal voltage [V]", 0.0)
+
+
+def test_measured_segment_selects_a_cycle_and_restarts_time_and_capacity():
+    import pandas as pd
+
+    from voltvault_core.simulation import measured_segment
+
+    frame = pd.DataFrame(
+        {
+            bdf.TEST_TIME: [0.0, 10.0, 20.0, 30.0, 40.0],
+            bdf.VOLTAGE: [4.1, 4.0, 3.9, 4.1, 4.0],
+            bdf.CURRENT: [-1.0, -1.0, -1.0, -1.0, -1.0],
+            bdf.CYCLE: [1, 1, 1, 2, 2],
+            bdf.DISCHARGING_CAPACITY: [0.0, 0.1, 0.2, 0.3, 0.4],
+        }
+    )
+    second = measured_segment(frame, 2)
+    assert second[bdf.TEST_TIME].tolist() == [0.0, 10.0]
+    assert second[bdf.DISCHARGING_CAPACITY].tolist() == pytest.approx([0.0, 0.1])
+    assert measured_segment(frame)[bdf.TEST_TIME].tolist() == frame[bdf.TEST_TIME].tolist()
+    assert frame[bdf.TEST_TIME].iloc[3] == 30.0  # the input is not modified
+    with pytest.raises(SimulationError, match="no cycle 7"):
+        measured_segment(frame, 7)
