@@ -82,13 +82,13 @@ def test_export_of_the_lg_m50_reproduces_chen2020():
 
 
 def test_export_tabulates_functions_the_solver_sets_do_not_have():
-    d = _pouch("NCA")  # no NCA set in the solvers: OCP tabulated, kinetics constant
+    d = _pouch("NMC111")  # no NMC111 set in the solvers: OCP tabulated, kinetics constant
     d.electrolyte = "LiPF6-EC-EMC-1.2M"
     ps = design_to_parameter_set(d)
     ocp = ps["Positive electrode OCP [V]"]
     from voltvault_core.materials import get_material
 
-    assert float(ocp(0.5)) == pytest.approx(float(get_material("NCA").ocp_V(0.5)), abs=1e-4)
+    assert float(ocp(0.5)) == pytest.approx(float(get_material("NMC111").ocp_V(0.5)), abs=1e-4)
     assert isinstance(ps["Positive electrode exchange-current density [A.m-2]"], float)
     kappa = ps["Electrolyte conductivity [S.m-1]"]
     assert float(kappa(1200.0, 298.15)) == pytest.approx(
