@@ -187,10 +187,13 @@ def _build_spectra(
 
 
 # ---------------------------------------------------------- generic header matching
-_FREQUENCY_RE = re.compile(r"^\s*(freq(uency)?)\b|^\s*f\s*[/(\[]|^\s*freq", re.IGNORECASE)
+_FREQUENCY_RE = re.compile(r"^\s*(freq(uency)?)\b|^\s*f\s*[/(\[]|^\s*freq|^\s*f\s*$", re.IGNORECASE)
 _MINUS_IMAG_RE = re.compile(r"^\s*-\s*(z''|z\"|z’’|im\s*\(?z|zim|z\s*imag|imag|zimg|z_imag)", re.IGNORECASE)
 _IMAG_RE = re.compile(r"^\s*(z''|z\"|z’’|im\s*\(?z|zim|z\s*imag|imag|zimg|z_imag)", re.IGNORECASE)
 _REAL_RE = re.compile(r"^\s*(z'(?!')|z’(?!’)|re\s*\(?z|zre|z\s*real|real|z_real)", re.IGNORECASE)
+_MINUS_REAL_RE = re.compile(r"^\s*-\s*(z'(?!')|z’(?!’)|re\s*\(?z|zre|z\s*real|real|z_real)", re.IGNORECASE)
+_MODULUS_RE = re.compile(r"^\s*(\|z\||mod(ulus)?\b|z\s*\(ohm|z\s*/\s*ohm|z\s*\(ω|\|z\|)", re.IGNORECASE)
+_PHASE_RE = re.compile(r"^\s*-?\s*(phase|phi|φ|theta)", re.IGNORECASE)
 _CYCLE_RE = re.compile(r"^\s*(cycle|z cycle|cycle number|set|scan|sweep|loop)\b", re.IGNORECASE)
 _TEMPERATURE_C_RE = re.compile(r"^\s*(temp(erature)?)\b.*(°c|degc|\bc\b|celsius)", re.IGNORECASE)
 _POTENTIAL_RE = re.compile(r"^\s*(<?ewe>?|e\s*dc|potential|e\s*\(v\)|vdc|e/v|<ewe>/v)", re.IGNORECASE)
@@ -260,7 +263,10 @@ def _read_table(
     for j in range(first_data - 1, -1, -1):
         if lines[j].strip():
             candidate = [t for t in _split_tokens(lines[j], delimiter)]
-            if not _numeric([t for t in candidate if t]):
+            tokens = [t for t in candidate if t]
+            if _numeric(tokens) and len(tokens) < 3:
+                continue  # a point count between the header and the data (PalmSens, Ivium)
+            if not _numeric(tokens) and len(tokens) >= 3:  # fewer: prose above headerless data
                 header = candidate
             break
     rows: list[list[float]] = []
@@ -287,20 +293,38 @@ def _read_table(
         i_f = _find_column(header, _FREQUENCY_RE)
         i_minus = _find_column(header, _MINUS_IMAG_RE)
         i_im = i_minus if i_minus is not None else _find_column(header, _IMAG_RE)
-        i_re = _find_column(header, _REAL_RE)
-        if i_f is None or i_re is None or i_im is None:
+        i_minus_re = _find_column(header, _MINUS_REAL_RE)
+        i_re = i_minus_re if i_minus_re is not None else _find_column(header, _REAL_RE)
+        i_mod, i_phase = _find_column(header, _MODULUS_RE), _find_column(header, _PHASE_RE)
+        polar = (i_re is None or i_im is None) and i_mod is not None and i_phase is not None
+        if i_f is None or ((i_re is None or i_im is None) and not polar):
             raise EISFileError(
                 filename,
-                f"the header {' | '.join(h for h in header if h)!r} does not name a frequency, a real and an "
-                "imaginary impedance column (expected e.g. 'Frequency (Hz)', \"Z' (Ohm)\", \"-Z'' (Ohm)\")",
+                f"the header {' | '.join(h for h in header if h)!r} does not name a frequency and either a real "
+                "and an imaginary impedance column (e.g. 'Frequency (Hz)', \"Z' (Ohm)\", \"-Z'' (Ohm)\") or a "
+                "modulus and a phase column ('|Z| (Ohm)', 'Phase (deg)')",
                 first_data,
             )
-        imag = table[:, i_im]
-        if i_minus is not None:
-            imag = -imag
-            sign_note = f"column {header[i_im]!r} read as -Z'' (stated by the header)"
+        if polar:
+            sign = -1.0 if header[i_phase].strip().startswith("-") else 1.0
+            phase_rad = np.radians(sign * table[:, i_phase])
+            real = table[:, i_mod] * np.cos(phase_rad)
+            imag = table[:, i_mod] * np.sin(phase_rad)
+            sign_note = (
+                f"polar columns {header[i_mod]!r} and {header[i_phase]!r} (phase in degrees"
+                f"{', sign flipped as the header states' if sign < 0 else ''})"
+            )
+            i_re = i_im = i_mod
         else:
-            sign_note = f"column {header[i_im]!r} read as Z'' (stated by the header)"
+            imag = table[:, i_im]
+            real = -table[:, i_re] if i_minus_re is not None else table[:, i_re]
+            if i_minus is not None:
+                imag = -imag
+                sign_note = f"column {header[i_im]!r} read as -Z'' (stated by the header)"
+            else:
+                sign_note = f"column {header[i_im]!r} read as Z'' (stated by the header)"
+            if i_minus_re is not None:
+                sign_note += f"; column {header[i_re]!r} read as -Z'"
         i_cycle = _find_column(header, _CYCLE_RE)
         group = table[:, i_cycle] if i_cycle is not None else None
         i_temp = _find_column(header, _TEMPERATURE_C_RE)
@@ -312,7 +336,7 @@ def _read_table(
         i_soc = _find_column(header, _SOC_RE)
         if i_soc is not None:
             conditions["soc"] = table[:, i_soc]
-        frequency, real = table[:, i_f], table[:, i_re]
+        frequency = table[:, i_f]
     else:
         frequency, real, imag = table[:, 0], table[:, 1], table[:, 2]
         finite = imag[np.isfinite(imag)]

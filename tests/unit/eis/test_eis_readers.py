@@ -263,3 +263,45 @@ def test_versastudio_and_gamry_files_with_several_blocks(tmp_path: Path) -> None
     spectra = read_spectra(two_dta)
     assert [s.metadata["table"] for s in spectra] == [1, 2]
     np.testing.assert_array_equal(spectra[0].impedance_ohm, spectra[1].impedance_ohm)
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("f,Z',Z''\n{rows_plain}", "Z''"),  # bare 'f' for frequency
+        ("f;-Z';-Z''\n{rows_negated}", "-Z'"),  # both parts negated, as the header says
+        ("frequency,|Z|,-phase\n{rows_polar}", "polar"),  # modulus and minus phase in degrees
+        (" f/Hz\t Z'/Ohm\t -Z''/Ohm\t time/s\n 12 \n{rows_tab_minus}", "-Z''"),  # point count line (PalmSens)
+        ("Some metadata\nwritten here\n\n{rows_space}", "no header"),  # prose above headerless data
+    ],
+)
+def test_header_variants_of_generic_tables(tmp_path: Path, text: str, note: str) -> None:
+    f = np.geomspace(1e4, 1, 12)
+    z = 100 + 500 / (1 + (1j * 2 * np.pi * f * 1e-3) ** 0.9)
+    rows = {
+        "rows_plain": "\n".join(f"{a},{b},{c}" for a, b, c in zip(f, z.real, z.imag, strict=True)),
+        "rows_negated": "\n".join(f"{a};{-b};{-c}" for a, b, c in zip(f, z.real, z.imag, strict=True)),
+        "rows_polar": "\n".join(
+            f"{a},{abs(v)},{-np.degrees(np.angle(v))}" for a, v in zip(f, z, strict=True)
+        ),
+        "rows_tab_minus": "\n".join(
+            f" {a:.6e}\t {b:.6e}\t {-c:.6e}\t 1.0" for a, b, c in zip(f, z.real, z.imag, strict=True)
+        ),
+        "rows_space": "\n".join(f"{a} {b} {c}" for a, b, c in zip(f, z.real, z.imag, strict=True)),
+    }
+    path = tmp_path / "variant.txt"
+    path.write_text(text.format(**rows), encoding="utf-8")
+    s = read_spectra(path)[0]
+    np.testing.assert_allclose(s.impedance_ohm, z, rtol=1e-6)
+    assert note in s.metadata["sign_convention"]
+
+
+def test_sweeps_in_increasing_frequency_split_too(tmp_path: Path) -> None:
+    f = np.geomspace(0.1, 1e4, 15)
+    z = 1 + 1 / (1 + 1j * 2 * np.pi * f * 1e-2)
+    lines = ["f,Z',Z''"] + [
+        f"{a},{b},{c}" for _ in range(2) for a, b, c in zip(f, z.real, z.imag, strict=True)
+    ]
+    path = tmp_path / "up.csv"
+    path.write_text("\n".join(lines))
+    assert [s.n_points for s in read_spectra(path)] == [15, 15]
