@@ -349,11 +349,12 @@ class CellModel:
             bdf.DISCHARGING_CAPACITY: dis,
         }
         variables = system.variables(Y)
+        heat_W = variables.pop("_heat_W", None)
         variables["Terminal voltage [V]"] = V
         variables["Current [A]"] = I_A
         T = system.temperature(Y)
         variables["Cell temperature [K]"] = T
-        variables["Total heating [W]"] = system.heat(Y)
+        variables["Total heating [W]"] = system.heat(Y) if heat_W is None else heat_W - I_A * V
         if system.lumped:
             timeseries[bdf.SURFACE_TEMPERATURE] = T - 273.15
         info = {

@@ -146,6 +146,17 @@ def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
 
 
 @njit(cache=True)
+def _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
+    """Terminal voltage [V]: read off the solid potential for the DFN, else through the residual."""
+    if dims[6] == 0:
+        n = y.size
+        Np = dims[2]
+        o_psp = n - 1 - Np
+        return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - y[n - 1] * geo[22]
+    return _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+
+
+@njit(cache=True)
 def _jacobian(
     y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, colours, n_colours, rows, cols, f0, jac, work_y, work_f
 ):
@@ -169,6 +180,7 @@ def _jacobian(
 
 @njit(cache=True)
 def _dense_factor(jac, diff, hb, rows, cols, A, piv):
+    """LU with partial pivoting of diag(diff/hb) - J, in place in A (the small SPM / SPMe systems)."""
     n = diff.size
     A[:] = 0.0
     for e in range(rows.size):
@@ -181,7 +193,7 @@ def _dense_factor(jac, diff, hb, rows, cols, A, piv):
             if abs(A[i, k]) > best:
                 best, pr = abs(A[i, k]), i
         piv[k] = pr
-        if best == 0.0:
+        if best == 0.0 or not math.isfinite(best):
             return False
         if pr != k:
             for j in range(n):
@@ -667,7 +679,7 @@ def run(
         hy[0] = y
         if not _record(t0, y, k, t_out, Y_out, k_out, count):
             return FAIL_BUFFER, -1, k, n_acc, count[0]
-        V = _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+        V = _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
         _events(
             y,
             V,
@@ -711,7 +723,7 @@ def run(
                         nh = 1
                     continue
                 # stopped at a bound it cannot step across: an event if one is within reach
-                V = _rhs(hy[nh - 1], mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                V = _voltage(hy[nh - 1], mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
                 _events(
                     hy[nh - 1],
                     V,
@@ -747,7 +759,7 @@ def run(
                 continue
             t_n = ht[nh - 1]
             t_new = t_n + h
-            V = _rhs(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+            V = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
             _events(
                 y_new,
                 V,
@@ -781,7 +793,7 @@ def run(
                         code2, _e2 = _bdf_step(ht, hy, nh, hs, mode, value, args, st, y_s)
                         if code2 != 0:
                             break
-                        Vs = _rhs(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                        Vs = _voltage(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
                         _events(
                             y_s,
                             Vs,
@@ -835,7 +847,7 @@ def run(
             if fired >= 0:
                 # a step limit met at the same state as a cut-off wins
                 if fired < N_FIXED_EVENTS:
-                    Vb = _rhs(y_i, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                    Vb = _voltage(y_i, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
                     _events(
                         y_i,
                         Vb,
@@ -886,7 +898,7 @@ def run(
                 if not _record(t_new, y_new, k, t_out, Y_out, k_out, count):
                     return FAIL_BUFFER, -1, k, n_acc, count[0]
                 break
-            Vn = _rhs(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+            Vn = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
             _events(
                 y_new,
                 Vn,

@@ -225,12 +225,35 @@ class DFNSystem(CellSystem):
             "Zero electrolyte concentration cut off": np.min(ce, axis=-1) - 1e-3,
         }
 
+    def voltage(self, Y):
+        """Terminal voltage [V]: the solid potential extrapolated to x = L (no residual needed)."""
+        phis_p = Y[:, self.sl["phis_p"]]
+        return surface_value(phis_p) - Y[:, -1] * self.cell.contact_resistance_Ohm
+
     def variables(self, Y):
         c = self.cell
         T = self.temperature(Y)
         fl = self.fields(Y, T, Y[:, -1])
         cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
+        Tb = T[:, None]
+        heat_reactions = c.area_m2 * (
+            np.sum(
+                c.negative.surface_area_density_m
+                * fl["j_n"]
+                * (Tb * fl["dUdT_n"] - fl["U_n"])
+                * self.mesh_n.widths,
+                axis=-1,
+            )
+            + np.sum(
+                c.positive.surface_area_density_m
+                * fl["j_p"]
+                * (Tb * fl["dUdT_p"] - fl["U_p"])
+                * self.mesh_p.widths,
+                axis=-1,
+            )
+        )
         return {
+            "_heat_W": heat_reactions,
             "Electrolyte concentration [mol.m-3]": fl["ce"],
             "Electrolyte potential [V]": fl["phie"],
             "Negative electrode potential [V]": fl["phis_n"],
