@@ -8,6 +8,9 @@ no dataset row, no artifact. Every service checks the caller's project role firs
 
 Per-cycle metrics live in SQL rows so that comparing hundreds of cells (fade curves) reads a few
 columns of ``CycleMetric`` instead of loading time series (:func:`fade_curves`).
+
+Write services are declared with :func:`voltvault_core.auth.permissions.write_service` (the role check
+runs before the body; services acting on a dataset look its project up and check themselves).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
 from voltvault_core import bdf
-from voltvault_core.auth.permissions import NotFound, require_role
+from voltvault_core.auth.permissions import NotFound, require_role, write_service
 from voltvault_core.cycling import export
 from voltvault_core.cycling.importer import read_cycling_bytes
 from voltvault_core.cycling.metadata import build_metadata, matches_filters
@@ -84,6 +87,7 @@ def metric_rows(dataset_id: int, metrics: pd.DataFrame, flags_by_cycle: dict[int
     return rows
 
 
+@write_service("editor")
 def import_dataset(
     session: Session,
     actor: User | None,
@@ -120,8 +124,7 @@ def import_dataset(
     CyclingFormatError, MetadataError
         Bad file or metadata; nothing is written.
     """
-    require_role(session, actor, project_id, "editor")
-    progress(0.02, "checking metadata")
+    progress(0.02, "checking metadata")  # the editor role was checked by @write_service
     metadata = build_metadata(primary, secondary, tertiary)  # fails before any parsing or writing
     if parsed is None:
         progress(0.05, f"reading {filename}")
@@ -207,6 +210,7 @@ def _dataset_for(session: Session, actor: User | None, dataset_id: int, minimum:
     return dataset
 
 
+@write_service("editor", project_arg=None)
 def delete_dataset(session: Session, actor: User | None, dataset_id: int) -> None:
     """Delete a dataset and its cycle metrics (artifacts stay: they are content-addressed and shared)."""
     dataset = _dataset_for(session, actor, dataset_id, "editor")
@@ -215,6 +219,7 @@ def delete_dataset(session: Session, actor: User | None, dataset_id: int) -> Non
     session.flush()
 
 
+@write_service("editor", project_arg=None)
 def update_metadata(
     session: Session,
     actor: User | None,
@@ -404,11 +409,11 @@ def export_dataset_bytes(session: Session, actor: User | None, dataset_id: int, 
 
 
 # ---------------------------------------------------------------------------- column mappings (per lab)
+@write_service("editor")
 def save_column_mapping(
     session: Session, actor: User | None, project_id: int, *, name: str, mapping: dict[str, Any]
 ) -> ColumnMapping:
     """Remember a confirmed generic-CSV mapping for the caller's organisation (editor in a project of it)."""
-    require_role(session, actor, project_id, "editor")
     project = session.get(Project, project_id)
     clean = {k: v for k, v in mapping.items() if k != "scores"}
     existing = session.execute(
