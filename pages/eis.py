@@ -190,12 +190,18 @@ with fit_tab:
                     "unit": [p.unit for p in circuit.parameters],
                     "fix": False,
                     "value": np.nan,
+                    "lower": [p.spec.lower for p in circuit.parameters],
+                    "upper": [p.spec.upper for p in circuit.parameters],
                 }
             ),
             disabled=["parameter", "unit"],
             hide_index=True,
             key=table_key,
-            column_config={"value": st.column_config.NumberColumn("value (start or fixed)", format="%.4g")},
+            column_config={
+                "value": st.column_config.NumberColumn("value (start or fixed)", format="%.4g"),
+                "lower": st.column_config.NumberColumn("lower bound", format="%.4g"),
+                "upper": st.column_config.NumberColumn("upper bound", format="%.4g"),
+            },
         )
         run = st.button("Fit", type="primary", key="eis.fit")
 
@@ -213,6 +219,14 @@ with fit_tab:
         guess = {
             r.parameter: float(r.value) for r in editor.itertuples() if not r.fix and np.isfinite(r.value)
         }
+        defaults = {p.name: (p.spec.lower, p.spec.upper) for p in circuit.parameters}
+        bounds = {}
+        for r in editor.itertuples():
+            low, high = defaults[r.parameter]
+            low = low if pd.isna(r.lower) else float(r.lower)  # a cleared cell means the default
+            high = high if pd.isna(r.upper) else float(r.upper)
+            if (low, high) != defaults[r.parameter] and not r.fix:
+                bounds[r.parameter] = (low, high)
         try:
             if method == "de" and ctx.user is not None:
                 # a global search takes seconds: a worker process runs it, the page waits
@@ -229,6 +243,7 @@ with fit_tab:
                         "method": method,
                         "weighting": weighting,
                         "fixed": fixed,
+                        "bounds": bounds,
                         "initial_guess": guess or None,
                     },
                     kind="eis-fit",
