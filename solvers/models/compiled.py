@@ -209,6 +209,73 @@ def _dense_factor(jac, diff, hb, rows, cols, A, piv):
 
 
 @njit(cache=True)
+def _bordered_factor(jac, diff, hb, kind, a1, a2, rows, A):
+    """Factorise [[B, u], [v^T, d]] (B tridiagonal: particles and electrolyte of SPM/SPMe, the border is
+    the current) in A: rows < n-1 hold (sub, 1/den, c', z = B^-1 u, u); row n-1 holds v and s."""
+    n = diff.size
+    m = n - 1
+    A[:] = 0.0
+    for e in range(rows.size):
+        k = kind[e]
+        if k == 0:
+            A[rows[e], a2[e]] -= jac[e]
+        elif k == 1:
+            A[rows[e], 4] -= jac[e]
+        elif k == 2:
+            A[m, a1[e]] -= jac[e]
+        else:
+            A[m, m] -= jac[e]
+    for r in range(m):
+        A[r, 1] += diff[r] / hb
+    A[m, m] += diff[m] / hb
+    cprev = 0.0
+    for r in range(m):
+        a = A[r, 0] if r > 0 else 0.0
+        den = A[r, 1] - a * cprev
+        if den == 0.0 or not math.isfinite(den):
+            return False
+        inv = 1.0 / den
+        cp = A[r, 2] * inv if r < m - 1 else 0.0
+        A[r, 1] = inv
+        A[r, 2] = cp
+        cprev = cp
+    prev = 0.0
+    for r in range(m):
+        a = A[r, 0] if r > 0 else 0.0
+        A[r, 3] = (A[r, 4] - a * prev) * A[r, 1]
+        prev = A[r, 3]
+    for r in range(m - 2, -1, -1):
+        A[r, 3] -= A[r, 2] * A[r + 1, 3]
+    s = A[m, m]
+    for c in range(m):
+        s -= A[m, c] * A[c, 3]
+    if s == 0.0 or not math.isfinite(s):
+        return False
+    A[m, m] = s
+    return True
+
+
+@njit(cache=True)
+def _bordered_solve(G, A, out):
+    n = G.size
+    m = n - 1
+    prev = 0.0
+    for r in range(m):
+        a = A[r, 0] if r > 0 else 0.0
+        out[r] = (G[r] - a * prev) * A[r, 1]
+        prev = out[r]
+    for r in range(m - 2, -1, -1):
+        out[r] -= A[r, 2] * out[r + 1]
+    x2 = G[m]
+    for c in range(m):
+        x2 -= A[m, c] * out[c]
+    x2 /= A[m, m]
+    for r in range(m):
+        out[r] -= A[r, 3] * x2
+    out[m] = x2
+
+
+@njit(cache=True)
 def _dense_solve(G, A, piv, out):
     n = G.size
     for i in range(n):
@@ -235,6 +302,8 @@ def _factor(
     ``kl < 0`` selects a dense LU of the whole matrix instead (the small SPM / SPMe systems).
     """
     tri, p2x, x2p, vlast, A, piv = fac
+    if kl == -2:
+        return _bordered_factor(jac, diff, hb, kind, a1, a2, rows, A)
     if kl < 0:
         return _dense_factor(jac, diff, hb, rows, cols, A, piv)
     n_p = p_off.size
@@ -321,6 +390,9 @@ def _factor(
 def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
     """out = (diag/hb - J)^-1 G using the factors of :func:`_factor`."""
     tri, p2x, x2p, _vlast, A, piv = fac
+    if kl == -2:
+        _bordered_solve(G, A, out)
+        return
     if kl < 0:
         _dense_solve(G, A, piv, out)
         return

@@ -110,12 +110,20 @@ class SPMSystem(CellSystem):
         """Jacobian layout for the compiled stepper: the small system is factorised densely (kl = -1)."""
         order = np.lexsort((plan.cols, plan.rows))
         rows, cols = plan.rows[order], plan.cols[order]
-        nnz, n = rows.size, self.n
-        z = np.zeros(nnz, dtype=np.int64)
+        _nnz, n = rows.size, self.n
+        last = n - 1
+        # bordered tridiagonal (kl = -2) when the unknowns other than the current couple only to neighbours
+        kind = np.where(rows == last, np.where(cols == last, 3, 2), np.where(cols == last, 1, 0)).astype(
+            np.int64
+        )
+        a1 = np.where(kind == 2, cols, rows).astype(np.int64)
+        a2 = (cols - rows + 1).astype(np.int64)
+        tridiagonal = bool(np.all(np.abs(cols - rows)[kind == 0] <= 1)) and not self.lumped
         return {
-            "rows": rows, "cols": cols, "kind": z, "a1": z, "a2": z, "x_of": -np.ones(n, dtype=np.int64),
-            "nx": n, "cell_cols": np.zeros((1, 3), dtype=np.int64), "x_particle": -np.ones(n, dtype=np.int64),
-            "p_off": np.zeros(1, dtype=np.int64), "p_nr": np.zeros(1, dtype=np.int64), "nr_max": 1, "kl": -1, "ku": -1,
+            "rows": rows, "cols": cols, "kind": kind, "a1": a1, "a2": np.where(kind == 0, a2, 0),
+            "x_of": -np.ones(n, dtype=np.int64), "nx": n, "cell_cols": np.zeros((1, 3), dtype=np.int64),
+            "x_particle": -np.ones(n, dtype=np.int64), "p_off": np.zeros(1, dtype=np.int64),
+            "p_nr": np.zeros(1, dtype=np.int64), "nr_max": 1, "kl": -2 if tridiagonal else -1, "ku": -1,
         }  # fmt: skip
 
     def event_layout(self):
