@@ -156,3 +156,11 @@ def test_cli_import_prints_one_json_object(capsys: pytest.CaptureFixture[str], t
     assert {"arbin_res", "neware_ndax", "maccor_txt", "biologic_mpr", "nasa_pcoe_mat", "generic"} <= names
     assert main(["cycling", "import", str(SHARED / "cycler/2017-05-09_test-TC-contact_CH33_Metadata.csv")]) == 2
     assert "matches none" in capsys.readouterr().err
+
+
+def test_neware_workbook_info_sheet_gives_the_cell_barcode() -> None:
+    parsed = read_cycling_file(
+        SHARED / "cycler/GMJuly2022_CELL002_RPT_3_P0C_5P0PSI_20230110_R0_CH041_20230110143333_37_2_1_2818580185.xlsx"
+    )
+    assert parsed.source_metadata["cell_identifier"] == "GMJuly2022_CELL002"
+    assert parsed.source_metadata["start_time"] == "2023-01-10 14:33:33"

@@ -219,12 +219,38 @@ def read_neware_xlsx(path: Path, context: ReadContext) -> ParsedFile:
         raise CyclingFormatError(context.filename, "the workbook has no 'record' or 'Detail' sheet")
     frames = read_sheets(path, context.filename, sheets)
     table = pd.concat([frames[s] for s in sheets if len(frames[s])], ignore_index=True)
-    metadata: dict = {"sheets": sheets}
+    metadata: dict = {"sheets": sheets, **_test_sheet_fields(path, context.filename)}
     parsed = neware_table_to_bdf(table, context.filename, "neware_xlsx", metadata)
     first_point = find_column(table.columns, ("datapoint", "data point", "record id", "数据序号"))
     if first_point is not None:
         metadata["first_data_point"] = int(pd.to_numeric(table[first_point[0]], errors="coerce").min())
     return parsed
+
+
+def _test_sheet_fields(path: Path, filename: str) -> dict:
+    """Label/value pairs of the workbook's ``test`` and ``unit`` sheets (barcode, builder, limits, times).
+
+    The cell's barcode (``P/N``) becomes ``cell_identifier``, which the import form offers as default.
+    """
+    names = {s.lower(): s for s in make_probe(path, filename).xlsx_sheets}
+    wanted = [names[k] for k in ("test", "unit") if k in names]
+    if not wanted:
+        return {}
+    fields: dict[str, str] = {}
+    for sheet in read_sheets(path, filename, wanted, header=None).values():
+        for row in sheet.head(12).itertuples(index=False):
+            cells = list(row)
+            # the info block is "label, (empty), value" triples; the step-plan table below has no gaps
+            for i in range(len(cells) - 2):
+                label, gap, value = cells[i], cells[i + 1], cells[i + 2]
+                if (
+                    isinstance(label, str) and label.strip()[:1].isalpha() and len(label) < 40
+                    and pd.isna(gap) and not pd.isna(value) and str(value).strip() not in ("", "-")
+                ):
+                    fields.setdefault(label.strip().lower().replace(" ", "_").rstrip("."), str(value).strip())
+    if "p/n" in fields:
+        fields["cell_identifier"] = fields["p/n"]
+    return fields
 
 
 # ------------------------------------------------------------------------------------- csv
