@@ -31,7 +31,12 @@ from voltvault_core.cycling.mapping import (
     suggest_mapping,
     validate_mapping,
 )
-from voltvault_core.cycling.metadata import CHEMISTRY_SUGGESTIONS, PRIMARY_FIELDS, SECONDARY_FIELDS
+from voltvault_core.cycling.metadata import (
+    CHEMISTRY_SUGGESTIONS,
+    PRIMARY_FIELDS,
+    SECONDARY_FIELDS,
+    suggest_primary,
+)
 from voltvault_core.cycling.quality import quality_flags
 from voltvault_core.cycling.resistance import find_current_steps
 from voltvault_core.cycling.trends import TREND_MODELS, fit_trend
@@ -277,6 +282,28 @@ with import_tab:
                            format_func=lambda n: "detect from the content" if n == "auto"
                            else next(f["label"] for f in formats if f["name"] == n))
         mapping = None
+        parsed_upload = None
+        if files and len(files) == 1 and files[0].size <= JOB_THRESHOLD_BYTES and fmt != "generic":
+            upload_key = (files[0].name, files[0].size, fmt)
+            cached = st.session_state.get("cyc.upload_parsed")
+            if not cached or cached[0] != upload_key:
+                try:
+                    cached = (upload_key, read_cycling_bytes(files[0].getvalue(), files[0].name, fmt))
+                    vendor = next(f["vendor"] for f in formats if f["name"] == cached[1].format_name)
+                    hints = suggest_primary(cached[1].source_metadata, vendor, files[0].name)
+                    st.session_state["cyc.cell"] = hints.get("cell_identifier", "")
+                    st.session_state["cyc.instrument"] = hints.get("instrument", "")
+                except CyclingError as exc:
+                    cached = (upload_key, exc)
+                st.session_state["cyc.upload_parsed"] = cached
+            if isinstance(cached[1], CyclingError):
+                st.error(str(cached[1]))
+            else:
+                parsed_upload = cached[1]
+                st.success(f"Read as {parsed_upload.format_name}: {len(parsed_upload.frame):,} rows, "
+                           f"{parsed_upload.frame['Cycle Count / 1'].nunique()} cycles.")
+                for warning in parsed_upload.warnings:
+                    st.caption(f"Note: {warning}")
         if files and fmt == "generic":
             st.markdown("**Column mapping** (the wizard's suggestion; check units and the current's sign)")
             sample = files[0]
@@ -328,8 +355,7 @@ with import_tab:
         st.markdown("**Primary metadata** (required, Battery Data Genome)")
         c1, c2, c3 = st.columns(3)
         primary = {
-            "cell_identifier": c1.text_input(PRIMARY_FIELDS["cell_identifier"], key="cyc.cell",
-                                             value=(files[0].name.rsplit(".", 1)[0] if files else "")),
+            "cell_identifier": c1.text_input(PRIMARY_FIELDS["cell_identifier"], key="cyc.cell"),
             "chemistry": c2.selectbox(PRIMARY_FIELDS["chemistry"], CHEMISTRY_SUGGESTIONS, key="cyc.chemistry_in",
                                       accept_new_options=True),
             "nominal_capacity_Ah": c3.number_input(PRIMARY_FIELDS["nominal_capacity_Ah"], min_value=0.0, value=0.0,
@@ -375,7 +401,7 @@ with import_tab:
                     st.success(f"Imported {result['rows']:,} rows, {result['cycles']} cycles ({result['format']}).")
                 else:
                     with st.status("Importing ...") as status_box:
-                        parsed = None
+                        parsed = parsed_upload
                         if len(files) > 1:
                             parsed = combine_parts([read_cycling_bytes(p.getvalue(), p.name, fmt) for p in files])
                         with ctx.session() as session:
