@@ -54,7 +54,7 @@ class SPMSystem(CellSystem):
         j_p = -I_A / (c.area_m2 * p.surface_area_density_m * p.thickness_m)
         return j_n, j_p
 
-    def particles(self, Y, T, I_A):
+    def particles(self, Y, T, I_A, with_rhs: bool = True):
         c = self.cell
         B = Y.shape[0]
         j_n, j_p = self.average_currents(I_A)
@@ -63,7 +63,10 @@ class SPMSystem(CellSystem):
         for key, e, sph, j in (("n", c.negative, self.sph_n, j_n), ("p", c.positive, self.sph_p, j_p)):
             cs = Y[:, self.sl[f"cs_{key}"]]
             flux_sto = j / (F * e.c_max_mol_m3)
-            f_parts.append(particle_rhs(cs, e.diffusivity, T[:, None], flux_sto, sph, e.particle_radius_m))
+            if with_rhs:
+                f_parts.append(
+                    particle_rhs(cs, e.diffusivity, T[:, None], flux_sto, sph, e.particle_radius_m)
+                )
             sto_surf = surface_value(cs)
             sto_cl = np.clip(sto_surf, _TINY, 1 - _TINY)
             out[f"cs_{key}"] = cs
@@ -71,16 +74,17 @@ class SPMSystem(CellSystem):
             out[f"sto_cl_{key}"] = sto_cl
             out[f"U_{key}"] = e.ocp_T(sto_cl, T, c.T_ref_K)
             out[f"dUdT_{key}"] = e.entropic(sto_cl, e.c_max_mol_m3)
-        out["f_particles"] = np.concatenate(f_parts, axis=-1).reshape(B, -1)
+        if with_rhs:
+            out["f_particles"] = np.concatenate(f_parts, axis=-1).reshape(B, -1)
         return out
 
     def overpotential(self, e, j, c_e, sto_cl, T):
         j0 = e.exchange_current(c_e, sto_cl * e.c_max_mol_m3, e.c_max_mol_m3, T)
         return 2.0 * R * T / F * np.arcsinh(j / (2.0 * j0))
 
-    def fields(self, Y, T, I_A):
+    def fields(self, Y, T, I_A, with_rhs: bool = True):
         c = self.cell
-        out = self.particles(Y, T, I_A)
+        out = self.particles(Y, T, I_A, with_rhs)
         ce0 = c.c_e_init_mol_m3
         out["eta_n"] = self.overpotential(c.negative, out["j_n"], ce0, out["sto_cl_n"], T)
         out["eta_p"] = self.overpotential(c.positive, out["j_p"], ce0, out["sto_cl_p"], T)
@@ -146,17 +150,18 @@ class SPMSystem(CellSystem):
         nt = Y.shape[0]
         Nx = self.x_mesh().n
         ce = np.full((nt, Nx), self.cell.c_e_init_mol_m3)
-        phie = np.repeat((-fl["U_n"] - fl["eta_n"])[:, None], Nx, axis=1)
+        phie = np.broadcast_to((-fl["U_n"] - fl["eta_n"])[:, None], (nt, Nx))
         return ce, phie
 
     def variables(self, Y):
         c, m = self.cell, self.mesh_sizes
         T = self.temperature(Y)
         I_A = Y[:, -1]
-        fl = self.fields(Y, T, I_A)
+        fl = self.fields(Y, T, I_A, with_rhs=False)
         Nn, Np = m["x_n"], m["x_p"]
         ce, phie = self.electrolyte_fields(Y, T, I_A, fl)
-        bc = lambda v, n: np.repeat(np.asarray(v)[:, None], n, axis=1)  # noqa: E731
+        # uniform fields as read-only broadcast views (no copies; they pickle as full arrays)
+        bc = lambda v, n: np.broadcast_to(np.asarray(v)[:, None], (np.shape(v)[0], n))  # noqa: E731
         cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
         sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode
         sig_p = c.positive.conductivity_S_m * c.positive.tortuosity_electrode
@@ -182,8 +187,12 @@ class SPMSystem(CellSystem):
             else fl["eta_p"],
             "Negative particle surface concentration [mol.m-3]": bc(fl["sto_surf_n"] * cmn, Nn),
             "Positive particle surface concentration [mol.m-3]": bc(fl["sto_surf_p"] * cmp_, Np),
-            "Negative particle concentration [mol.m-3]": np.repeat(fl["cs_n"][:, None, :] * cmn, Nn, axis=1),
-            "Positive particle concentration [mol.m-3]": np.repeat(fl["cs_p"][:, None, :] * cmp_, Np, axis=1),
+            "Negative particle concentration [mol.m-3]": np.broadcast_to(
+                fl["cs_n"][:, None, :] * cmn, (fl["cs_n"].shape[0], Nn, fl["cs_n"].shape[1])
+            ),
+            "Positive particle concentration [mol.m-3]": np.broadcast_to(
+                fl["cs_p"][:, None, :] * cmp_, (fl["cs_p"].shape[0], Np, fl["cs_p"].shape[1])
+            ),
         }
 
     def mesh(self):

@@ -51,9 +51,9 @@ class SPMeSystem(SPMSystem):
             [np.full(self.Nn, self.tor_n), np.full(self.Ns, self.tor_s), np.full(self.Np, self.tor_p)]
         )
 
-    def fields(self, Y, T, I_A):
+    def fields(self, Y, T, I_A, with_rhs: bool = True):
         c = self.cell
-        out = self.particles(Y, T, I_A)
+        out = self.particles(Y, T, I_A, with_rhs)
         ce = Y[:, self.sl["ce"]] * c.c_e_init_mol_m3
         ce_safe = np.maximum(ce, _TINY)
         out["ce"] = ce
