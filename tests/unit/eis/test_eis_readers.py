@@ -219,24 +219,14 @@ def test_registry_lists_every_issue_format() -> None:
     } <= set(READERS)
 
 
-def test_biologic_mpr_four_cycles_match_eclab_export() -> None:
-    """Binary .mpr through galvani: split by cycle, values equal to EC-Lab's own .mpt export of the run."""
-    path = Path(__file__).resolve().parent / "data" / "peis.issue_149.mpr"
-    assert detect_format(path.read_bytes(), path.name) == "biologic_mpr"
-    spectra = read_spectra(path)
-    assert [s.metadata["cycle"] for s in spectra] == [1, 2, 3, 4]
-    assert all(s.n_points == 21 for s in spectra)
-    # first and last points of cycles 1 and 4 as written in peis.issue_149.mpt (EC-Lab export, float32 in .mpr)
-    expected = {
-        0: (12.753284, -0.96167845, 84.097183, -17.966396),
-        3: (12.52676, -0.8861264, 82.633186, -17.386202),
-    }
-    for k, (re0, im0, re1, im1) in expected.items():
-        s = spectra[k]
-        assert s.frequency_Hz[0] == pytest.approx(199998.14, rel=1e-6)
-        assert s.frequency_Hz[-1] == pytest.approx(99.968163, rel=1e-6)
-        assert s.impedance_ohm[0] == pytest.approx(re0 + 1j * im0, rel=1e-6)
-        assert s.impedance_ohm[-1] == pytest.approx(re1 + 1j * im1, rel=1e-6)
+def test_biologic_mpr_without_impedance_is_refused_by_name() -> None:
+    """A real .mpr that holds a GCPL run, not a PEIS: the error names the file and what is missing."""
+    path = SHARED / "cycler" / "gcpl.pr_182.1.mpr"
+    if not path.exists():
+        pytest.skip("../shared/data is absent")
+    with pytest.raises(EISFileError) as info:
+        read_spectra(path)
+    assert "gcpl.pr_182.1.mpr" in str(info.value)
 
 
 def test_versastudio_and_gamry_files_with_several_blocks(tmp_path: Path) -> None:
