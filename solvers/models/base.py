@@ -60,6 +60,10 @@ class CellSystem(CellDAE):
 
     def use_backend(self, backend: str) -> str:
         """Switch to the compiled kernels for ``backend="numba"`` when the set allows; say which path runs."""
+        if backend == "cupy":
+            return (
+                "numpy (the GPU array path is not implemented yet; CuPy was found but the CPU reference ran)"
+            )
         if backend != "numba" or self.kernel_name is None:
             return "numpy"
         if self.lumped:

@@ -257,3 +257,34 @@ def test_compiled_stepper_matches_the_python_stepper(chen, name, monkeypatch):
     assert fast["Discharging Capacity / Ah"][-1] == pytest.approx(
         slow["Discharging Capacity / Ah"][-1], rel=1e-3
     )
+
+
+def test_a_new_design_recompiles_nothing(chen):
+    from solvers.models import compiled, kernels
+
+    model = get_model("dfn")
+    steps = [Step("current", 5.0, 120.0)]
+    model.solve(chen, steps)
+    before = {f.__name__: len(f.signatures) for f in (kernels.dfn_core, compiled.run, compiled._bdf_step)}
+    thin = chen.updated(
+        {
+            "Negative electrode thickness [m]": 70e-6,
+            "Positive particle radius [m]": 4e-6,
+            "Negative electrode porosity": 0.3,
+        }
+    )
+    result = model.solve(thin, steps)
+    assert result.info["kernel"] == "numba (compiled stepper)"
+    after = {f.__name__: len(f.signatures) for f in (kernels.dfn_core, compiled.run, compiled._bdf_step)}
+    assert after == before
+
+
+def test_cupy_backend_is_optional(chen):
+    pytest.importorskip("numba")
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="CuPy"):
+            get_model("spm").solve(chen, [Step("current", 5.0, 60.0)], backend="cupy")
+    else:  # pragma: no cover - no GPU on the development machines
+        pytest.skip("CuPy is installed")
