@@ -1,26 +1,99 @@
 """Role matrix: every registered write service, called by every role, is allowed or refused in the core.
 
 Each service needs an example call below; a new write service without one fails
-``test_every_write_service_has_an_example``, so no service escapes the matrix.
+``test_every_write_service_has_an_example``, so no service escapes the matrix. The calls go straight
+to the core services, with no page in between.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
+from voltvault_core import projects
+from voltvault_core import simulation_service as sims
 from voltvault_core.auth.permissions import ROLE_RANK, WRITE_SERVICES, PermissionDenied
 from voltvault_core.db.engine import session_scope
-
-from voltvault_core import projects
+from voltvault_core.design import service as designs
+from voltvault_core.design.examples import lg_m50
+from voltvault_core.eis import service as eis
+from voltvault_core.eis.fitting import fit_circuit
+from voltvault_core.eis.readers import read_spectra
+from voltvault_core.jobs import JobState, JobStatus, store
+from voltvault_core.materials import service as materials
 from voltvault_core.tracking import service as tracking
+
+EIS_CSV = b"1000,1.0,-0.1\n100,1.2,-0.4\n10,1.6,-0.5\n1,2.0,-0.3\n0.1,2.2,-0.2\n"
+SIMULATION_INPUTS = sims.make_inputs("spm", "Chen2020", ["Rest for 1 second"])
+
+
+def _owner(session, users):
+    return session.merge(users["owner"])
 
 
 def _experiment(session, users):
-    return tracking.create_experiment(session, users["owner"], users["project_id"], name="baseline").id
+    return tracking.create_experiment(session, _owner(session, users), users["project_id"], name="baseline").id
 
 
 def _share_link(session, users):
-    return projects.create_share_link(session, users["owner"], users["project_id"])[0].id
+    return projects.create_share_link(session, _owner(session, users), users["project_id"])[0].id
+
+
+def _design(session, users):
+    return designs.save_design(session, _owner(session, users), users["project_id"], lg_m50()).id
+
+
+def _material(key: str = "RoleNMC") -> dict:
+    return {
+        "id": key,
+        "name": f"{key} sample",
+        "type": "cathode",
+        "properties": {
+            "density_kg_m3": {"value": 4700, "source": "Nitta2015"},
+            "practical_specific_capacity_mAh_g": {"value": 190, "source": "Noh2013"},
+            "average_potential_V": {"value": 3.7, "source": "Nitta2015"},
+            "price_USD_kg": {"value": 20.0, "source": "VoltVaultEstimate"},
+        },
+    }
+
+
+def _material_row(session, users):
+    return materials.create_custom_material(session, _owner(session, users), users["project_id"],
+                                            material=_material("Own1"), provenance="coin cells").id
+
+
+def _eis_measurement(session, users):
+    return eis.import_measurements(session, _owner(session, users), users["project_id"], data=EIS_CSV,
+                                   filename="x.csv")[0].id
+
+
+class _InlineRunner:
+    """Runs a job at submit time in this process: the matrix tests roles, not the pool."""
+
+    def __init__(self, engine):
+        self.engine, self.values = engine, {}
+
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+        job_id = store.create_job_row(self.engine, kind=kind, func_path=func_path, backend="inline",
+                                      project_id=project_id, user_id=user_id)
+        self.values[job_id] = sims.run_simulation_job(**kwargs, progress=lambda *a, **k: None)
+        return job_id
+
+    def status(self, job_id):
+        return JobStatus(job_id, JobState.COMPLETED, 1.0, None, None)
+
+    def wait(self, job_ids, timeout=None):
+        return None
+
+    def result(self, job_id, timeout=None):
+        return self.values[job_id]
+
+
+def _submitted_simulation(session, users, runner):
+    return sims.submit_simulation(session, _owner(session, users), users["project_id"], inputs=SIMULATION_INPUTS,
+                                  runner=runner).id
 
 
 # service name -> callable(session, actor, users) making one realistic call
@@ -43,12 +116,48 @@ EXAMPLES = {
         lambda s, a, u: tracking.create_experiment(s, a, u["project_id"], name="run 1"),
     "voltvault_core.tracking.service.update_experiment":
         lambda s, a, u: tracking.update_experiment(s, a, _experiment(s, u), notes="x"),
+    "voltvault_core.design.service.save_design":
+        lambda s, a, u: designs.save_design(s, a, u["project_id"], lg_m50()),
+    "voltvault_core.design.service.clone_design":
+        lambda s, a, u: designs.clone_design(s, a, u["project_id"], _design(s, u), "copy"),
+    "voltvault_core.design.service.delete_design":
+        lambda s, a, u: designs.delete_design(s, a, u["project_id"], _design(s, u)),
+    "voltvault_core.materials.service.create_custom_material":
+        lambda s, a, u: materials.create_custom_material(s, a, u["project_id"], material=_material(),
+                                                         provenance="lab"),
+    "voltvault_core.materials.service.set_material_verified":
+        lambda s, a, u: materials.set_material_verified(s, a, u["project_id"], _material_row(s, u), True),
+    "voltvault_core.eis.service.import_measurements":
+        lambda s, a, u: eis.import_measurements(s, a, u["project_id"], data=EIS_CSV, filename="x.csv"),
+    "voltvault_core.eis.service.fit_measurement":
+        lambda s, a, u: eis.fit_measurement(s, a, _eis_measurement(s, u), circuit="R0-p(R1,C1)"),
+    "voltvault_core.eis.service.save_fit":
+        lambda s, a, u: eis.save_fit(s, a, _eis_measurement(s, u),
+                                     fit_circuit(read_spectra(EIS_CSV, "x.csv")[0], "R0-p(R1,C1)")),
+    "voltvault_core.simulation_service.run_simulation":
+        lambda s, a, u: sims.run_simulation(s, a, u["project_id"], inputs=SIMULATION_INPUTS),
+    "voltvault_core.simulation_service.submit_simulation":
+        lambda s, a, u: sims.submit_simulation(s, a, u["project_id"], inputs=SIMULATION_INPUTS,
+                                               runner=_InlineRunner(s.get_bind())),
+    "voltvault_core.simulation_service.collect_simulation":
+        lambda s, a, u: (lambda r: sims.collect_simulation(s, a, _submitted_simulation(s, u, r), runner=r))(
+            _InlineRunner(s.get_bind())),
 }
 
 ACTORS = ["owner", "editor", "commenter", "viewer", "outsider", "anonymous", "admin"]
 
 
+def _import_every_core_module() -> None:
+    """Import all of voltvault_core (but the Streamlit layer) so every write service has registered."""
+    import voltvault_core
+
+    for info in pkgutil.walk_packages(voltvault_core.__path__, "voltvault_core."):
+        if not info.name.startswith(("voltvault_core.ui", "voltvault_core.__main__")):
+            importlib.import_module(info.name)
+
+
 def test_every_write_service_has_an_example():
+    _import_every_core_module()
     missing = sorted(set(WRITE_SERVICES) - set(EXAMPLES))
     assert not missing, f"add role-matrix examples for: {missing}"
 
