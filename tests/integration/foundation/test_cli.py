@@ -44,7 +44,11 @@ def test_db_upgrade_user_add_and_demo(tmp_path):
     assert again.returncode == 2 and "taken" in again.stderr
     seeded = _run(["demo", "seed", "--json"], url)
     assert seeded.returncode == 0, seeded.stderr
-    assert json.loads(seeded.stdout)["created"] is True
+    summary = json.loads(seeded.stdout)
+    assert summary["created"] is True
+    # every feature contributes samples to the demo project
+    for kind in ("cell_designs", "simulations", "cycling_datasets", "eis_measurements", "experiments"):
+        assert summary["contents"].get(kind, 0) >= 1, (kind, summary)
     assert json.loads(_run(["demo", "seed", "--json"], url).stdout)["created"] is False
 
 
