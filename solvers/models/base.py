@@ -327,10 +327,29 @@ class CellModel:
         return float(np.clip(planned / 1000.0, 0.1, 60.0))
 
     def solve_batch(
-        self, parameter_list: Sequence[Mapping], steps: Sequence[Step], **options
+        self,
+        parameter_list: Sequence[Mapping],
+        steps: Sequence[Step],
+        *,
+        workers: int | None = None,
+        **options,
     ) -> list[SolverResult]:
-        """Solve many parameter variants (designs) with the same steps and options."""
-        return [self.solve(p, steps, **options) for p in parameter_list]
+        """Solve many parameter variants (designs) with the same steps and options, in input order.
+
+        The compiled stepper releases the GIL, so designs run in parallel threads (``workers``, default:
+        the number of CPUs); tables, sparsity and colourings are shared between designs.
+        """
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        params = list(parameter_list)
+        n_workers = workers if workers is not None else (os.cpu_count() or 1)
+        if n_workers <= 1 or len(params) <= 1:
+            return [self.solve(p, steps, **options) for p in params]
+        first = self.solve(params[0], steps, **options)  # warms the shared caches before the threads start
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            rest = list(pool.map(lambda p: self.solve(p, steps, **options), params[1:]))
+        return [first, *rest]
 
     def _result(
         self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel

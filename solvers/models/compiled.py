@@ -683,7 +683,7 @@ def _interp(ht, hy, nh, t, out):
             out[i] += w * hy[a, i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run(
     y0,
     t_start,

@@ -288,3 +288,17 @@ def test_cupy_backend_is_optional(chen):
             get_model("spm").solve(chen, [Step("current", 5.0, 60.0)], backend="cupy")
     else:  # pragma: no cover - no GPU on the development machines
         pytest.skip("CuPy is installed")
+
+
+def test_threaded_batch_equals_one_by_one(chen):
+    model = get_model("dfn")
+    designs = [
+        chen.updated({"Negative electrode thickness [m]": t, "Positive particle radius [m]": r})
+        for t, r in ((70e-6, 4e-6), (80e-6, 5e-6), (90e-6, 6e-6), (85.2e-6, 5.22e-6))
+    ]
+    steps = [Step("current", 5.0, None, (Limit("voltage", "<", 3.5, "3.5 V"),))]
+    batch = model.solve_batch(designs, steps, workers=2)
+    alone = [model.solve(d, steps) for d in designs]
+    for b, a in zip(batch, alone, strict=True):
+        np.testing.assert_array_equal(b.time_s, a.time_s)
+        np.testing.assert_array_equal(b["Voltage / V"], a["Voltage / V"])
