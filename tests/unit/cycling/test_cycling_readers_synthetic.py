@@ -380,3 +380,12 @@ def test_arbin_mits8_csv_with_spaced_names(tmp_path: Path, truth: pd.DataFrame) 
     np.testing.assert_allclose(
         compute_cycle_metrics(parsed.frame)["discharge_capacity_Ah"], compute_cycle_metrics(truth)["discharge_capacity_Ah"]
     )
+
+
+def test_biologic_modulo_bat_keeps_the_cycling_rows(tmp_path: Path) -> None:
+    header = ["freq/Hz", "Re(Z)/Ohm", "time/s", "Ewe/V", "I/mA", "half cycle"]
+    rows = [["0", "0", str(10 * k), f"{3.5 + 0.01 * k:.3f}", "1.0", "0"] for k in range(10)]
+    rows += [["1000", "0.1", "101", "3.6", "0", "0"], ["100", "0.12", "102", "3.6", "0", "0"]]
+    parsed = read_cycling_file(_mpt(tmp_path / "mb.mpt", header, rows))
+    assert len(parsed.frame) == 10
+    assert any("2 impedance points were left out" in w for w in parsed.warnings)

@@ -42,10 +42,17 @@ def _biologic_frame(table: pd.DataFrame, filename: str, fmt: str, metadata: dict
     table = table.rename(columns=lambda c: str(c).replace("<", "").replace(">", ""))
     cols = table.columns
     warns: list[str] = []
-    if any(str(c).lower().startswith("freq") for c in cols):
-        raise CyclingFormatError(
-            filename, "this is an impedance spectrum (PEIS/GEIS), not cycling data", "import it on the EIS page"
-        )
+    frequency_column = next((c for c in cols if str(c).lower().startswith("freq")), None)
+    if frequency_column is not None:  # impedance points carry a frequency; time-domain rows have 0 there
+        frequency = pd.to_numeric(table[frequency_column], errors="coerce").fillna(0.0).to_numpy()
+        impedance = frequency > 0
+        if impedance.all():
+            raise CyclingFormatError(
+                filename, "this is an impedance spectrum (PEIS/GEIS), not cycling data", "import it on the EIS page"
+            )
+        if impedance.any():  # a Modulo Bat sequence mixing cycling and impedance techniques
+            table = table.loc[~impedance].reset_index(drop=True)
+            warns.append(f"{int(impedance.sum())} impedance points were left out: import them on the EIS page")
     time_s = numeric(table, find_column(cols, TIME), "time", "s")
     voltage = numeric(table, find_column(cols, VOLTAGE), "voltage", "V")
     if time_s is None or voltage is None:
