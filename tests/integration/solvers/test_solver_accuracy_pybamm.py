@@ -84,3 +84,20 @@ def test_dfn_electrolyte_profiles_match_pybamm():
         # 1 mol/m3 of ~500-1900 mol/m3 and 1 mV
         np.testing.assert_allclose(c_e, ref["electrolyte_concentration_mol_m3"], atol=1.0)
         np.testing.assert_allclose(phi_e, ref["electrolyte_potential_V"], atol=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("set_name", ["Chen2020", "Marquis2019", "Ecker2015", "NCA_Kim2011"])
+def test_models_converge_to_each_other_at_low_rate(set_name):
+    """At C/20 electrolyte gradients vanish: SPM, SPMe and DFN must agree (a check beyond the shared files)."""
+    from solvers.parameters import available_parameter_sets
+
+    if set_name not in available_parameter_sets():
+        pytest.skip(f"{set_name} is not installed")
+    ps = get_parameter_set(set_name)
+    current = ps["Nominal cell capacity [A.h]"] / 20
+    step = Step("current", current, 3 * 3600.0, text="Discharge at C/20 for 3 hours")
+    results = {m: get_model(m).solve(ps, [step], output_period_s=60.0) for m in ("spm", "spme", "dfn")}
+    v = {m: r["Voltage / V"] for m, r in results.items()}
+    assert 1e3 * np.sqrt(np.mean((v["dfn"] - v["spme"]) ** 2)) < 2.0
+    assert 1e3 * np.sqrt(np.mean((v["dfn"] - v["spm"]) ** 2)) < 5.0
