@@ -7,7 +7,13 @@ from sqlmodel import col, select
 from voltvault_core.auth.permissions import PermissionDenied
 from voltvault_core.auth.users import UserError, add_user
 from voltvault_core.db.models import ROLES, AuditEvent, ProjectMember, ShareLink, User
-from voltvault_core.projects import ProjectError, create_share_link, remove_member, revoke_share_link, set_member_role
+from voltvault_core.projects import (
+    ProjectError,
+    create_share_link,
+    remove_member,
+    revoke_share_link,
+    set_member_role,
+)
 from voltvault_core.ui import page_setup
 
 ctx = page_setup("Admin", ":material/admin_panel_settings:")

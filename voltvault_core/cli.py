@@ -123,8 +123,8 @@ def _user_list(args) -> int:
 
 # --- demo and serve ---------------------------------------------------------------------------------
 def _demo_seed(args) -> int:
-    from voltvault_core.demo import seed_demo
     from voltvault_core.db.migrate import upgrade
+    from voltvault_core.demo import seed_demo
 
     engine = _engine(args)
     upgrade(engine)

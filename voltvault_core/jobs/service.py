@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from voltvault_core.auth.permissions import NotFound, PermissionDenied, require_role
+from voltvault_core.auth.permissions import NotFound, PermissionDenied, require_role, write_service
 from voltvault_core.db.models import Job, User
 from voltvault_core.jobs.base import JobState
 
@@ -67,6 +67,7 @@ def list_project_jobs(
     return list(session.exec(query))
 
 
+@write_service("editor", project_arg=None)
 def cancel_job(session: Session, actor: User | None, job_id: int, *, runner) -> bool:
     """Cancel a job (``editor`` or higher in its project): queued never runs, running is stopped.
 

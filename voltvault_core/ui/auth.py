@@ -9,7 +9,13 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from voltvault_core.auth.users import UserError, authenticator_credentials, create_first_admin, get_user, has_users
+from voltvault_core.auth.users import (
+    UserError,
+    authenticator_credentials,
+    create_first_admin,
+    get_user,
+    has_users,
+)
 from voltvault_core.db.engine import session_scope
 from voltvault_core.db.models import AppSetting, User
 from voltvault_core.projects import resolve_share_link
@@ -21,7 +27,7 @@ def _cookie_key(engine: Engine) -> str:
     """Secret that signs the re-login cookie: secrets.toml, the environment, or one kept in the database."""
     try:
         key = st.secrets.get("auth", {}).get("cookie_key")
-    except Exception:  # no secrets.toml at all  # noqa: BLE001
+    except Exception:  # no secrets.toml at all
         key = None
     key = key or os.environ.get("VOLTVAULT_COOKIE_KEY")
     if key:

@@ -210,35 +210,3 @@ def test_cli_stores_into_a_project(engine, users, csv_bytes, tmp_path, capsys) -
     viewer_args[viewer_args.index("editor")] = "viewer"
     assert main(viewer_args) == 2
     assert "viewer" in capsys.readouterr().err
-
-
-def _owned_dataset(engine, users, csv_bytes) -> int:
-    return _import(engine, users["owner"], users["project_id"], csv_bytes, filename="owned.csv")
-
-
-WRITE_EXAMPLES = {
-    "import_dataset": lambda s, a, u, d: service.import_dataset(s, a, u["project_id"], data=d["bytes"], filename="x.csv",
-                                                                primary=PRIMARY),
-    "update_metadata": lambda s, a, u, d: service.update_metadata(s, a, d["id"], tertiary={"note": "x"}),
-    "delete_dataset": lambda s, a, u, d: service.delete_dataset(s, a, d["id"]),
-    "save_column_mapping": lambda s, a, u, d: service.save_column_mapping(s, a, u["project_id"], name="lab",
-                                                                          mapping={"version": 1, "columns": {}}),
-}
-
-
-@pytest.mark.parametrize("name", sorted(WRITE_EXAMPLES))
-def test_role_matrix_of_the_cycling_write_services(engine, users, csv_bytes, name) -> None:
-    """The same matrix as the foundation's: editors, owners and admins may write; nobody else."""
-    dataset = {"bytes": csv_bytes, "id": _owned_dataset(engine, users, csv_bytes)}
-    outcomes = {}
-    for actor_name in ["owner", "editor", "commenter", "viewer", "outsider", "anonymous", "admin"]:
-        with session_scope(engine) as session:
-            actor = None if actor_name == "anonymous" else session.merge(users[actor_name])
-            try:
-                WRITE_EXAMPLES[name](session, actor, users, dataset)
-                outcomes[actor_name] = True
-            except PermissionDenied:
-                outcomes[actor_name] = False
-            session.rollback()
-    assert outcomes == {"owner": True, "editor": True, "admin": True, "commenter": False, "viewer": False,
-                        "outsider": False, "anonymous": False}

@@ -41,7 +41,8 @@ def test_db_upgrade_user_add_and_demo(tmp_path):
     assert json.loads(added.stdout) == {"id": 1, "username": "grace", "is_admin": True}
     again = _run(["user", "add", "--username", "grace", "--email", "g@lab.example", "--password-stdin"], url,
                  stdin="long enough password\n")
-    assert again.returncode == 2 and "taken" in again.stderr
+    assert again.returncode == 2
+    assert "taken" in again.stderr
     seeded = _run(["demo", "seed", "--json"], url)
     assert seeded.returncode == 0, seeded.stderr
     summary = json.loads(seeded.stdout)

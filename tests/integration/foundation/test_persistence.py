@@ -40,7 +40,8 @@ def test_directory_artifact_store(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("VOLTVAULT_ARTIFACT_URL", (tmp_path / "store").as_uri())
     with session_scope(engine) as session:
         row = put_artifact(session, b"abc" * 1000, filename="raw.bin")
-        assert row.storage == "file" and row.data is None
+        assert row.storage == "file"
+        assert row.data is None
     files = list((tmp_path / "store").rglob("*"))
     assert any(p.is_file() for p in files)
     with session_scope(engine) as session:

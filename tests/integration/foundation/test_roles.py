@@ -15,6 +15,9 @@ import pytest
 from voltvault_core import projects
 from voltvault_core import simulation_service as sims
 from voltvault_core.auth.permissions import ROLE_RANK, WRITE_SERVICES, PermissionDenied
+from voltvault_core.cycling import service as cycling
+from voltvault_core.cycling.export import to_csv_bytes
+from voltvault_core.cycling.synthetic import synthetic_cycling_frame
 from voltvault_core.db.engine import session_scope
 from voltvault_core.design import service as designs
 from voltvault_core.design.examples import lg_m50
@@ -22,11 +25,15 @@ from voltvault_core.eis import service as eis
 from voltvault_core.eis.fitting import fit_circuit
 from voltvault_core.eis.readers import read_spectra
 from voltvault_core.jobs import JobState, JobStatus, store
+from voltvault_core.jobs import service as jobs
 from voltvault_core.materials import service as materials
 from voltvault_core.tracking import service as tracking
 
 EIS_CSV = b"1000,1.0,-0.1\n100,1.2,-0.4\n10,1.6,-0.5\n1,2.0,-0.3\n0.1,2.2,-0.2\n"
 SIMULATION_INPUTS = sims.make_inputs("spm", "Chen2020", ["Rest for 1 second"])
+CYCLING_CSV = to_csv_bytes(synthetic_cycling_frame(3, points_per_step=10, rest_points=2))
+CYCLING_PRIMARY = {"cell_identifier": "CELL-A1", "chemistry": "NMC811/graphite", "nominal_capacity_Ah": 2.0,
+                   "instrument": "synthetic", "owner": "lab", "test_objective": "cycle life 1C/1C"}
 
 
 def _owner(session, users):
@@ -67,6 +74,21 @@ def _material_row(session, users):
 def _eis_measurement(session, users):
     return eis.import_measurements(session, _owner(session, users), users["project_id"], data=EIS_CSV,
                                    filename="x.csv")[0].id
+
+
+def _dataset(session, users):
+    return cycling.import_dataset(session, _owner(session, users), users["project_id"], data=CYCLING_CSV,
+                                  filename="owned.csv", primary=CYCLING_PRIMARY).id
+
+
+def _queued_job(session, users):
+    return store.create_job_row(session.get_bind(), kind="test", func_path="voltvault_core.jobs.testing_tasks:add",
+                                backend="inline", project_id=users["project_id"], user_id=users["owner"].id)
+
+
+class _CancellingRunner:
+    def cancel(self, job_id):
+        return True
 
 
 class _InlineRunner:
@@ -142,6 +164,18 @@ EXAMPLES = {
     "voltvault_core.simulation_service.collect_simulation":
         lambda s, a, u: (lambda r: sims.collect_simulation(s, a, _submitted_simulation(s, u, r), runner=r))(
             _InlineRunner(s.get_bind())),
+    "voltvault_core.cycling.service.import_dataset":
+        lambda s, a, u: cycling.import_dataset(s, a, u["project_id"], data=CYCLING_CSV, filename="x.csv",
+                                               primary=CYCLING_PRIMARY),
+    "voltvault_core.cycling.service.update_metadata":
+        lambda s, a, u: cycling.update_metadata(s, a, _dataset(s, u), tertiary={"note": "x"}),
+    "voltvault_core.cycling.service.delete_dataset":
+        lambda s, a, u: cycling.delete_dataset(s, a, _dataset(s, u)),
+    "voltvault_core.cycling.service.save_column_mapping":
+        lambda s, a, u: cycling.save_column_mapping(s, a, u["project_id"], name="lab",
+                                                    mapping={"version": 1, "columns": {}}),
+    "voltvault_core.jobs.service.cancel_job":
+        lambda s, a, u: jobs.cancel_job(s, a, _queued_job(s, u), runner=_CancellingRunner()),
 }
 
 ACTORS = ["owner", "editor", "commenter", "viewer", "outsider", "anonymous", "admin"]

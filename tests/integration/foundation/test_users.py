@@ -21,7 +21,8 @@ def test_first_run_creates_one_admin_only(engine):
     with session_scope(engine) as session:
         assert not has_users(session)
         admin = create_first_admin(session, username="Ada", email="ada@lab.example", name="Ada", password="s3cret-pass")
-        assert admin.is_admin and admin.username == "ada"
+        assert admin.is_admin
+        assert admin.username == "ada"
     with session_scope(engine) as session, pytest.raises(PermissionDenied, match="exists already"):
         create_first_admin(session, username="eve", email="eve@lab.example", name="Eve", password="s3cret-pass")
 
@@ -31,7 +32,8 @@ def test_passwords_are_bcrypt_hashes_and_authenticate(engine):
         add_user(session, None, username="bob", email="bob@lab.example", name="Bob", password="correct horse")
     with session_scope(engine) as session:
         creds = authenticator_credentials(session)["usernames"]["bob"]
-        assert creds["password"].startswith("$2") and "correct horse" not in creds["password"]
+        assert creds["password"].startswith("$2")
+        assert "correct horse" not in creds["password"]
         assert authenticate(session, "bob", "correct horse") is not None
         assert authenticate(session, "bob", "wrong horse") is None
         assert authenticate(session, "nobody", "correct horse") is None
