@@ -57,7 +57,14 @@ class SolverResult:
     def __reduce__(self):  # MappingProxyType does not pickle; rebuild from plain dicts
         return (
             SolverResult,
-            (self.time_s, dict(self.timeseries), dict(self.variables), dict(self.mesh), self.termination, dict(self.info)),
+            (
+                self.time_s,
+                dict(self.timeseries),
+                dict(self.variables),
+                dict(self.mesh),
+                self.termination,
+                dict(self.info),
+            ),
         )
 
     @property

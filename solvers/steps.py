@@ -77,7 +77,12 @@ class Step:
 
     @property
     def is_rest(self) -> bool:
-        return self.mode == "current" and self.value == 0.0 and self.c_rate in (None, 0.0) and self.profile_value is None
+        return (
+            self.mode == "current"
+            and self.value == 0.0
+            and self.c_rate in (None, 0.0)
+            and self.profile_value is None
+        )
 
     def resolved(self, nominal_capacity_Ah: float) -> Step:
         """Turn C-rates into amperes using the nominal capacity [A.h]."""
