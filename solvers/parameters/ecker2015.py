@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from solvers.constants import F, R
+from solvers.parameters.example_sei import EXAMPLE_SEI_PARAMETERS
 
 NAME = "Ecker2015"
 CITATIONS = [
@@ -152,23 +153,7 @@ def get_parameter_values() -> dict:
         "Typical plated lithium concentration [mol.m-3]": 1000.0,
         "Lithium plating transfer coefficient": 0.5,
         "Dead lithium decay constant [s-1]": 1e-06,
-        "Ratio of lithium moles to SEI moles": 2.0,
-        "SEI partial molar volume [m3.mol-1]": 9.585e-05,
-        "SEI reaction exchange current density [A.m-2]": 1.5e-07,
-        "SEI resistivity [Ohm.m]": 200000.0,
-        "SEI solvent diffusivity [m2.s-1]": 2.5e-22,
-        "Bulk solvent concentration [mol.m-3]": 2636.0,
-        "SEI open-circuit potential [V]": 0.4,
-        "SEI electron conductivity [S.m-1]": 8.95e-14,
-        "SEI lithium interstitial diffusivity [m2.s-1]": 1e-20,
-        "Lithium interstitial reference concentration [mol.m-3]": 15.0,
-        "Initial SEI thickness [m]": 5e-09,
-        "EC initial concentration in electrolyte [mol.m-3]": 4541.0,
-        "EC diffusivity [m2.s-1]": 2e-18,
-        "SEI kinetic rate constant [m.s-1]": 1e-12,
-        "SEI growth activation energy [J.mol-1]": 0.0,
-        "Negative electrode reaction-driven LAM factor [m3.mol-1]": 0.0,
-        "Positive electrode reaction-driven LAM factor [m3.mol-1]": 0.0,
+        **EXAMPLE_SEI_PARAMETERS,
         # cell
         "Negative current collector thickness [m]": 1.4e-05,
         "Negative electrode thickness [m]": 7.4e-05,

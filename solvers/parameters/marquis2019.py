@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from solvers.parameters.base import arrhenius
+from solvers.parameters.example_sei import EXAMPLE_SEI_PARAMETERS
 
 NAME = "Marquis2019"
 CITATIONS = ["10.1149/2.0341915jes", "10.1149/1.2221597", "10.1016/S0378-7753(98)00237-7"]
@@ -160,24 +161,8 @@ def get_parameter_values() -> dict:
     """PyBaMM-named values of the Kokam cell (Marquis et al. 2019, doi:10.1149/2.0341915jes)."""
     return {
         # SEI example values (as in PyBaMM's Marquis2019 set)
-        "Ratio of lithium moles to SEI moles": 2.0,
-        "SEI partial molar volume [m3.mol-1]": 9.585e-05,
+        **EXAMPLE_SEI_PARAMETERS,
         "SEI growth transfer coefficient": 0.5,
-        "SEI reaction exchange current density [A.m-2]": 1.5e-07,
-        "SEI resistivity [Ohm.m]": 200000.0,
-        "SEI solvent diffusivity [m2.s-1]": 2.5e-22,
-        "Bulk solvent concentration [mol.m-3]": 2636.0,
-        "SEI open-circuit potential [V]": 0.4,
-        "SEI electron conductivity [S.m-1]": 8.95e-14,
-        "SEI lithium interstitial diffusivity [m2.s-1]": 1e-20,
-        "Lithium interstitial reference concentration [mol.m-3]": 15.0,
-        "Initial SEI thickness [m]": 5e-09,
-        "EC initial concentration in electrolyte [mol.m-3]": 4541.0,
-        "EC diffusivity [m2.s-1]": 2e-18,
-        "SEI kinetic rate constant [m.s-1]": 1e-12,
-        "SEI growth activation energy [J.mol-1]": 0.0,
-        "Negative electrode reaction-driven LAM factor [m3.mol-1]": 0.0,
-        "Positive electrode reaction-driven LAM factor [m3.mol-1]": 0.0,
         # cell
         "Negative current collector thickness [m]": 2.5e-05,
         "Negative electrode thickness [m]": 0.0001,
