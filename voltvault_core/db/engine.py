@@ -60,8 +60,9 @@ def create_db_engine(url: str | None = None, *, echo: bool = False, pg_schema: s
             cursor.close()
 
         return engine
-    connect_args = {"options": f"-csearch_path={pg_schema}"} if pg_schema else {}
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    if pg_schema:  # in the URL itself, so a CLI or worker handed engine.url lands in the same schema
+        parsed = parsed.update_query_dict({"options": f"-csearch_path={pg_schema}"})
+    return create_engine(parsed, echo=echo, pool_pre_ping=True)
 
 
 @contextmanager
