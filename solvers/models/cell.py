@@ -20,6 +20,106 @@ from scipy.optimize import brentq
 
 from solvers.constants import F, R
 
+# ---------------------------------------------------------------------------------------------------------
+# Regularisation near electrolyte depletion, as PyBaMM (pybamm/settings.py "tolerances" and
+# pybamm/parameters/lithium_ion_parameters.py, PyBaMM 26.10, doi:10.5334/jors.309), so that the same set
+# and protocol give the same physics at high rates, where the electrolyte empties next to the positive
+# current collector. PyBaMM's DFN and SPMe have no zero-electrolyte event; neither have ours.
+
+#: Electrolyte diffusivity and conductivity are evaluated at max(c_e, this) [mol.m-3].
+ELECTROLYTE_TRANSPORT_FLOOR_MOL_M3 = 10.0
+#: The migration term chi RT / (F c_e) is evaluated at max(c_e, this) [mol.m-3] (PyBaMM's "chi__c_e").
+THERMODYNAMIC_FLOOR_MOL_M3 = 1e-2
+#: Powers c^a in exchange-current densities become s^a u (u^2 + delta^2)^((a-1)/2), u = c / s, with
+#: the scale s = c_e0 for the electrolyte and c_max for c_s and c_max - c_s (PyBaMM's RegPower).
+REG_POWER_DELTA = 1e-3
+#: The MacInnes term of the SPMe uses ln(max(c_e / c_e_av, this)) [-].
+MACINNES_FLOOR = 1e-15
+#: arcsinh(j / (2 j0)) is evaluated with 2 j0 -> hypot(2 j0, this) [A.m-2] (PyBaMM's Arcsinh2).
+ARCSINH_EPS = 1e-16
+#: Concentrations are kept this far above zero before a function is called [mol.m-3 or -].
+_POSITIVE_TINY = 1e-12
+
+
+@lru_cache(maxsize=256)
+def floored_electrolyte_function(func: Callable, floor_mol_m3: float) -> Callable:
+    """``func(c_e, T)`` evaluated at ``max(c_e, floor_mol_m3)`` (one wrapper per function, for caching)."""
+
+    def floored(c_e, T):
+        return func(np.maximum(c_e, floor_mol_m3), T)
+
+    floored.__name__ = f"{getattr(func, '__name__', 'function')} (c_e >= {floor_mol_m3:g} mol.m-3)"
+    floored.unfloored = func
+    return floored
+
+
+def _power_exponents(j0: Callable, c_e0: float, c_max: float) -> tuple[float, float, float]:
+    """Exponents (a_e, a_s, a_v) of ``j0 = k(T) c_e^a_e c_s^a_s (c_max - c_s)^a_v``.
+
+    Found from the function's values; an exponent is reported as 0 (no regularisation of that factor)
+    when the function is not an exact power in it, e.g. a tabulated exchange-current density.
+    """
+    T = 298.15
+
+    def ln_j0(ce, s):
+        with np.errstate(all="ignore"):
+            return float(np.log(np.asarray(j0(ce, s * c_max, c_max, T), dtype=float)))
+
+    a_e = (ln_j0(c_e0, 0.5) - ln_j0(0.5 * c_e0, 0.5)) / np.log(2.0)
+    a_e_low = (ln_j0(0.02 * c_e0, 0.5) - ln_j0(0.01 * c_e0, 0.5)) / np.log(2.0)
+    if not (np.isfinite(a_e) and abs(a_e - a_e_low) < 1e-6):
+        a_e = 0.0
+    s_fit = np.array([0.25, 0.5, 0.75])
+    A = np.column_stack([np.log(s_fit), np.log(1.0 - s_fit), np.ones(3)])
+    b = np.array([ln_j0(c_e0, s) for s in s_fit])
+    a_s, a_v, k = np.linalg.solve(A, b) if np.all(np.isfinite(b)) else (np.nan, np.nan, np.nan)
+    checks = [ln_j0(c_e0, s) - (a_s * np.log(s) + a_v * np.log(1.0 - s) + k) for s in (0.03, 0.9)]
+    if not (np.all(np.isfinite(checks)) and np.max(np.abs(checks)) < 1e-6):
+        a_s = a_v = 0.0
+    clean = [0.0 if abs(a) < 1e-9 else float(a) for a in (a_e, a_s, a_v)]
+    return clean[0], clean[1], clean[2]
+
+
+@lru_cache(maxsize=256)
+def regularised_exchange_current(j0: Callable, c_e0_mol_m3: float, c_max_mol_m3: float) -> Callable:
+    r"""``j0(c_e, c_s, c_max, T)`` with PyBaMM's regularised powers near depletion.
+
+    :math:`c_e` is taken as :math:`\max(c_e, 0)` and :math:`c_s` clipped to :math:`[0, c_{max}]`; every
+    power :math:`c^a` of :math:`c_e` (scale :math:`c_{e0}`), :math:`c_s` and :math:`c_{max}-c_s`
+    (scale :math:`c_{max}`) is replaced by :math:`s^a u (u^2+\delta^2)^{(a-1)/2}` with
+    :math:`u = c/s`, :math:`\delta` = :data:`REG_POWER_DELTA`: the value is unchanged for
+    :math:`u \gg \delta` and goes to zero linearly (finite slope) instead of as :math:`u^a`.
+    Applied as the factor :math:`(1 + \delta^2/u^2)^{(a-1)/2}` on the set's own function.
+    """
+    a_e, a_s, a_v = _power_exponents(j0, c_e0_mol_m3, c_max_mol_m3)
+    d2 = REG_POWER_DELTA**2
+
+    def regularised(c_e, c_s, c_max, T):
+        u_raw = np.asarray(c_e, dtype=float) / c_e0_mol_m3
+        u_e = np.maximum(u_raw, _POSITIVE_TINY)
+        s = np.clip(np.asarray(c_s, dtype=float) / c_max, _POSITIVE_TINY, 1.0 - _POSITIVE_TINY)
+        value = j0(u_e * c_e0_mol_m3, s * c_max, c_max, T)
+        if a_e:
+            value = value * (1.0 + d2 / u_e**2) ** (0.5 * (a_e - 1.0))
+        if a_s:
+            value = value * (1.0 + d2 / s**2) ** (0.5 * (a_s - 1.0))
+        if a_v:
+            value = value * (1.0 + d2 / (1.0 - s) ** 2) ** (0.5 * (a_v - 1.0))
+        if a_e > 0.0:  # PyBaMM takes max(c_e, 0): no exchange current without electrolyte
+            value = np.where(u_raw > 0.0, value, 0.0)
+        return value
+
+    regularised.__name__ = f"{getattr(j0, '__name__', 'j0')} (regularised)"
+    regularised.exponents = (a_e, a_s, a_v)
+    regularised.unregularised = j0
+    return regularised
+
+
+def regularised_arcsinh(j, two_j0):
+    """arcsinh(j / b) with b = hypot(2 j0, eps) (sign kept), as PyBaMM's Arcsinh2."""
+    b = np.where(two_j0 >= 0, 1.0, -1.0) * np.hypot(two_j0, ARCSINH_EPS)
+    return np.arcsinh(j / b)
+
 
 @lru_cache(maxsize=256)
 def _constant_function(constant: float, name: str) -> Callable:
@@ -50,6 +150,14 @@ def _as_function(value, n_args: int, name: str) -> Callable:
         return fewer
 
     raise TypeError(f"Parameter {name!r}: the function takes {n_given} arguments, expected {n_args}")
+
+
+def _floored(func: Callable) -> Callable:
+    """An electrolyte transport function floored as PyBaMM (see ELECTROLYTE_TRANSPORT_FLOOR_MOL_M3)."""
+    try:
+        return floored_electrolyte_function(func, ELECTROLYTE_TRANSPORT_FLOOR_MOL_M3)
+    except TypeError:  # unhashable
+        return floored_electrolyte_function.__wrapped__(func, ELECTROLYTE_TRANSPORT_FLOOR_MOL_M3)
 
 
 @dataclass
@@ -166,6 +274,14 @@ class Cell:
             )
 
         neg, pos = electrode("Negative"), electrode("Positive")
+        c_e0 = num("Initial concentration in electrolyte [mol.m-3]")
+        for e in (neg, pos):
+            try:
+                e.exchange_current = regularised_exchange_current(e.exchange_current, c_e0, e.c_max_mol_m3)
+            except TypeError:  # an unhashable function: regularise without caching the wrapper
+                e.exchange_current = regularised_exchange_current.__wrapped__(
+                    e.exchange_current, c_e0, e.c_max_mol_m3
+                )
         L_s = num("Separator thickness [m]")
         layers = [
             (num("Negative current collector thickness [m]", 0.0), "Negative current collector"),
@@ -195,14 +311,14 @@ class Cell:
             separator_brug=num("Separator Bruggeman coefficient (electrolyte)", 1.5),
             area_m2=num("Electrode height [m]") * num("Electrode width [m]") * n_parallel,
             nominal_capacity_Ah=num("Nominal cell capacity [A.h]"),
-            c_e_init_mol_m3=num("Initial concentration in electrolyte [mol.m-3]"),
+            c_e_init_mol_m3=c_e0,
             transference=num("Cation transference number"),
             thermodynamic_factor=num("Thermodynamic factor", 1.0),
-            electrolyte_diffusivity=_as_function(
-                p["Electrolyte diffusivity [m2.s-1]"], 2, "Electrolyte diffusivity"
+            electrolyte_diffusivity=_floored(
+                _as_function(p["Electrolyte diffusivity [m2.s-1]"], 2, "Electrolyte diffusivity")
             ),
-            electrolyte_conductivity=_as_function(
-                p["Electrolyte conductivity [S.m-1]"], 2, "Electrolyte conductivity"
+            electrolyte_conductivity=_floored(
+                _as_function(p["Electrolyte conductivity [S.m-1]"], 2, "Electrolyte conductivity")
             ),
             T_ref_K=num("Reference temperature [K]", 298.15),
             T_ambient_K=T_amb,

@@ -21,7 +21,8 @@ from solvers.models.kernels import dfn_core, spm_core
 
 # status codes
 OK_FINAL, OK_EVENT, OK_LIMIT, FAIL_NEWTON, FAIL_BUFFER, FAIL_INIT = 0, 1, 2, 3, 4, 5
-# event indices: 0 min voltage, 1 max voltage, 2..5 stoichiometry, 6 electrolyte, 7+ step limits
+# event indices: 0 min voltage, 1 max voltage, 2..5 stoichiometry, 6+ step limits (no zero-electrolyte
+# event, as PyBaMM: the electrolyte functions are regularised near depletion instead)
 EVENT_NAMES = (
     "Minimum voltage [V]",
     "Maximum voltage [V]",
@@ -29,7 +30,6 @@ EVENT_NAMES = (
     "Maximum negative particle surface stoichiometry",
     "Minimum positive particle surface stoichiometry",
     "Maximum positive particle surface stoichiometry",
-    "Zero electrolyte concentration cut off",
 )
 N_FIXED_EVENTS = len(EVENT_NAMES)
 
@@ -460,7 +460,7 @@ def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
 @njit(cache=True)
 def _events(y, V, I_A, lim_q, lim_op, lim_v, n_lim, mode, value, v_min, v_max, sl_info, margin, ev):
     """Event values (an event fires when its value becomes <= 0)."""
-    o_csn, nr_n, Nn, o_csp, nr_p, Np, o_ce, Nx = sl_info
+    o_csn, nr_n, Nn, o_csp, nr_p, Np, _o_ce, _Nx = sl_info
     if mode == 1 and v_min <= value <= v_max:
         ev[0] = 1.0
         ev[1] = 1.0
@@ -479,10 +479,6 @@ def _events(y, V, I_A, lim_q, lim_op, lim_v, n_lim, mode, value, v_min, v_max, s
         smin, smax = min(smin, s), max(smax, s)
     ev[4] = smin - margin
     ev[5] = 1.0 - margin - smax
-    cmin = 1e300
-    for i in range(Nx):
-        cmin = min(cmin, y[o_ce + i])
-    ev[6] = cmin - 1e-3
     for m in range(n_lim):
         q, op, v = lim_q[m], lim_op[m], lim_v[m]
         if q == 0:

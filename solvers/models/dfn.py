@@ -34,6 +34,7 @@ from solvers.mesh import (
     surface_value,
 )
 from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
+from solvers.models.cell import THERMODYNAMIC_FLOOR_MOL_M3
 
 _TINY = 1e-12
 
@@ -141,7 +142,7 @@ class DFNSystem(CellSystem):
             sto_surf = surface_value(cs)
             sto_cl = np.clip(sto_surf, _TINY, 1 - _TINY)
             U = e.ocp_T(sto_cl, Tb, c.T_ref_K)
-            j0 = e.exchange_current(ce_safe[:, sl], sto_cl * e.c_max_mol_m3, e.c_max_mol_m3, Tb)
+            j0 = e.exchange_current(ce[:, sl], sto_cl * e.c_max_mol_m3, e.c_max_mol_m3, Tb)
             eta = phis - phie[:, sl] - U
             j = 2.0 * j0 * np.sinh(0.5 * F * eta / (R * Tb))
             out[f"sto_surf_{key}"] = sto_surf
@@ -184,7 +185,8 @@ class DFNSystem(CellSystem):
         f[:, self.sl["ce"]] = dce / c.c_e_init_mol_m3
         # electrolyte charge
         kappa = self.tor * c.electrolyte_conductivity(ce_safe, Tb)
-        chi = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * Tb / F / ce_safe
+        ce_chi = np.maximum(ce, THERMODYNAMIC_FLOOR_MOL_M3)  # as PyBaMM near depletion
+        chi = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * Tb / F / ce_chi
         i_e = edge_mean(kappa) * (
             edge_harmonic(chi, self.xmesh) * gradient(ce, self.xmesh) - gradient(phie, self.xmesh)
         )
@@ -211,10 +213,10 @@ class DFNSystem(CellSystem):
         return {"f": f, "V": fl["V"], "heat": heat}
 
     def event_functions(self, Y):
-        cs_n, cs_p, ce = (
+        # no zero-electrolyte event (as PyBaMM's DFN): the electrolyte functions are regularised instead
+        cs_n, cs_p = (
             Y[:, self.sl["cs_n"]].reshape(Y.shape[0], self.Nn, self.nr_n),
             Y[:, self.sl["cs_p"]].reshape(Y.shape[0], self.Np, self.nr_p),
-            Y[:, self.sl["ce"]],
         )
         s_n, s_p = surface_value(cs_n), surface_value(cs_p)
         return {
@@ -222,7 +224,6 @@ class DFNSystem(CellSystem):
             "Maximum negative particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - np.max(s_n, axis=-1),
             "Minimum positive particle surface stoichiometry": np.min(s_p, axis=-1) - STO_EVENT_MARGIN,
             "Maximum positive particle surface stoichiometry": 1.0 - STO_EVENT_MARGIN - np.max(s_p, axis=-1),
-            "Zero electrolyte concentration cut off": np.min(ce, axis=-1) - 1e-3,
         }
 
     def voltage(self, Y):

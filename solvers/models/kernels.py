@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from solvers.constants import F, R
+from solvers.models.cell import ARCSINH_EPS, MACINNES_FLOOR, THERMODYNAMIC_FLOOR_MOL_M3
 
 N_STO = 8193
 N_CE = 8193
@@ -160,12 +161,21 @@ def _lookup(row, x, lo, hi, n):
 
 @njit(cache=True, inline="always")
 def _j0(tab, ce, ce0, sto):
+    if ce <= 0.0 and tab[2, 1] > tab[2, 0]:  # no exchange current without electrolyte (as PyBaMM)
+        return 0.0
     ln_ce = np.log(max(ce, 1e-300) / ce0)
     s = min(max(sto, 1e-13), 1.0 - 1e-13)
     z = np.log(s / (1.0 - s))
     a = _lookup(tab[2], ln_ce, LN_CE_RANGE[0], LN_CE_RANGE[1], N_LOG)
     b = _lookup(tab[3], z, LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
     return np.exp(a + b)
+
+
+@njit(cache=True, inline="always")
+def _arcsinh2(a, b):
+    """arcsinh(a / b) with b -> sign(b) hypot(b, eps), as :func:`solvers.models.cell.regularised_arcsinh`."""
+    b_eff = np.sqrt(b * b + ARCSINH_EPS * ARCSINH_EPS)
+    return np.arcsinh(a / (b_eff if b >= 0.0 else -b_eff))
 
 
 @njit(cache=True, inline="always")
@@ -249,8 +259,7 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         s_surf = 1.5 * y[off + nr - 1] - 0.5 * y[off + nr - 2]
         s_cl = min(max(s_surf, 1e-12), 1.0 - 1e-12)
         U = _lookup(tab[0], s_cl, 0.0, 1.0, N_STO)
-        ce = max(y[o_ce + cell] * ce0, 1e-12)
-        j0 = _j0(tab, ce, ce0, s_cl)
+        j0 = _j0(tab, y[o_ce + cell] * ce0, ce0, s_cl)
         eta = phis - y[o_pe + cell] - U
         j = 2.0 * j0 * np.sinh(0.5 * eta / RT_F)
         aj[cell] = a * j
@@ -268,8 +277,8 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             D_r = tor[i + 1] * _lookup(tab_e[0], c_r, 0.0, ce_max_tab, N_CE)
             k_l = tor[i] * _lookup(tab_e[1], c_l, 0.0, ce_max_tab, N_CE)
             k_r = tor[i + 1] * _lookup(tab_e[1], c_r, 0.0, ce_max_tab, N_CE)
-            chi_l = 2.0 * (1.0 - tplus) * tdf * RT_F / c_l
-            chi_r = 2.0 * (1.0 - tplus) * tdf * RT_F / c_r
+            chi_l = 2.0 * (1.0 - tplus) * tdf * RT_F / max(c_l, THERMODYNAMIC_FLOOR_MOL_M3)
+            chi_r = 2.0 * (1.0 - tplus) * tdf * RT_F / max(c_r, THERMODYNAMIC_FLOOR_MOL_M3)
             grad_c = (y[o_ce + i + 1] - y[o_ce + i]) * ce0 / gap
             grad_p = (y[o_pe + i + 1] - y[o_pe + i]) / gap
             n_next = _harm(D_l, D_r, beta) * grad_c
@@ -330,8 +339,8 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     U_n = _lookup(tab_n[0], s_n, 0.0, 1.0, N_STO)
     U_p = _lookup(tab_p[0], s_p, 0.0, 1.0, N_STO)
     if with_e == 0:
-        eta_n = 2.0 * RT_F * np.arcsinh(j_n / (2.0 * _j0(tab_n, ce0, ce0, s_n)))
-        eta_p = 2.0 * RT_F * np.arcsinh(j_p / (2.0 * _j0(tab_p, ce0, ce0, s_p)))
+        eta_n = 2.0 * RT_F * _arcsinh2(j_n, 2.0 * _j0(tab_n, ce0, ce0, s_n))
+        eta_p = 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ce0, ce0, s_p))
         return U_p - U_n + eta_p - eta_n - I_A * r_contact
     Nx = Nn + Ns + Np
     o = nr_n + nr_p
@@ -340,8 +349,8 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     ce_sum = 0.0
     for i in range(Nx):
         dxi = L_n / Nn if i < Nn else (L_s / Ns if i < Nn + Ns else L_p / Np)
-        ce_sum += max(y[o + i] * ce0, 1e-12) * dxi
-    ce_av = ce_sum / (L_n + L_s + L_p)
+        ce_sum += y[o + i] * ce0 * dxi
+    ce_av = max(ce_sum / (L_n + L_s + L_p), 1e-12)
     n_prev = 0.0
     eta_n = 0.0
     eta_p = 0.0
@@ -354,25 +363,25 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             dxi, epsi, tori, src = L_s / Ns, geo[4], geo[7], 0.0
         else:
             dxi, epsi, tori, src = L_p / Np, geo[5], geo[8], a_p * j_p
-        ci = max(y[o + i] * ce0, 1e-12)
+        ci = y[o + i] * ce0
         if i < Nx - 1:
             j_next = i + 1
             dxj = L_n / Nn if j_next < Nn else (L_s / Ns if j_next < Nn + Ns else L_p / Np)
             torj = geo[6] if j_next < Nn else (geo[7] if j_next < Nn + Ns else geo[8])
-            cj = max(y[o + j_next] * ce0, 1e-12)
-            D_l = tori * _lookup(tab_e[0], ci, 0.0, ce_max_tab, N_CE)
-            D_r = torj * _lookup(tab_e[0], cj, 0.0, ce_max_tab, N_CE)
+            cj = y[o + j_next] * ce0
+            D_l = tori * _lookup(tab_e[0], max(ci, 0.0), 0.0, ce_max_tab, N_CE)
+            D_r = torj * _lookup(tab_e[0], max(cj, 0.0), 0.0, ce_max_tab, N_CE)
             n_next = _harm(D_l, D_r, dxi / (dxi + dxj)) * (cj - ci) / (0.5 * (dxi + dxj))
         else:
             n_next = 0.0
         f[o + i] = ((n_next - n_prev) / dxi + (1.0 - tplus) * src / F) / epsi / ce0
         n_prev = n_next
         if i < Nn:
-            eta_n += 2.0 * RT_F * np.arcsinh(j_n / (2.0 * _j0(tab_n, ci, ce0, s_n))) / Nn
-            ln_n += np.log(ci / ce_av) / Nn
+            eta_n += 2.0 * RT_F * _arcsinh2(j_n, 2.0 * _j0(tab_n, ci, ce0, s_n)) / Nn
+            ln_n += np.log(max(ci / ce_av, MACINNES_FLOOR)) / Nn
         elif i >= Nn + Ns:
-            eta_p += 2.0 * RT_F * np.arcsinh(j_p / (2.0 * _j0(tab_p, ci, ce0, s_p))) / Np
-            ln_p += np.log(ci / ce_av) / Np
+            eta_p += 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ci, ce0, s_p)) / Np
+            ln_p += np.log(max(ci / ce_av, MACINNES_FLOOR)) / Np
     kappa = _lookup(tab_e[1], ce_av, 0.0, ce_max_tab, N_CE)
     chiRT_F = 2.0 * (1.0 - tplus) * tdf * RT_F
     eta_c = chiRT_F * (ln_p - ln_n)

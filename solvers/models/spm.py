@@ -18,6 +18,7 @@ import numpy as np
 from solvers.constants import F, R
 from solvers.mesh import SphereMesh, surface_value
 from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
+from solvers.models.cell import regularised_arcsinh
 from solvers.models.dfn import particle_rhs
 
 _TINY = 1e-12
@@ -80,7 +81,7 @@ class SPMSystem(CellSystem):
 
     def overpotential(self, e, j, c_e, sto_cl, T):
         j0 = e.exchange_current(c_e, sto_cl * e.c_max_mol_m3, e.c_max_mol_m3, T)
-        return 2.0 * R * T / F * np.arcsinh(j / (2.0 * j0))
+        return 2.0 * R * T / F * regularised_arcsinh(j, 2.0 * j0)
 
     def fields(self, Y, T, I_A, with_rhs: bool = True):
         c = self.cell

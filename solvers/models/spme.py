@@ -21,6 +21,7 @@ import numpy as np
 from solvers.constants import F, R
 from solvers.mesh import divergence, edge_harmonic, gradient
 from solvers.models.base import CellModel
+from solvers.models.cell import MACINNES_FLOOR
 from solvers.models.spm import SPMSystem
 
 _TINY = 1e-12
@@ -55,22 +56,21 @@ class SPMeSystem(SPMSystem):
         c = self.cell
         out = self.particles(Y, T, I_A, with_rhs)
         ce = Y[:, self.sl["ce"]] * c.c_e_init_mol_m3
-        ce_safe = np.maximum(ce, _TINY)
         out["ce"] = ce
         Nn, Ns = self.Nn, self.Ns
         Tb = T[:, None]
-        ce_n, ce_p = ce_safe[:, :Nn], ce_safe[:, Nn + Ns :]
+        ce_n, ce_p = ce[:, :Nn], ce[:, Nn + Ns :]  # j0 is zero at c_e <= 0 (as PyBaMM)
         eta_n = self.overpotential(c.negative, out["j_n"][:, None], ce_n, out["sto_cl_n"][:, None], Tb)
         eta_p = self.overpotential(c.positive, out["j_p"][:, None], ce_p, out["sto_cl_p"][:, None], Tb)
         out["eta_n_x"], out["eta_p_x"] = eta_n, eta_p
         out["eta_n"], out["eta_p"] = eta_n.mean(axis=-1), eta_p.mean(axis=-1)
         # composite electrolyte potential
         w = self.xmesh.widths
-        ce_av = np.sum(ce_safe * w, axis=-1) / np.sum(w)
+        ce_av = np.maximum(np.sum(ce * w, axis=-1) / np.sum(w), _TINY)
         kappa = c.electrolyte_conductivity(ce_av, T)
         chiRT_F = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * T / F
-        ln_n = np.log(ce_n / ce_av[:, None]).mean(axis=-1)
-        ln_p = np.log(ce_p / ce_av[:, None]).mean(axis=-1)
+        ln_n = np.log(np.maximum(ce_n / ce_av[:, None], MACINNES_FLOOR)).mean(axis=-1)
+        ln_p = np.log(np.maximum(ce_p / ce_av[:, None], MACINNES_FLOOR)).mean(axis=-1)
         L_n, L_s, L_p = c.negative.thickness_m, c.separator_thickness_m, c.positive.thickness_m
         i_cell = I_A / c.area_m2
         eta_c = chiRT_F * (ln_p - ln_n)
@@ -111,12 +111,6 @@ class SPMeSystem(SPMSystem):
         y[self.sl["ce"]] = 1.0
         return y
 
-    def event_functions(self, Y):
-        ev = super().event_functions(Y)
-        ce = Y[:, self.sl["ce"]]
-        ev["Zero electrolyte concentration cut off"] = np.min(ce, axis=-1) - 1e-3
-        return ev
-
     def electrolyte_fields(self, Y, T, I_A, fl):
         """Electrolyte concentration and the composite electrolyte potential on the x mesh [V]."""
         c = self.cell
@@ -130,7 +124,7 @@ class SPMeSystem(SPMSystem):
         k_s = (fl["kappa_av"] * self.tor_s)[:, None]
         k_p = (fl["kappa_av"] * self.tor_p)[:, None]
         chi = fl["chiRT_F"][:, None]
-        macinnes = chi * np.log(np.maximum(ce, _TINY) / fl["ce_av"][:, None])
+        macinnes = chi * np.log(np.maximum(ce / fl["ce_av"][:, None], MACINNES_FLOOR))
         delta_phi_n_av = (fl["U_n"] + fl["eta_n"])[:, None]
         phi_s_n_av = -(i / fl["sig_n"]) * L_n / 3.0
         const = -delta_phi_n_av + phi_s_n_av - chi * fl["ln_n"][:, None] - i * L_n * (1 / (3 * k_n) - 1 / k_s)
