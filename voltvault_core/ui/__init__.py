@@ -8,6 +8,8 @@ Pages call :func:`page_setup` first::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from voltvault_core.projects import projects_for
@@ -18,10 +20,29 @@ from voltvault_core.ui.registry import PAGES, PageSpec
 __all__ = ["PAGES", "PageContext", "PageSpec", "get_engine", "get_job_runner", "page_setup", "unbuilt_page"]
 
 PROJECT_KEY = "vv.project_id"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _use_home_navigation() -> None:
+    """Make sure Home.py's ``st.navigation`` serves this request, not Streamlit's pages/-folder mode.
+
+    Streamlit runs ``pages/*.py`` directly (its first multipage mode, with a navigation built from file
+    names) until some session of the server process has called ``st.navigation``. The first visitor of a
+    fresh server who opens a page's URL would get that. Switch the process over and rerun, which goes
+    through Home.py. (Uses Streamlit's PagesManager flag; harmless if a later version drops it.)
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # pragma: no cover - depends on the Streamlit version
+        return
+    if getattr(PagesManager, "uses_pages_directory", False) and (REPO_ROOT / "Home.py").exists():
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def page_setup(title: str, icon: str = ":material/bolt:", *, layout: str = "wide") -> PageContext:
     """Page config, login gate, sidebar (user, project picker, sign-out); returns the :class:`PageContext`."""
+    _use_home_navigation()
     try:
         st.set_page_config(page_title=f"{title} · VoltVault", page_icon=icon, layout=layout)
     except st.errors.StreamlitAPIException:  # already set by the navigation entry point
