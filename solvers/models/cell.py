@@ -10,7 +10,6 @@ de-intercalation (the negative electrode in discharge); stoichiometry = c / c_ma
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from solvers.constants import F, R
+from solvers.parameters.base import n_arguments
 
 # ---------------------------------------------------------------------------------------------------------
 # Regularisation near electrolyte depletion, as PyBaMM (pybamm/settings.py "tolerances" and
@@ -137,7 +137,7 @@ def _as_function(value, n_args: int, name: str) -> Callable:
     if not callable(value):
         return _constant_function(float(value), name)
     try:
-        n_given = len(inspect.signature(value).parameters)
+        n_given = n_arguments(value)  # an Interpolant reports its own count, not that of __call__
     except (TypeError, ValueError):
         n_given = n_args
     if n_given == n_args:

@@ -226,7 +226,14 @@ class ParameterSet(Mapping[str, ParameterValue]):
 
     @classmethod
     def from_json_dict(cls, data: Mapping[str, Any]) -> ParameterSet:
-        """Rebuild a set from :meth:`to_json_dict` output (or a plain ``{key: value}`` dict)."""
+        """Rebuild a set from :meth:`to_json_dict` output (or a plain ``{key: value}`` dict).
+
+        Named functions are looked up after the bundled sets have been discovered (their functions
+        registered), so a file refers to them by name in any process.
+        """
+        from solvers.parameters import available_parameter_sets
+
+        available_parameter_sets()  # registers every set module's functions by name
         if "parameters" in data and isinstance(data["parameters"], Mapping):
             raw = data["parameters"]
             name = data.get("name", "custom")
