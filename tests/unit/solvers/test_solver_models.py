@@ -111,8 +111,9 @@ def test_cccv_power_resistance_and_limits(chen):
     assert V[k == 1][-1] == pytest.approx(4.1, abs=1e-5)
     np.testing.assert_allclose(V[k == 2], 4.1, atol=1e-5)
     assert abs(I_A[k == 2][-1]) == pytest.approx(0.25, rel=1e-3)
-    np.testing.assert_allclose((I_A * V)[k == 3], 10.0, rtol=1e-6)
-    np.testing.assert_allclose(V[k == 4], 2.0 * I_A[k == 4], rtol=1e-6)
+    # algebraic constraints held to the (default, PyBaMM's) relative tolerance 1e-4
+    np.testing.assert_allclose((I_A * V)[k == 3], 10.0, rtol=1e-4)
+    np.testing.assert_allclose(V[k == 4], 2.0 * I_A[k == 4], rtol=1e-4)
     assert V[k == 4][-1] == pytest.approx(3.9, abs=1e-5)
     assert result["Charging Capacity / Ah"][-1] > 0.5
 
@@ -192,8 +193,10 @@ def test_numba_kernels_agree_with_the_numpy_reference(name, set_name):
         Step("current", 0.0, 300.0, text="Rest for 5 minutes"),
     ]
     mesh = {"x_n": 8, "x_s": 5, "x_p": 8, "r_n": 10, "r_p": 10}
-    ref = get_model(name).solve(ps, steps, backend="numpy", mesh=mesh, output_period_s=30.0)
-    fast = get_model(name).solve(ps, steps, backend="numba", mesh=mesh, output_period_s=30.0)
+    # tight tolerances: the two backends use different steppers, and this compares their kernels
+    tight = {"rtol": 1e-6, "atol": 1e-8}
+    ref = get_model(name).solve(ps, steps, backend="numpy", mesh=mesh, output_period_s=30.0, **tight)
+    fast = get_model(name).solve(ps, steps, backend="numba", mesh=mesh, output_period_s=30.0, **tight)
     assert ref.info["kernel"] == "numpy"
     assert fast.info["kernel"].startswith("numba")
     np.testing.assert_allclose(fast.time_s, ref.time_s)
