@@ -92,11 +92,14 @@ class SPMSystem(CellSystem):
         out["V"] = out["U_p"] - out["U_n"] + out["eta_p"] - out["eta_n"] - I_A * c.contact_resistance_Ohm
         return out
 
+    @staticmethod
+    def reaction_heat(fl, T, I_A):
+        """I (T dU_n/dT - U_n) - I (T dU_p/dT - U_p) [W] (the total heating adds -I V)."""
+        return I_A * ((T * fl["dUdT_n"] - fl["U_n"]) - (T * fl["dUdT_p"] - fl["U_p"]))
+
     def core_numpy(self, Y, T, I_A):
-        c = self.cell
         fl = self.fields(Y, T, I_A)
-        heat = c.area_m2 * I_A / c.area_m2 * ((T * fl["dUdT_n"] - fl["U_n"]) - (T * fl["dUdT_p"] - fl["U_p"]))
-        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": heat}
+        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": self.reaction_heat(fl, T, I_A)}
 
     def core_rhs(self, Y, T, I_A, fl):
         return fl["f_particles"]
@@ -174,6 +177,7 @@ class SPMSystem(CellSystem):
         V = fl["V"][:, None]
         phis_p = V - i_cell / sig_p * ((x_p - L) ** 2 / (2 * L_p)) + 0 * x_p
         return {
+            "_heat_W": self.reaction_heat(fl, T, I_A),  # read off the fields: no second residual
             "Electrolyte concentration [mol.m-3]": ce,
             "Electrolyte potential [V]": phie,
             "Negative electrode potential [V]": phis_n,
