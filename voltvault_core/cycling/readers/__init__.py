@@ -105,6 +105,20 @@ class ParsedFile:
     source_metadata: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    @classmethod
+    def checked(
+        cls, frame: pd.DataFrame, format_name: str, filename: str, metadata: dict[str, Any], warnings: list[str]
+    ) -> ParsedFile:
+        """The last step of every reader: drop rows without time, voltage or current (saying so), then
+        check the BDF invariants, naming the file if one is broken."""
+        from voltvault_core.cycling import frame as bdf_frame
+
+        frame, dropped = bdf_frame.drop_incomplete_rows(frame)
+        if dropped:
+            warnings.append(f"{dropped} incomplete row(s) without time, voltage or current were dropped")
+        bdf_frame.validate_bdf(frame, filename)
+        return cls(frame, format_name, filename, metadata, warnings)
+
 
 @dataclass(frozen=True)
 class CyclerFormat:

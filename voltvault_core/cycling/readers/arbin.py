@@ -71,11 +71,7 @@ def arbin_table_to_bdf(table: pd.DataFrame, filename: str, fmt: str, metadata: d
         surface_temperature_degC=numeric(table, find_column(cols, TEMPERATURE), "temperature", "degC"),
         internal_resistance_Ohm=numeric(table, find_column(cols, RESISTANCE), "resistance", "Ohm"),
     )
-    frame, dropped = bdf_frame.drop_incomplete_rows(frame)
-    if dropped:
-        warnings.append(f"{dropped} incomplete row(s) without time, voltage or current were dropped")
-    bdf_frame.validate_bdf(frame, filename)
-    return ParsedFile(frame, fmt, filename, metadata, warnings)
+    return ParsedFile.checked(frame, fmt, filename, metadata, warnings)
 
 
 # --------------------------------------------------------------------------------------------- .res

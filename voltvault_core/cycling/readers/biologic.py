@@ -98,11 +98,7 @@ def _biologic_frame(table: pd.DataFrame, filename: str, fmt: str, metadata: dict
         counters_reset=reset,
         surface_temperature_degC=numeric(table, find_column(cols, TEMPERATURE), "temperature", "degC"),
     )
-    frame, dropped = bdf_frame.drop_incomplete_rows(frame)
-    if dropped:
-        warns.append(f"{dropped} incomplete row(s) were dropped")
-    bdf_frame.validate_bdf(frame, filename)
-    return ParsedFile(frame, fmt, filename, metadata, warns)
+    return ParsedFile.checked(frame, fmt, filename, metadata, warns)
 
 
 def _sniff_mpr(probe: Probe) -> float:

@@ -131,11 +131,7 @@ def neware_table_to_bdf(table: pd.DataFrame, filename: str, fmt: str, metadata: 
         surface_temperature_degC=numeric(table, find_column(cols, TEMPERATURE), "temperature", "degC"),
         power_W=numeric(table, find_column(cols, POWER), "power", "W"),
     )
-    frame, dropped = bdf_frame.drop_incomplete_rows(frame)
-    if dropped:
-        warns.append(f"{dropped} incomplete row(s) were dropped")
-    bdf_frame.validate_bdf(frame, filename)
-    return ParsedFile(frame, fmt, filename, metadata, warns)
+    return ParsedFile.checked(frame, fmt, filename, metadata, warns)
 
 
 # ------------------------------------------------------------------------------------- nda / ndax
