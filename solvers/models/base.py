@@ -142,6 +142,15 @@ class CellSystem(CellDAE):
         return np.concatenate([core_state, extra, [current_A]])
 
     def voltage(self, Y):
+        """Terminal voltage [V] of each state row; the SPM/SPMe kernel skips the residual here."""
+        if self.compiled is not None and self.kernel_name == "spm":
+            from solvers.models.kernels import spm_voltage_batch
+
+            _batch, geo, dims, tab_n, tab_p, tab_e, T_K = self.compiled
+            V = np.empty(Y.shape[0])
+            Yc = np.ascontiguousarray(Y)
+            spm_voltage_batch(Yc, np.ascontiguousarray(Yc[:, -1]), T_K, geo, dims, tab_n, tab_p, tab_e, V)
+            return V
         T = self.temperature(Y)
         return self.core(Y, T, Y[:, -1])["V"]
 

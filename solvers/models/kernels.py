@@ -31,6 +31,7 @@ N_CE = 8193
 N_LOG = 4097
 LN_CE_RANGE = (-12.0, 3.0)  # ln(c_e / c_e0)
 LOGIT_RANGE = (-30.0, 30.0)
+LN_MACINNES_FLOOR = float(np.log(MACINNES_FLOOR))
 
 
 class NotTabulable(ValueError):
@@ -319,7 +320,8 @@ def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
 def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     """Residual of the SPM / SPMe core unknowns -> V [V] (layout of :class:`solvers.models.spm.SPMSystem`).
 
-    geo as :func:`dfn_core`; dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]
+    geo as :func:`dfn_core`; dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]. An empty ``f`` skips the
+    residual (particle and electrolyte fluxes) and returns the voltage alone.
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
     a_n, a_p = geo[9], geo[10]
@@ -332,8 +334,10 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     i_cell = I_A / area
     j_n = i_cell / (a_n * L_n)
     j_p = -i_cell / (a_p * L_p)
-    _particle(y, 0, nr_n, tab_n, R_n, j_n / (F * cmax_n), f, 0)
-    _particle(y, nr_n, nr_p, tab_p, R_p, j_p / (F * cmax_p), f, nr_n)
+    want_f = f.shape[0] > 0  # an empty f asks for the voltage only (output assembly)
+    if want_f:
+        _particle(y, 0, nr_n, tab_n, R_n, j_n / (F * cmax_n), f, 0)
+        _particle(y, nr_n, nr_p, tab_p, R_p, j_p / (F * cmax_p), f, nr_n)
     s_n = min(max(1.5 * y[nr_n - 1] - 0.5 * y[nr_n - 2], 1e-12), 1.0 - 1e-12)
     s_p = min(max(1.5 * y[nr_n + nr_p - 1] - 0.5 * y[nr_n + nr_p - 2], 1e-12), 1.0 - 1e-12)
     U_n = _lookup(tab_n[0], s_n, 0.0, 1.0, N_STO)
@@ -351,6 +355,13 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         dxi = L_n / Nn if i < Nn else (L_s / Ns if i < Nn + Ns else L_p / Np)
         ce_sum += y[o + i] * ce0 * dxi
     ce_av = max(ce_sum / (L_n + L_s + L_p), 1e-12)
+    ln_c0_av = np.log(ce0 / ce_av)
+    # the stoichiometry factor of j0 (uniform over each electrode) once, not once per cell
+    lo, hi = LN_CE_RANGE[0], LN_CE_RANGE[1]
+    b_n = _lookup(tab_n[3], np.log(s_n / (1.0 - s_n)), LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
+    b_p = _lookup(tab_p[3], np.log(s_p / (1.0 - s_p)), LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
+    j0_zero_n = tab_n[2, 1] > tab_n[2, 0]
+    j0_zero_p = tab_p[2, 1] > tab_p[2, 0]
     n_prev = 0.0
     eta_n = 0.0
     eta_p = 0.0
@@ -364,7 +375,9 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         else:
             dxi, epsi, tori, src = L_p / Np, geo[5], geo[8], a_p * j_p
         ci = y[o + i] * ce0
-        if i < Nx - 1:
+        if not want_f:
+            pass
+        elif i < Nx - 1:
             j_next = i + 1
             dxj = L_n / Nn if j_next < Nn else (L_s / Ns if j_next < Nn + Ns else L_p / Np)
             torj = geo[6] if j_next < Nn else (geo[7] if j_next < Nn + Ns else geo[8])
@@ -374,14 +387,33 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             n_next = _harm(D_l, D_r, dxi / (dxi + dxj)) * (cj - ci) / (0.5 * (dxi + dxj))
         else:
             n_next = 0.0
-        f[o + i] = ((n_next - n_prev) / dxi + (1.0 - tplus) * src / F) / epsi / ce0
-        n_prev = n_next
-        if i < Nn:
-            eta_n += 2.0 * RT_F * _arcsinh2(j_n, 2.0 * _j0(tab_n, ci, ce0, s_n)) / Nn
-            ln_n += np.log(max(ci / ce_av, MACINNES_FLOOR)) / Nn
-        elif i >= Nn + Ns:
-            eta_p += 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ci, ce0, s_p)) / Np
-            ln_p += np.log(max(ci / ce_av, MACINNES_FLOOR)) / Np
+        if want_f:
+            f[o + i] = ((n_next - n_prev) / dxi + (1.0 - tplus) * src / F) / epsi / ce0
+            n_prev = n_next
+        if i < Nn or i >= Nn + Ns:
+            # one log of c_e serves the exchange current and the MacInnes term (ln(c/c_av) = ln(c/c0) + ln_c0_av)
+            ln_ce = np.log(max(ci, 1e-300) / ce0)
+            ln_mac = max(ln_ce + ln_c0_av, LN_MACINNES_FLOOR) if ci > 0.0 else LN_MACINNES_FLOOR
+            if i < Nn:
+                j0 = (
+                    0.0
+                    if (ci <= 0.0 and j0_zero_n)
+                    else np.exp(_lookup(tab_n[2], ln_ce, lo, hi, N_LOG) + b_n)
+                )
+                eta_n += _arcsinh2(j_n, 2.0 * j0)
+                ln_n += ln_mac
+            else:
+                j0 = (
+                    0.0
+                    if (ci <= 0.0 and j0_zero_p)
+                    else np.exp(_lookup(tab_p[2], ln_ce, lo, hi, N_LOG) + b_p)
+                )
+                eta_p += _arcsinh2(j_p, 2.0 * j0)
+                ln_p += ln_mac
+    eta_n *= 2.0 * RT_F / Nn
+    eta_p *= 2.0 * RT_F / Np
+    ln_n /= Nn
+    ln_p /= Np
     kappa = _lookup(tab_e[1], ce_av, 0.0, ce_max_tab, N_CE)
     chiRT_F = 2.0 * (1.0 - tplus) * tdf * RT_F
     eta_c = chiRT_F * (ln_p - ln_n)
@@ -394,6 +426,14 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
 def spm_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
     for b in range(Y.shape[0]):
         V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, F_out[b])
+
+
+@njit(cache=True)
+def spm_voltage_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, V_out):
+    """Terminal voltage [V] of each state row, without the residual (``spm_core`` with an empty ``f``)."""
+    no_f = np.empty(0)
+    for b in range(Y.shape[0]):
+        V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, no_f)
 
 
 def geometry_vector(cell, row_scale: float = 1.0) -> np.ndarray:

@@ -207,6 +207,27 @@ def test_numba_kernels_agree_with_the_numpy_reference(name, set_name):
     )
 
 
+@pytest.mark.parametrize("name", ["spm", "spme"])
+def test_voltage_only_kernel_equals_the_full_residual_kernel(chen, name):
+    """Output voltages come from the kernel without its residual; they must be the full kernel's V."""
+    from solvers.models.base import DEFAULT_MESH
+    from solvers.models.cell import Cell
+
+    model = get_model(name)
+    system = model.system_class(Cell.from_parameters(chen, None), dict(DEFAULT_MESH), "isothermal")
+    assert system.use_backend("numba") == "numba"
+    # perturbed states (non-uniform electrolyte and particles) at charge, rest and discharge currents
+    rng = np.random.default_rng(3)
+    y0 = system.full_state(system.initial_state(*system.cell.initial_concentrations(0.6)), 0.0)
+    Y = np.tile(y0, (40, 1))
+    Y[:, : system.n_core] *= rng.uniform(0.7, 1.2, size=(40, system.n_core))
+    Y[:, -1] = np.linspace(-15.0, 15.0, 40)
+    V_fast = system.voltage(Y)
+    V_full = system.core(Y, system.temperature(Y), Y[:, -1])["V"]
+    np.testing.assert_allclose(V_fast, V_full, rtol=0, atol=1e-12)
+    assert np.ptp(V_fast) > 0.1  # the rows really differ
+
+
 def test_lumped_thermal_and_odd_functions_fall_back_to_numpy(chen):
     lumped = get_model("dfn").solve(chen, [Step("current", 5.0, 60.0)], backend="numba", thermal="lumped")
     assert lumped.info["kernel"].startswith("numpy")
