@@ -141,13 +141,18 @@ class SPMSystem(CellSystem):
 
     # outputs: SPM fields broadcast over the electrodes so every model offers the same names
     def x_mesh(self):
+        """The x mesh of the outputs (built once per system: the outputs ask for it several times)."""
+        cached = self.__dict__.get("_x_mesh")
+        if cached is not None:
+            return cached
         from solvers.mesh import Mesh1D
 
         c, m = self.cell, self.mesh_sizes
-        return Mesh1D.from_domains(
+        self._x_mesh = Mesh1D.from_domains(
             [c.negative.thickness_m, c.separator_thickness_m, c.positive.thickness_m],
             [m["x_n"], m["x_s"], m["x_p"]],
         )
+        return self._x_mesh
 
     def electrolyte_fields(self, Y, T, I_A, fl):
         """Electrolyte concentration and potential on the x mesh (SPM: uniform, phi_e = -U_n - eta_n)."""
