@@ -424,7 +424,8 @@ class CellModel:
         I_A = Y[:, -1]
         V = system.voltage(Y) if Y.size else np.zeros(0)
         cha, dis = _cumulative_capacities(t, I_A)
-        cycles = np.array([getattr(steps[i], "cycle_index", 0) or 0 for i in step_idx], dtype=np.int64)
+        step_cycles = np.array([getattr(s, "cycle_index", 0) or 0 for s in steps], dtype=np.int64)
+        cycles = step_cycles[step_idx]  # one look-up per step, not per output row
         timeseries = {
             bdf.TEST_TIME: t,
             bdf.VOLTAGE: V,
