@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from solvers.parameters import chen2020
 from solvers.parameters.base import arrhenius
-from solvers.parameters.example_sei import EXAMPLE_SEI_PARAMETERS
 
 NAME = "OKane2022"
 CITATIONS = [
@@ -623,6 +623,8 @@ def electrolyte_conductivity_Nyman2008_arrhenius(c_e, T):
 def get_parameter_values() -> dict:
     """PyBaMM-named values of O'Kane et al. (2022), doi:10.1039/D2CP00417H."""
     return {
+        # O'Kane et al. built on the LG M50 cell of Chen et al. (2020): its values, then what they changed
+        **chen2020.get_parameter_values(),
         # lithium plating (O'Kane 2020/2022)
         "Lithium metal partial molar volume [m3.mol-1]": 1.3e-05,
         "Lithium plating kinetic rate constant [m.s-1]": 1e-09,
@@ -631,49 +633,15 @@ def get_parameter_values() -> dict:
         "Lithium plating transfer coefficient": 0.65,
         "Dead lithium decay constant [s-1]": 1e-06,
         # SEI
-        **EXAMPLE_SEI_PARAMETERS,
         "Ratio of lithium moles to SEI moles": 1.0,
         "Initial SEI on cracks thickness [m]": 5e-13,
         "SEI growth activation energy [J.mol-1]": 38000.0,
         # cell
-        "Negative current collector thickness [m]": 1.2e-05,
-        "Negative electrode thickness [m]": 8.52e-05,
-        "Separator thickness [m]": 1.2e-05,
-        "Positive electrode thickness [m]": 7.56e-05,
-        "Positive current collector thickness [m]": 1.6e-05,
-        "Electrode height [m]": 0.065,
-        "Electrode width [m]": 1.58,
-        "Cell cooling surface area [m2]": 0.00531,
-        "Cell volume [m3]": 2.42e-05,
-        "Cell thermal expansion coefficient [m.K-1]": 1.1e-06,
-        "Negative current collector conductivity [S.m-1]": 58411000.0,
-        "Positive current collector conductivity [S.m-1]": 36914000.0,
-        "Negative current collector density [kg.m-3]": 8960.0,
-        "Positive current collector density [kg.m-3]": 2700.0,
-        "Negative current collector specific heat capacity [J.kg-1.K-1]": 385.0,
-        "Positive current collector specific heat capacity [J.kg-1.K-1]": 897.0,
-        "Negative current collector thermal conductivity [W.m-1.K-1]": 401.0,
-        "Positive current collector thermal conductivity [W.m-1.K-1]": 237.0,
-        "Nominal cell capacity [A.h]": 5.0,
-        "Current function [A]": 5.0,
-        "Contact resistance [Ohm]": 0.0,
         # negative electrode
-        "Negative electrode conductivity [S.m-1]": 215.0,
-        "Maximum concentration in negative electrode [mol.m-3]": 33133.0,
         "Negative particle diffusivity [m2.s-1]": graphite_LGM50_diffusivity_OKane2022,
         "Negative electrode OCP [V]": graphite_LGM50_ocp_OKane2022,
-        "Negative electrode porosity": 0.25,
-        "Negative electrode active material volume fraction": 0.75,
-        "Negative particle radius [m]": 5.86e-06,
-        "Negative electrode Bruggeman coefficient (electrolyte)": 1.5,
         "Negative electrode Bruggeman coefficient (electrode)": 1.5,
-        "Negative electrode charge transfer coefficient": 0.5,
-        "Negative electrode double-layer capacity [F.m-2]": 0.2,
         "Negative electrode exchange-current density [A.m-2]": graphite_LGM50_electrolyte_exchange_current_density_OKane2022,
-        "Negative electrode density [kg.m-3]": 1657.0,
-        "Negative electrode specific heat capacity [J.kg-1.K-1]": 700.0,
-        "Negative electrode thermal conductivity [W.m-1.K-1]": 1.7,
-        "Negative electrode OCP entropic change [V.K-1]": 0.0,
         "Negative electrode reference concentration for free of deformation [mol.m-3]": 0.0,
         "Negative electrode Poisson's ratio": 0.3,
         "Negative electrode Young's modulus [Pa]": 15000000000.0,
@@ -687,22 +655,10 @@ def get_parameter_values() -> dict:
         "Negative electrode LAM constant exponential term": 2.0,
         "Negative electrode critical stress [Pa]": 60000000.0,
         # positive electrode
-        "Positive electrode conductivity [S.m-1]": 0.18,
-        "Maximum concentration in positive electrode [mol.m-3]": 63104.0,
         "Positive particle diffusivity [m2.s-1]": nmc_LGM50_diffusivity_OKane2022,
         "Positive electrode OCP [V]": nmc_LGM50_ocp_OKane2022,
-        "Positive electrode porosity": 0.335,
-        "Positive electrode active material volume fraction": 0.665,
-        "Positive particle radius [m]": 5.22e-06,
-        "Positive electrode Bruggeman coefficient (electrolyte)": 1.5,
         "Positive electrode Bruggeman coefficient (electrode)": 1.5,
-        "Positive electrode charge transfer coefficient": 0.5,
-        "Positive electrode double-layer capacity [F.m-2]": 0.2,
         "Positive electrode exchange-current density [A.m-2]": nmc_LGM50_electrolyte_exchange_current_density_OKane2022,
-        "Positive electrode density [kg.m-3]": 3262.0,
-        "Positive electrode specific heat capacity [J.kg-1.K-1]": 700.0,
-        "Positive electrode thermal conductivity [W.m-1.K-1]": 2.1,
-        "Positive electrode OCP entropic change [V.K-1]": 0.0,
         "Positive electrode reference concentration for free of deformation [mol.m-3]": 0.0,
         "Positive electrode Poisson's ratio": 0.2,
         "Positive electrode Young's modulus [Pa]": 375000000000.0,
@@ -716,28 +672,8 @@ def get_parameter_values() -> dict:
         "Positive electrode LAM constant exponential term": 2.0,
         "Positive electrode critical stress [Pa]": 375000000.0,
         # separator
-        "Separator porosity": 0.47,
-        "Separator Bruggeman coefficient (electrolyte)": 1.5,
-        "Separator density [kg.m-3]": 397.0,
-        "Separator specific heat capacity [J.kg-1.K-1]": 700.0,
-        "Separator thermal conductivity [W.m-1.K-1]": 0.16,
         # electrolyte
-        "Initial concentration in electrolyte [mol.m-3]": 1000.0,
-        "Cation transference number": 0.2594,
-        "Thermodynamic factor": 1.0,
         "Electrolyte diffusivity [m2.s-1]": electrolyte_diffusivity_Nyman2008_arrhenius,
         "Electrolyte conductivity [S.m-1]": electrolyte_conductivity_Nyman2008_arrhenius,
         # experiment
-        "Reference temperature [K]": 298.15,
-        "Total heat transfer coefficient [W.m-2.K-1]": 10.0,
-        "Ambient temperature [K]": 298.15,
-        "Number of electrodes connected in parallel to make a cell": 1.0,
-        "Number of cells connected in series to make a battery": 1.0,
-        "Lower voltage cut-off [V]": 2.5,
-        "Upper voltage cut-off [V]": 4.2,
-        "Open-circuit voltage at 0% SOC [V]": 2.5,
-        "Open-circuit voltage at 100% SOC [V]": 4.2,
-        "Initial concentration in negative electrode [mol.m-3]": 29866.0,
-        "Initial concentration in positive electrode [mol.m-3]": 17038.0,
-        "Initial temperature [K]": 298.15,
     }
