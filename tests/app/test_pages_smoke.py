@@ -8,18 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from voltvault_core.ui.registry import PAGES
+from voltvault_core.ui.testing import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_PATHS = [spec.path for spec in PAGES]
 TIMEOUT_S = 60
-
-
-def _signed_in(at: AppTest, username: str, name: str) -> AppTest:
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["logout"] = None
-    return at
 
 
 def _errors(at: AppTest) -> list[str]:
@@ -40,7 +33,7 @@ def test_page_signed_out_shows_login_only(app_env, page):
 
 @pytest.mark.parametrize("page", PAGE_PATHS)
 def test_page_signed_in_as_admin(app_env, page):
-    at = _signed_in(AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT_S), "admin", "Ada Admin").run()
+    at = signed_in(AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT_S), "admin", "Ada Admin").run()
     assert not _errors(at), _errors(at)
     assert not at.error, [e.value for e in at.error]
 
@@ -54,14 +47,14 @@ def test_page_in_demo_mode_is_read_only(app_env, monkeypatch, page):
 
 
 def test_home_routes_to_the_dashboard(app_env):
-    at = _signed_in(AppTest.from_file(str(ROOT / "Home.py"), default_timeout=TIMEOUT_S), "admin", "Ada Admin").run()
+    at = signed_in(AppTest.from_file(str(ROOT / "Home.py"), default_timeout=TIMEOUT_S), "admin", "Ada Admin").run()
     assert not _errors(at), _errors(at)
     assert "VoltVault" in [t.value for t in at.title]
     assert any("Demo: LG M50" in m.value for m in at.markdown)
 
 
 def test_dashboard_template_creates_a_project(app_env):
-    at = _signed_in(AppTest.from_file(str(ROOT / "pages/dashboard.py"), default_timeout=TIMEOUT_S),
+    at = signed_in(AppTest.from_file(str(ROOT / "pages/dashboard.py"), default_timeout=TIMEOUT_S),
                     "admin", "Ada Admin").run()
     at.button(key="dash.template.nmc811-pouch").click().run()
     assert not _errors(at), _errors(at)
@@ -69,7 +62,7 @@ def test_dashboard_template_creates_a_project(app_env):
 
 
 def test_viewer_sees_demo_but_cannot_create_experiments(app_env):
-    at = _signed_in(AppTest.from_file(str(ROOT / "pages/experiments.py"), default_timeout=TIMEOUT_S),
+    at = signed_in(AppTest.from_file(str(ROOT / "pages/experiments.py"), default_timeout=TIMEOUT_S),
                     "viewer", "Val Viewer").run()
     assert not _errors(at), _errors(at)
     assert not [f for f in at.get("form") if "exp.new" in str(getattr(f, "id", ""))]

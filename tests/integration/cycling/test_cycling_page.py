@@ -15,6 +15,7 @@ from voltvault_core.db.engine import create_db_engine, session_scope
 from voltvault_core.db.migrate import upgrade
 from voltvault_core.db.models import CyclingDataset, Project
 from voltvault_core.projects import create_project
+from voltvault_core.ui.testing import signed_in
 
 PAGE = str(Path(__file__).resolve().parents[3] / "pages" / "cycling_data.py")
 TIMEOUT_S = 120
@@ -45,10 +46,7 @@ def app(database, monkeypatch) -> AppTest:
     monkeypatch.setenv("VOLTVAULT_COOKIE_KEY", "test-cookie-key")
     monkeypatch.delenv("VOLTVAULT_DEMO", raising=False)
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT_S)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "admin"
-    at.session_state["name"] = "Ada Admin"
-    at.session_state["logout"] = None
+    signed_in(at, "admin", "Ada Admin")
     return at
 
 

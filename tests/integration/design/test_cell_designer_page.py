@@ -13,6 +13,7 @@ from voltvault_core.db.engine import create_db_engine, session_scope
 from voltvault_core.db.migrate import upgrade
 from voltvault_core.db.models import CellDesign as CellDesignRow
 from voltvault_core.projects import create_project, set_member_role
+from voltvault_core.ui.testing import signed_in
 
 PAGE = str(Path(__file__).resolve().parents[3] / "pages" / "cell_designer.py")
 
@@ -38,10 +39,7 @@ def app_db(tmp_path, monkeypatch):
 
 def _open(username: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username.title()
-    at.session_state["logout"] = None
+    signed_in(at, username, username.title())
     return at.run()
 
 

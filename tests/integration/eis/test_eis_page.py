@@ -14,6 +14,7 @@ from voltvault_core.db.migrate import upgrade
 from voltvault_core.eis import service
 from voltvault_core.eis.circuit import Circuit
 from voltvault_core.projects import create_project, set_member_role
+from voltvault_core.ui.testing import signed_in
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "eis.py")
@@ -55,10 +56,7 @@ def eis_app(tmp_path, monkeypatch):
 
 def _as(username: str, name: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["logout"] = None
+    signed_in(at, username, name)
     return at
 
 

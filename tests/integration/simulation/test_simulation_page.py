@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from voltvault_core.db.engine import create_db_engine, session_scope
 from voltvault_core.db.migrate import upgrade
+from voltvault_core.ui.testing import signed_in
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = str(ROOT / "pages" / "simulation.py")
@@ -73,10 +74,7 @@ def page_env(tmp_path, monkeypatch):
 
 def _app(username: str, name: str) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = name
-    at.session_state["logout"] = None
+    signed_in(at, username, name)
     return at
 
 
