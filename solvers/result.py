@@ -1,12 +1,13 @@
 """The one result object every solver returns (DESIGN.md, "Solvers").
 
-Frozen, picklable, numpy arrays only. ``result["Electrolyte concentration [mol.m-3]"]`` gives a named
+Frozen, picklable, numpy arrays only (the variables are computed on first access). ``result["Electrolyte concentration [mol.m-3]"]`` gives a named
 variable; an unknown name raises a ``KeyError`` that suggests the closest names.
 """
 
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,6 +16,47 @@ from typing import Any
 import numpy as np
 
 from solvers import bdf
+
+
+class LazyVariables(Mapping):
+    """Read-only variables computed on first use (as PyBaMM's processed variables).
+
+    A batch of designs or a benchmark that reads only the voltage never pays for the spatial fields;
+    the first access to any name (or to the list of names) computes them all once, under a lock, so
+    results may be shared between threads. Pickling gives a plain dict (computed then).
+    """
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._values: dict | None = None
+        self._lock = threading.Lock()
+
+    def _data(self) -> dict:
+        if self._values is None:
+            with self._lock:
+                if self._values is None:
+                    self._values = dict(self._compute())
+                    self._compute = None  # drop the solver state it closed over
+        return self._values
+
+    @property
+    def computed(self) -> bool:
+        return self._values is not None
+
+    def __getitem__(self, name):
+        return self._data()[name]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __contains__(self, name) -> bool:
+        return name in self._data()
+
+    def __reduce__(self):
+        return (dict, (self._data(),))
 
 
 @dataclass(frozen=True)
@@ -29,7 +71,8 @@ class SolverResult:
         At least ``Test Time / s``, ``Voltage / V``, ``Current / A`` (BDF sign: positive = charge),
         ``Step Count / 1``, ``Cycle Count / 1``, ``Charging Capacity / Ah``, ``Discharging Capacity / Ah``.
     variables : mapping of PyBaMM-style name -> array
-        Spatial fields have shape (n_t, n_points) on ``mesh[<domain>]``; scalars (n_t,).
+        Spatial fields have shape (n_t, n_points) on ``mesh[<domain>]``; scalars (n_t,). The models return
+        a :class:`LazyVariables`, computed on first access.
     mesh : mapping of name -> array
         Node positions [m], e.g. ``"x [m]"`` (whole sandwich), ``"x_n [m]"``, ``"r_n [m]"``.
     termination : str
@@ -50,7 +93,8 @@ class SolverResult:
             if name not in self.timeseries:
                 raise ValueError(f"SolverResult.timeseries lacks the BDF column {name!r}")
         object.__setattr__(self, "timeseries", MappingProxyType(dict(self.timeseries)))
-        object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
+        if not isinstance(self.variables, LazyVariables):
+            object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
         object.__setattr__(self, "mesh", MappingProxyType(dict(self.mesh)))
         object.__setattr__(self, "info", MappingProxyType(dict(self.info)))
 

@@ -20,7 +20,7 @@ import numpy as np
 from solvers import bdf
 from solvers.models.cell import Cell
 from solvers.models.stepping import CellDAE, run_experiment
-from solvers.result import SolverResult
+from solvers.result import LazyVariables, SolverResult
 from solvers.steps import Step
 
 DEFAULT_MESH = {"x_n": 20, "x_s": 20, "x_p": 20, "r_n": 20, "r_p": 20}
@@ -353,13 +353,13 @@ class CellModel:
                 v_min=cell.v_min_V, v_max=cell.v_max_V,
             )  # fmt: skip
         if fast is not None:
-            t, Y, step_idx, termination, integ = fast
+            t, Y, step_idx, termination, integ, V = fast
             if progress is not None:
                 progress(1.0, "done")
             wall = time.perf_counter() - wall0
             return self._result(
                 system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes,
-                "numba (compiled stepper)",
+                "numba (compiled stepper)", V=V,
             )  # fmt: skip
         rec, termination, integ = run_experiment(
             system,
@@ -415,14 +415,18 @@ class CellModel:
         return [first, *rest]
 
     def _result(
-        self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel
-    ):
+        self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel,
+        V=None,
+    ):  # fmt: skip
+        """Assemble the result; ``V`` is the terminal voltage of each row when the stepper made it."""
         if t.size == 0:
             t = np.zeros(1)
             Y = np.zeros((1, system.n))
             step_idx = np.zeros(1, dtype=np.int64)
+            V = None
         I_A = Y[:, -1]
-        V = system.voltage(Y) if Y.size else np.zeros(0)
+        if V is None:
+            V = system.voltage(Y) if Y.size else np.zeros(0)
         cha, dis = _cumulative_capacities(t, I_A)
         step_cycles = np.array([getattr(s, "cycle_index", 0) or 0 for s in steps], dtype=np.int64)
         cycles = step_cycles[step_idx]  # one look-up per step, not per output row
@@ -435,13 +439,17 @@ class CellModel:
             bdf.CHARGING_CAPACITY: cha,
             bdf.DISCHARGING_CAPACITY: dis,
         }
-        variables = system.variables(Y)
-        heat_W = variables.pop("_heat_W", None)
-        variables["Terminal voltage [V]"] = V
-        variables["Current [A]"] = I_A
         T = system.temperature(Y)
-        variables["Cell temperature [K]"] = T
-        variables["Total heating [W]"] = system.heat(Y) if heat_W is None else heat_W - I_A * V
+
+        def compute_variables():
+            variables = system.variables(Y)
+            heat_W = variables.pop("_heat_W", None)
+            variables["Terminal voltage [V]"] = V
+            variables["Current [A]"] = I_A
+            variables["Cell temperature [K]"] = T
+            variables["Total heating [W]"] = system.heat(Y) if heat_W is None else heat_W - I_A * V
+            return variables
+
         if system.lumped:
             timeseries[bdf.SURFACE_TEMPERATURE] = T - 273.15
         info = {
@@ -452,6 +460,11 @@ class CellModel:
             "n_steps": integ.n_steps,
             "n_newton_iterations": integ.n_newton,
             "n_jacobians": integ.n_jac,
+            **{
+                k: getattr(integ, k)
+                for k in ("n_factorisations", "n_error_test_failures", "n_convergence_failures")
+                if hasattr(integ, k)
+            },
             "n_states": system.n,
             "rtol": rtol,
             "atol": atol,
@@ -462,7 +475,7 @@ class CellModel:
         return SolverResult(
             time_s=t,
             timeseries=timeseries,
-            variables=variables,
+            variables=LazyVariables(compute_variables),
             mesh=system.mesh(),
             termination=termination,
             info=info,

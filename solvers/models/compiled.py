@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from solvers.models.kernels import dfn_core, spm_core
+from solvers.models.stepping import NEWTON_MAX_RATE, NEWTON_TOL  # the same Newton test as the Python stepper
 
 # status codes
 OK_FINAL, OK_EVENT, OK_LIMIT, FAIL_NEWTON, FAIL_BUFFER, FAIL_INIT = 0, 1, 2, 3, 4, 5
@@ -32,6 +33,9 @@ EVENT_NAMES = (
     "Maximum positive particle surface stoichiometry",
 )
 N_FIXED_EVENTS = len(EVENT_NAMES)
+#: the consistent start of a step (differential unknowns frozen) is solved 100 times tighter, as IDA's
+#: ``IDACalcIC`` (``epsiccon = 0.01 epsNewt``)
+INIT_NEWTON_TOL = 0.0033
 
 
 def structure(system, plan):
@@ -147,13 +151,14 @@ def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
 
 @njit(cache=True)
 def _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
-    """Terminal voltage [V]: read off the solid potential for the DFN, else through the residual."""
+    """Terminal voltage [V]: read off the solid potential for the DFN; the SPM/SPMe kernel's voltage-only
+    pass (an empty ``f``) otherwise."""
+    n = y.size
     if dims[6] == 0:
-        n = y.size
         Np = dims[2]
         o_psp = n - 1 - Np
         return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - y[n - 1] * geo[22]
-    return _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+    return spm_core(y, y[n - 1], T, geo, dims, tab_n, tab_p, tab_e, f[:0])
 
 
 @njit(cache=True)
@@ -301,7 +306,7 @@ def _factor(
 
     ``kl < 0`` selects a dense LU of the whole matrix instead (the small SPM / SPMe systems).
     """
-    tri, p2x, x2p, vlast, A, piv = fac
+    tri, p2x, x2p, vlast, A, piv, _rx = fac
     if kl == -2:
         return _bordered_factor(jac, diff, hb, kind, a1, a2, rows, A)
     if kl < 0:
@@ -310,7 +315,9 @@ def _factor(
     tri[:] = 0.0
     p2x[:] = 0.0
     x2p[:] = 0.0
-    A[:] = 0.0
+    for r in range(nx):  # only the band (with the LU's fill-in) is ever read: zero that, not all nx^2
+        for j in range(max(0, r - kl), min(nx, r + kl + ku + 1)):
+            A[r, j] = 0.0
     for e in range(rows.size):
         v = -jac[e]
         k = kind[e]
@@ -341,24 +348,23 @@ def _factor(
             tri[p, 3 * k + 1] = inv
             tri[p, 3 * k + 2] = cp
             cprev = cp
-        # v = T^-1 e_last (only its last two entries are needed)
-        w = np.zeros(nr)
+        # v = T^-1 e_last, kept whole: the Schur complement needs its last two entries, the
+        # back-substitution of every solve all of them
         prev = 0.0
         for k in range(nr):
             a = tri[p, 3 * k] if k > 0 else 0.0
             rhs = 1.0 if k == nr - 1 else 0.0
-            w[k] = (rhs - a * prev) * tri[p, 3 * k + 1]
-            prev = w[k]
+            vlast[p, k] = (rhs - a * prev) * tri[p, 3 * k + 1]
+            prev = vlast[p, k]
         for k in range(nr - 2, -1, -1):
-            w[k] -= tri[p, 3 * k + 2] * w[k + 1]
-        vlast[p, 0] = w[nr - 2]
-        vlast[p, 1] = w[nr - 1]
+            vlast[p, k] -= tri[p, 3 * k + 2] * vlast[p, k + 1]
     # Schur complement on the x-rows that see a particle
     for r in range(nx):
         p = x_particle[r]
         if p < 0:
             continue
-        s = x2p[r, 0] * vlast[p, 0] + x2p[r, 1] * vlast[p, 1]
+        nr = p_nr[p]
+        s = x2p[r, 0] * vlast[p, nr - 2] + x2p[r, 1] * vlast[p, nr - 1]
         for m in range(3):
             A[r, cell_cols[p, m]] -= s * p2x[p, m]
     # banded LU with partial pivoting (fill-in limited to kl + ku above the diagonal)
@@ -389,7 +395,7 @@ def _factor(
 @njit(cache=True)
 def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
     """out = (diag/hb - J)^-1 G using the factors of :func:`_factor`."""
-    tri, p2x, x2p, _vlast, A, piv = fac
+    tri, p2x, x2p, vlast, A, piv, rx = fac
     if kl == -2:
         _bordered_solve(G, A, out)
         return
@@ -398,7 +404,6 @@ def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
         return
     n_p = p_off.size
     n = G.size
-    rx = np.empty(nx)
     for r in range(n):
         if x_of[r] >= 0:
             rx[x_of[r]] = G[r]
@@ -437,18 +442,8 @@ def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
             + p2x[p, 1] * rx[cell_cols[p, 1]]
             + p2x[p, 2] * rx[cell_cols[p, 2]]
         )
-        # v for all k: recompute by a Thomas solve with e_last (cheap) scaled by s
-        prev = 0.0
-        w = np.empty(nr)
         for k in range(nr):
-            a = tri[p, 3 * k] if k > 0 else 0.0
-            rhs = 1.0 if k == nr - 1 else 0.0
-            w[k] = (rhs - a * prev) * tri[p, 3 * k + 1]
-            prev = w[k]
-        for k in range(nr - 2, -1, -1):
-            w[k] -= tri[p, 3 * k + 2] * w[k + 1]
-        for k in range(nr):
-            out[off + k] -= w[k] * s
+            out[off + k] -= vlast[p, k] * s
     for r in range(n):
         if x_of[r] >= 0:
             out[r] = rx[x_of[r]]
@@ -494,8 +489,14 @@ def _events(y, V, I_A, lim_q, lim_op, lim_v, n_lim, mode, value, v_min, v_max, s
 
 
 @njit(cache=True)
-def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=8):
-    """One BDF1/2 step of size h; returns (status, error norm). status 0 ok, 1 Newton failure."""
+def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWTON_TOL):
+    """One BDF1/2 step of size h; returns (status, error norm). status 0 ok, 1 Newton failure.
+
+    The Newton iteration stops as IDA's (SUNDIALS ``idaNlsConvTest``): with the weighted RMS norm ``d_m`` of
+    the m-th correction and the convergence-rate estimate ``ss = rate / (1 - rate)``, kept across steps and
+    reset to 20 whenever the iteration matrix is re-factorised, it has converged when ``ss d_m <= toldel`` (0.33 of
+    the local error tolerance), and fails when the rate exceeds 0.9.
+    """
     (
         geo,
         dims,
@@ -522,7 +523,7 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=8):
         atol,
         rtol,
     ) = args
-    (jac, fac, have_jac, hb_fac, f0, work_y, work_f, G, dy, ypred, psi, fresh, counters) = st
+    (jac, fac, have_jac, hb_fac, f0, work_y, work_f, G, dy, ypred, psi, fresh, counters, ss) = st
     n = diff.size
     t_n = ht[nh - 1]
     y_n = hy[nh - 1]
@@ -600,12 +601,17 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=8):
             ):
                 return 1, 0.0
             hb_fac[0] = hb
+            counters[3] += 1
+            ss[0] = 20.0  # a new iteration matrix: its convergence rate is unknown (as IDA's lsetup)
         for i in range(n):
             y_out[i] = ypred[i]
         converged = False
-        prev = 1e300
+        old_norm = 0.0
+        m_it = 0
         g_prev = 1e300
-        for it in range(max_it):
+        for it in range(max_it + 4):  # + room for the halved steps, which do not count as iterations
+            if m_it >= max_it:
+                break
             counters[1] += 1
             _rhs(y_out, mode, value, geo, dims, tab_n, tab_p, tab_e, T, work_f)
             g_norm = 0.0
@@ -631,12 +637,20 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=8):
             norm = math.sqrt(s / n)
             if not math.isfinite(norm):
                 break
-            if norm < 0.05 or (norm < 1.0 and norm * norm / prev < 0.05):
+            if m_it == 0:
+                old_norm = norm
+                if norm <= 1e-4 * toldel:
+                    converged = True
+                    break
+            else:
+                rate = (norm / old_norm) ** (1.0 / m_it) if old_norm > 0.0 else 0.0
+                if rate > NEWTON_MAX_RATE:
+                    break
+                ss[0] = rate / (1.0 - rate)
+            if ss[0] * norm <= toldel:
                 converged = True
                 break
-            if norm > 2 * prev and it > 1:
-                break
-            prev = norm
+            m_it += 1
         if converged:
             break
         if fresh[0] == 1:
@@ -656,11 +670,12 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=8):
 
 
 @njit(cache=True)
-def _record(t, y, k, t_out, Y_out, k_out, count):
+def _record(t, y, V, k, t_out, Y_out, V_out, k_out, count):
     if count[0] >= t_out.size:
         return False
     t_out[count[0]] = t
     Y_out[count[0]] = y
+    V_out[count[0]] = V
     k_out[count[0]] = k
     count[0] += 1
     return True
@@ -699,9 +714,15 @@ def run(
     st,
     t_out,
     Y_out,
+    V_out,
     k_out,
 ):
-    """Solve the steps. Returns (status, event index, step index, accepted steps, count of output rows)."""
+    """Solve the steps. Returns (status, event index, step index, accepted steps, count of output rows).
+
+    The terminal voltage of each output row goes to ``V_out``, computed from that row's state (between
+    accepted steps the state is interpolated, then its voltage evaluated: interpolating the voltage itself
+    strays by 0.1 V where the OCP steepens at the end of a discharge).
+    """
     geo, dims, tab_n, tab_p, tab_e, T = args[0], args[1], args[2], args[3], args[4], args[5]
     have_jac, hb_fac, counters = st[2], st[3], st[12]
     n = y0.size
@@ -712,6 +733,7 @@ def run(
     f = np.empty(n)
     ht = np.empty(3)
     hy = np.empty((3, n))
+    no_f = np.empty(0)  # asks the SPM/SPMe kernel for the voltage alone
     y_new = np.empty(n)
     y_s = np.empty(n)
     y_b = np.empty(n)
@@ -728,7 +750,7 @@ def run(
         hb_fac[0] = -1.0
         ht[0] = t0
         hy[0] = y
-        code, _err = _bdf_step(ht, hy, 1, 1e-10, mode, value, args, st, y_new, 40)
+        code, _err = _bdf_step(ht, hy, 1, 1e-10, mode, value, args, st, y_new, 40, INIT_NEWTON_TOL)
         if code != 0 and mode == 0:
             # ramp the imposed current from the present one (e.g. 0 A from the OCV guess) in stages
             i_start = y[n - 1]
@@ -736,7 +758,7 @@ def run(
                 target = i_start + (value - i_start) * stage / 4.0
                 have_jac[0] = 0
                 hb_fac[0] = -1.0
-                code, _err = _bdf_step(ht, hy, 1, 1e-10, mode, target, args, st, y_new, 40)
+                code, _err = _bdf_step(ht, hy, 1, 1e-10, mode, target, args, st, y_new, 40, INIT_NEWTON_TOL)
                 if code != 0:
                     break
                 hy[0] = y_new
@@ -745,9 +767,9 @@ def run(
         for i in range(n):
             y[i] = y_new[i]
         hy[0] = y
-        if not _record(t0, y, k, t_out, Y_out, k_out, count):
-            return FAIL_BUFFER, -1, k, n_acc, count[0]
         V = _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+        if not _record(t0, y, V, k, t_out, Y_out, V_out, k_out, count):
+            return FAIL_BUFFER, -1, k, n_acc, count[0]
         _events(
             y,
             V,
@@ -782,6 +804,7 @@ def run(
             h = min(h, t_end - ht[nh - 1], 600.0)
             code, err = _bdf_step(ht, hy, nh, h, mode, value, args, st, y_new)
             if code != 0:
+                counters[5] += 1
                 if h > 1e-6:
                     h *= 0.25
                     have_jac[0] = 0
@@ -817,10 +840,11 @@ def run(
                     return FAIL_NEWTON, -1, k, n_acc, count[0]
                 fired = near
                 if t_out[count[0] - 1] != ht[nh - 1]:
-                    if not _record(ht[nh - 1], hy[nh - 1], k, t_out, Y_out, k_out, count):
+                    if not _record(ht[nh - 1], hy[nh - 1], V, k, t_out, Y_out, V_out, k_out, count):
                         return FAIL_BUFFER, -1, k, n_acc, count[0]
                 break
             if err > 1.0:
+                counters[4] += 1
                 h *= max(0.2, 0.9 * err ** (-1.0 / 3.0))
                 if h < 1e-8:
                     return FAIL_NEWTON, -1, k, n_acc, count[0]
@@ -939,6 +963,7 @@ def run(
                 for i in range(n):
                     y_new[i] = y_i[i]
                 t_new = t_n + best_h
+                V = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
             n_acc += 1
             counters[0] += 1
             if nh < 3:
@@ -955,34 +980,20 @@ def run(
                 if step_done and next_out >= t_new - 1e-9 * max(1.0, t_new):
                     break
                 if abs(next_out - t_new) <= 1e-9 * max(1.0, t_new):
-                    ok = _record(t_new, y_new, k, t_out, Y_out, k_out, count)
+                    ok = _record(t_new, y_new, V, k, t_out, Y_out, V_out, k_out, count)
                 else:
                     _interp(ht, hy, nh, next_out, y_s)
-                    ok = _record(next_out, y_s, k, t_out, Y_out, k_out, count)
+                    Vs = _voltage(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, no_f)
+                    ok = _record(next_out, y_s, Vs, k, t_out, Y_out, V_out, k_out, count)
                 if not ok:
                     return FAIL_BUFFER, -1, k, n_acc, count[0]
                 next_out += period
             if step_done:
-                if not _record(t_new, y_new, k, t_out, Y_out, k_out, count):
+                if not _record(t_new, y_new, V, k, t_out, Y_out, V_out, k_out, count):
                     return FAIL_BUFFER, -1, k, n_acc, count[0]
                 break
-            Vn = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
-            _events(
-                y_new,
-                Vn,
-                y_new[n - 1],
-                lim_q[k],
-                lim_op[k],
-                lim_v[k],
-                nl,
-                mode,
-                value,
-                v_min,
-                v_max,
-                sl_info,
-                margin,
-                ev_prev,
-            )
+            for m in range(n_ev):  # no event fired: the event values at y_new are the next step's start
+                ev_prev[m] = ev_new[m]
             fac = 2.0 if err < 1e-12 else min(2.0, max(0.5, 0.9 * err ** (-1.0 / 3.0)))
             if 1.0 <= fac < 1.25:
                 fac = 1.0
@@ -1018,10 +1029,15 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
         return None
     if any(s.profile_value is not None or s.period_s is not None or s.mode not in _MODE_CODES for s in steps):
         return None
-    key = system.structure_key
+    # the sparsity of the current row depends on the steps' modes: with currents imposed throughout it is
+    # the current alone, otherwise the voltage's unknowns too (a dense row for the SPMe, where the
+    # voltage averages the electrolyte: 45 colours instead of 4 for the finite-difference Jacobian)
+    current_only = all(s_.mode == "current" for s_ in steps)
+    key = (*system.structure_key, "current" if current_only else "any mode")
     plan = _PLAN_CACHE.get(key)
     if plan is None:
-        probe = Control(Step("power", 1.0, text="sparsity probe"), 0.0, 0.0)
+        probe_mode = "current" if current_only else "power"
+        probe = Control(Step(probe_mode, 1.0, text="sparsity probe"), 0.0, 0.0)
         jitter = y0 * (1.0 + 1e-3 * np.sin(np.arange(y0.size) + 1.0)) + 1e-4
         plan = JacobianPlan.build(lambda Y: system.rhs(Y, probe), [y0, jitter])
         _PLAN_CACHE[key] = plan
@@ -1045,13 +1061,13 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
     n_p, nx = s["p_off"].size, s["nx"]
     # the dense path (kl < 0) factorises the whole n x n matrix in "A"
     fac = (
-        np.zeros((n_p, 3 * s["nr_max"])), np.zeros((n_p, 3)), np.zeros((nx, 2)), np.zeros((n_p, 2)),
-        np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64),
+        np.zeros((n_p, 3 * s["nr_max"])), np.zeros((n_p, 3)), np.zeros((nx, 2)), np.zeros((n_p, s["nr_max"])),
+        np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64), np.zeros(nx),
     )  # fmt: skip
     st = (
         np.zeros(s["rows"].size), fac, np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(n), np.zeros(n),
         np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(1, dtype=np.int64),
-        np.zeros(3, dtype=np.int64),
+        np.zeros(6, dtype=np.int64), np.full(1, 20.0),
     )  # fmt: skip
     n_steps = len(steps)
     n_lim = max(1, max(len(st_.limits) for st_ in steps))
@@ -1070,7 +1086,8 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
             lim_v[k, m] = lim.value
     sl_info = system.event_layout()
     capacity = int(durations.sum() / period_s) + 40 * n_steps + 1000
-    t_out, Y_out, k_out = np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity, dtype=np.int64)
+    t_out, Y_out, V_out = np.zeros(capacity), np.zeros((capacity, n)), np.zeros(capacity)
+    k_out = np.zeros(capacity, dtype=np.int64)
     pieces = []
     k0, t_start, y = 0, 0.0, y0
     python_start = False
@@ -1086,13 +1103,13 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
                 return None
         status, ev, k_rel, _n_acc, count = C.run(
             y, t_start, modes[k0:], values[k0:], durations[k0:], lim_q[k0:], lim_op[k0:], lim_v[k0:], n_lims[k0:],
-            float(v_min), float(v_max), float(period_s), STO_EVENT_MARGIN, sl_info, args, st, t_out, Y_out, k_out,
+            float(v_min), float(v_max), float(period_s), STO_EVENT_MARGIN, sl_info, args, st, t_out, Y_out, V_out, k_out,
         )  # fmt: skip
         k_last = k0 + k_rel
         if status == C.FAIL_INIT and k_rel == 0 and not python_start:
             python_start = True  # retry this piece from a Python-made consistent start
             continue
-        pieces.append((t_out[:count].copy(), Y_out[:count].copy(), k_out[:count] + k0))
+        pieces.append((t_out[:count].copy(), Y_out[:count].copy(), k_out[:count] + k0, V_out[:count].copy()))
         if status == C.FAIL_INIT and k_last > k0 and count > 0:
             k0, t_start, y = k_last, float(t_out[count - 1]), Y_out[count - 1].copy()
             python_start = True
@@ -1107,8 +1124,13 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
     else:
         termination = "event: " + _limit_label(steps[k_last].limits[ev - C.N_FIXED_EVENTS])
     counters = st[12]
-    stats = SimpleNamespace(n_steps=int(counters[0]), n_newton=int(counters[1]), n_jac=int(counters[2]))
+    stats = SimpleNamespace(
+        n_steps=int(counters[0]), n_newton=int(counters[1]), n_jac=int(counters[2]),
+        n_factorisations=int(counters[3]), n_error_test_failures=int(counters[4]),
+        n_convergence_failures=int(counters[5]),
+    )  # fmt: skip
     t_all = np.concatenate([p[0] for p in pieces])
     Y_all = np.concatenate([p[1] for p in pieces])
     k_all = np.concatenate([p[2] for p in pieces])
-    return t_all, Y_all, k_all, termination, stats
+    V_all = np.concatenate([p[3] for p in pieces])
+    return t_all, Y_all, k_all, termination, stats, V_all

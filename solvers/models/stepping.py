@@ -127,6 +127,11 @@ class StepFailure(Exception):
     """Newton failed with the step size at its minimum."""
 
 
+#: Newton stops when the estimated remaining correction is this fraction of the local error tolerance
+#: (IDA's default ``epsNewt``); rates above NEWTON_MAX_RATE count as divergence (IDA's RATEMAX); at most
+#: NEWTON_MAX_ITERATIONS corrections per attempt (IDA's ``maxcor``). The compiled stepper uses the same.
+NEWTON_TOL, NEWTON_MAX_RATE, NEWTON_MAX_ITERATIONS = 0.33, 0.9, 4
+
 DENSE_LIMIT = 300  # below this many unknowns a dense LU beats the sparse one
 
 
@@ -165,6 +170,7 @@ class _Newton:
     hb: float = -1.0
     jac: sp.csc_matrix | None = None
     fresh: bool = False
+    ss: float = 20.0  # Newton convergence-rate estimate rate / (1 - rate), kept across steps
 
 
 class Integrator:
@@ -210,6 +216,7 @@ class Integrator:
     def _factor(self, hb):
         self.newton.lu = _lu(self.newton.jac, self.diff / hb)
         self.newton.hb = hb
+        self.newton.ss = 20.0  # a new iteration matrix: its convergence rate is unknown (as IDA's lsetup)
 
     def _algebraic_newton(self, y, control, tries: int) -> np.ndarray:
         """Damped Newton on the algebraic equations (differential unknowns fixed)."""
@@ -314,10 +321,12 @@ class Integrator:
                 self._factor(hb)
             w = self._weights(y_n)
             converged = False
-            prev = np.inf
+            old_norm, m_it = 0.0, 0
             g_norm_prev = np.inf
             dy = np.zeros_like(y)
-            for _it in range(8):
+            for _it in range(NEWTON_MAX_ITERATIONS + 4):  # + room for halved steps, which do not count
+                if m_it >= NEWTON_MAX_ITERATIONS:
+                    break
                 self.n_newton += 1
                 with np.errstate(all="ignore"):
                     f = self.dae.rhs(y[None, :], control)[0]
@@ -339,12 +348,22 @@ class Integrator:
                     norm = math.sqrt(float(np.mean((dy * w) ** 2)))
                 if not math.isfinite(norm):
                     break
-                if norm < 0.05 or (norm < 1.0 and norm * norm / max(prev, 1e-300) < 0.05):
+                # IDA's test (SUNDIALS idaNlsConvTest): the estimated remaining correction ss * norm,
+                # with the rate estimate ss kept across steps, within a third of the local tolerance
+                if m_it == 0:
+                    old_norm = norm
+                    if norm <= 1e-4 * NEWTON_TOL:
+                        converged = True
+                        break
+                else:
+                    rate = (norm / old_norm) ** (1.0 / m_it) if old_norm > 0.0 else 0.0
+                    if rate > NEWTON_MAX_RATE:
+                        break
+                    self.newton.ss = rate / (1.0 - rate)
+                if self.newton.ss * norm <= NEWTON_TOL:
                     converged = True
                     break
-                if norm > 2 * prev and _it > 1:
-                    break
-                prev = norm
+                m_it += 1
             if converged and np.all(np.isfinite(y)):
                 break
             if self.newton.fresh:
