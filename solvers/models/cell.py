@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import inspect
 from functools import lru_cache
 
 import numpy as np
@@ -193,6 +194,14 @@ def _x_function(func: Callable, key: str) -> Callable:
         n = _n_arguments(func)
     except (TypeError, ValueError):
         n = 1
+    if n not in (1, 3):  # arguments with defaults (``lambda x, v=0.3: ...``) need not be given
+        try:
+            n = sum(
+                q.default is inspect.Parameter.empty and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)
+                for q in inspect.signature(func).parameters.values()
+            )
+        except (TypeError, ValueError):
+            pass
     if n == 1:
         return func
     if n == 3:
@@ -452,7 +461,7 @@ class Cell:
                 mid = np.array([x_start_m + 0.5 * thickness_m])
                 return float(evaluate_x_function(func, mid, key, kind)[0]), func
             x = cell_centres(x_start_m, thickness_m, _N_AVERAGE)
-            return float(np.mean(evaluate_x_function(func, x, key, kind))), func
+            return uniform_or_mean(evaluate_x_function(func, x, key, kind)), func
 
         L_n_m = num("Negative electrode thickness [m]")
         L_s_m = num("Separator thickness [m]")

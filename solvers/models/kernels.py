@@ -342,7 +342,7 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
 
     geo as :func:`dfn_core`: the single particles use the electrode-averaged a (x-average of 3 eps_s/R)
     and the radius in the middle of each electrode, the composite potentials the x-averaged eps^b and
-    sigma (1-eps)^b_s, the electrolyte diffusion (SPMe) the per-cell porosity and eps^b.
+    sigma (1-eps)^b_s, the electrolyte diffusion (SPMe) the per-cell porosity, eps^b and source a(x) j.
     dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]. An empty ``f`` skips the residual (particle and
     electrolyte fluxes) and returns the voltage alone.
     """
@@ -370,7 +370,7 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         eta_p = 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ce0, ce0, s_p))
         return U_p - U_n + eta_p - eta_n - I_A * r_contact
     Nx = Nn + Ns + Np
-    g_eps, g_tor = N_GEO, N_GEO + Nx
+    g_eps, g_tor, g_a = N_GEO, N_GEO + Nx, N_GEO + 2 * Nx
     o = nr_n + nr_p
     ce_max_tab = 8.0 * ce0
     # electrolyte diffusion with the uniform source; averages for the composite potential
@@ -394,11 +394,11 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     for i in range(Nx):
         epsi, tori = geo[g_eps + i], geo[g_tor + i]
         if i < Nn:
-            dxi, src = L_n / Nn, a_n * j_n
+            dxi, src = L_n / Nn, geo[g_a + i] * j_n
         elif i < Nn + Ns:
             dxi, src = L_s / Ns, 0.0
         else:
-            dxi, src = L_p / Np, a_p * j_p
+            dxi, src = L_p / Np, geo[g_a + i] * j_p
         ci = y[o + i] * ce0
         if not want_f:
             pass

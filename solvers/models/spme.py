@@ -14,7 +14,8 @@ with :math:`\kappa_k = \varepsilon_k^b\kappa(\bar c_e, T)`, :math:`\chi = 2(1-t^
 reaction overpotentials averaged over each electrode with :math:`j_0(c_e(x), c_{surf})`.
 
 Graded electrodes: the particles are the SPM's (x-averaged :math:`a`, the radius in the middle of the
-electrode); the electrolyte diffusion takes the porosity and :math:`\varepsilon^b` of every x cell, and
+electrode); the electrolyte diffusion takes the porosity, :math:`\varepsilon^b` and the source
+:math:`a(x)\,\bar j` of every x cell, and
 the composite potentials the x-averages :math:`\kappa_k = \overline{\varepsilon^b}_k\kappa(\bar c_e)`,
 :math:`\overline{\sigma(1-\varepsilon)^{b_s}}`, as PyBaMM's SPMe (composite conductivity and Ohm
 submodels). Uniform values give exactly the uniform-electrode results.
@@ -47,6 +48,7 @@ class SPMeSystem(SPMSystem):
         prof = c.x_profiles(self.Nn, self.Ns, self.Np)
         self.eps = prof["porosity"]
         self.tor = prof["tortuosity"]
+        self.a_cells = prof["surface_area_density_m"]
         Nn, Ns = self.Nn, self.Ns
         self.tor_n = uniform_or_mean(self.tor[:Nn])
         self.tor_s = uniform_or_mean(self.tor[Nn : Nn + Ns])
@@ -98,8 +100,9 @@ class SPMeSystem(SPMSystem):
         Tb = T[:, None]
         ce = fl["ce"]
         aj = np.zeros((B, self.Nx))
-        aj[:, : self.Nn] = (self.a_n_av * fl["j_n"])[:, None]
-        aj[:, self.Nn + self.Ns :] = (self.a_p_av * fl["j_p"])[:, None]
+        # the uniform j with each cell's own a (as PyBaMM's SPMe: a(x) times the broadcast x-averaged j)
+        aj[:, : self.Nn] = self.a_cells[: self.Nn] * fl["j_n"][:, None]
+        aj[:, self.Nn + self.Ns :] = self.a_cells[self.Nn + self.Ns :] * fl["j_p"][:, None]
         D_eff = self.tor * c.electrolyte_diffusivity(np.maximum(ce, _TINY), Tb)
         N = edge_harmonic(D_eff, self.xmesh) * gradient(ce, self.xmesh)
         dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps

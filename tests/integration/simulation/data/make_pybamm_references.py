@@ -95,7 +95,7 @@ SOC_CASES = {"Chen2020_SPMe_1C_soc50": ("SPMe", "Chen2020", ["Discharge at 1C un
 # finite volumes; porosity and active fraction are called with (x, y, z), the particle radius with x).
 # The same designs are built on VoltVault's side by solvers.parameters.layers (see test_graded_electrodes.py).
 #: positive porosity, linear from the separator to the current collector (active fraction 0.665 kept)
-GRADED_POSITIVE_POROSITY = (0.335, 0.22)
+GRADED_POSITIVE_POROSITY = (0.335, 0.12)
 #: negative electrode in two layers, current-collector side first:
 #: (fraction of the thickness, porosity, active material volume fraction, particle radius [m])
 TWO_LAYER_NEGATIVE = ((0.4, 0.22, 0.75, 8e-6), (0.6, 0.28, 0.70, 4e-6))
@@ -115,8 +115,8 @@ def graded_positive_porosity(params):
 def two_layer_negative(params):
     """Chen2020 with the negative electrode of ``TWO_LAYER_NEGATIVE`` (piecewise constant in x).
 
-    A point on a layer boundary belongs to the layer nearer the current collector (``x > x_b`` picks the
-    second layer), as :mod:`solvers.parameters.layers`.
+    A point on a layer boundary belongs to the layer at smaller x (``x > x_b`` picks the second layer), as
+    :mod:`solvers.parameters.layers`.
     """
     L_n = params["Negative electrode thickness [m]"]
     (f1, eps1, es1, r1), (_f2, eps2, es2, r2) = TWO_LAYER_NEGATIVE
