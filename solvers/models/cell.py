@@ -20,9 +20,9 @@ the x-averages (porosity, active fraction) and the radius at the middle of the e
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-import inspect
 from functools import lru_cache
 
 import numpy as np
@@ -197,7 +197,8 @@ def _x_function(func: Callable, key: str) -> Callable:
     if n not in (1, 3):  # arguments with defaults (``lambda x, v=0.3: ...``) need not be given
         try:
             n = sum(
-                q.default is inspect.Parameter.empty and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)
+                q.default is inspect.Parameter.empty
+                and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)
                 for q in inspect.signature(func).parameters.values()
             )
         except (TypeError, ValueError):
@@ -327,7 +328,9 @@ class Electrode:
             f"{d} electrode active material volume fraction",
             "active_fraction",
         )
-        radius = values(self.particle_radius_of_x, self.particle_radius_m, f"{d} particle radius [m]", "particle_radius_m")
+        radius = values(
+            self.particle_radius_of_x, self.particle_radius_m, f"{d} particle radius [m]", "particle_radius_m"
+        )
         if self.porosity_of_x is None:  # the scalar expressions of the uniform electrode, bit for bit
             tor_e = np.full(n_cells, self.porosity**self.brug_electrolyte)
             tor_s = np.full(n_cells, (1.0 - self.porosity) ** self.brug_electrode)
@@ -449,7 +452,9 @@ class Cell:
                 raise TypeError(f"Parameter {key!r} must be a number for this model, not a function")
             return float(v)
 
-        def graded(key: str, kind: str, x_start_m: float, thickness_m: float) -> tuple[float, Callable | None]:
+        def graded(
+            key: str, kind: str, x_start_m: float, thickness_m: float
+        ) -> tuple[float, Callable | None]:
             """(scalar, function of x or None): the x-average, or for a radius the value at the middle."""
             if key not in p:
                 raise KeyError(f"The parameter set lacks {key!r}, which the electrochemical models need")

@@ -255,17 +255,11 @@ class DFNSystem(CellSystem):
         Tb = T[:, None]
         heat_reactions = c.area_m2 * (
             np.sum(
-                self.a_n
-                * fl["j_n"]
-                * (Tb * fl["dUdT_n"] - fl["U_n"])
-                * self.mesh_n.widths,
+                self.a_n * fl["j_n"] * (Tb * fl["dUdT_n"] - fl["U_n"]) * self.mesh_n.widths,
                 axis=-1,
             )
             + np.sum(
-                self.a_p
-                * fl["j_p"]
-                * (Tb * fl["dUdT_p"] - fl["U_p"])
-                * self.mesh_p.widths,
+                self.a_p * fl["j_p"] * (Tb * fl["dUdT_p"] - fl["U_p"]) * self.mesh_p.widths,
                 axis=-1,
             )
         )

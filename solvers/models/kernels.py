@@ -1,7 +1,9 @@
 r"""Compiled (numba) kernels of the models, fed by tables of the parameter set's functions.
 
 At solve setup every function of the set is tabulated on a fine uniform grid, so the kernels never call
-Python and a new design (thicknesses, radii, porosities, any value) recompiles nothing:
+Python and a new design (thicknesses, radii, porosities, any value) recompiles nothing. Geometry enters
+through :func:`geometry_vector`: per-domain values, then per-x-cell arrays (porosity, eps^b, a, particle
+radius, solid conductivity) for graded and layered electrodes. The tables:
 
 * OCPs (with the entropic term at the solve temperature) and particle diffusivities against
   stoichiometry, 8193 points on [0, 1];
@@ -507,6 +509,12 @@ def geometry_vector(cell, row_scale: float, dims) -> np.ndarray:
     assert len(head) == N_GEO
     sections = [
         prof[k]
-        for k in ("porosity", "tortuosity", "surface_area_density_m", "particle_radius_m", "conductivity_eff_S_m")
+        for k in (
+            "porosity",
+            "tortuosity",
+            "surface_area_density_m",
+            "particle_radius_m",
+            "conductivity_eff_S_m",
+        )
     ]
     return np.concatenate([np.array(head, dtype=float), *sections])

@@ -47,6 +47,7 @@ __all__ = [
     "graded_porosity",
     "layered_electrode",
     "profile_from_json",
+    "values_on_cells",
 ]
 
 _ELECTRODES = {"negative": "Negative", "positive": "Positive"}
@@ -173,14 +174,18 @@ class Layer:
     def check(self, where: str) -> None:
         """Raise :class:`LayerError` naming ``where`` and the bad value."""
         values = (self.thickness_m, self.porosity, self.active_fraction, self.particle_radius_m)
-        if not all(isinstance(v, int | float | np.floating | np.integer) and math.isfinite(v) for v in values):
+        if not all(
+            isinstance(v, int | float | np.floating | np.integer) and math.isfinite(v) for v in values
+        ):
             raise LayerError(f"{where}: every value must be a finite number, got {self}")
         if self.thickness_m <= 0:
             raise LayerError(f"{where}: thickness {self.thickness_m} m must be positive")
         if not 0.0 < self.porosity < 1.0:
             raise LayerError(f"{where}: porosity {self.porosity} must lie strictly between 0 and 1")
         if not 0.0 < self.active_fraction <= 1.0:
-            raise LayerError(f"{where}: active material volume fraction {self.active_fraction} must lie in (0, 1]")
+            raise LayerError(
+                f"{where}: active material volume fraction {self.active_fraction} must lie in (0, 1]"
+            )
         if self.porosity + self.active_fraction > 1.0 + 1e-12:
             raise LayerError(
                 f"{where}: porosity {self.porosity} + active material volume fraction {self.active_fraction} "
@@ -188,6 +193,26 @@ class Layer:
             )
         if self.particle_radius_m <= 0:
             raise LayerError(f"{where}: particle radius {self.particle_radius_m} m must be positive")
+
+
+def values_on_cells(parameters: Mapping[str, Any], key: str, n_cells: int = 2000) -> np.ndarray:
+    """A parameter that may vary along x, at the centres of ``n_cells`` equal cells of its domain.
+
+    A number gives ``n_cells`` copies of it; a function of x (or of PyBaMM's (x, y, z)) is evaluated
+    over the electrode or separator it belongs to (placed by the set's thicknesses). Means of the result
+    are x-averages, e.g. ``3 * mean(eps_s / R)`` the electrode's surface area per volume.
+    """
+    from solvers.models.cell import _x_function
+    from solvers.parameters.base import X_FUNCTION_KEYS, x_domain_m
+
+    value = parameters[key]
+    if not callable(value):
+        return np.full(n_cells, float(value))
+    if key not in X_FUNCTION_KEYS:
+        raise TypeError(f"Parameter {key!r} is a function but not one of x; expected a number")
+    x0, x1 = x_domain_m(key, parameters)
+    x = x0 + (np.arange(n_cells) + 0.5) * ((x1 - x0) / n_cells)
+    return np.asarray(_x_function(value, key)(x), dtype=float) * np.ones_like(x)
 
 
 def _domain(electrode: str) -> str:
@@ -214,7 +239,9 @@ def _as_set(parameters) -> ParameterSet:
     return ParameterSet(parameters)
 
 
-def layered_electrode(parameters, electrode: str, layers: Sequence[Layer | Mapping[str, float]]) -> ParameterSet:
+def layered_electrode(
+    parameters, electrode: str, layers: Sequence[Layer | Mapping[str, float]]
+) -> ParameterSet:
     """A copy of ``parameters`` whose ``electrode`` is made of ``layers``.
 
     Parameters
@@ -280,7 +307,9 @@ def layered_electrode(parameters, electrode: str, layers: Sequence[Layer | Mappi
     return ps.updated(changes, name=f"{ps.name} ({len(checked)}-layer {d.lower()})")
 
 
-def graded_porosity(parameters, electrode: str, at_separator: float, at_current_collector: float) -> ParameterSet:
+def graded_porosity(
+    parameters, electrode: str, at_separator: float, at_current_collector: float
+) -> ParameterSet:
     """A copy of ``parameters`` whose ``electrode`` porosity goes linearly across its thickness.
 
     Parameters
@@ -302,11 +331,17 @@ def graded_porosity(parameters, electrode: str, at_separator: float, at_current_
         x_m, values = (0.0, L_n), (at_current_collector, at_separator)
     else:
         x0 = L_n + _number(ps, "Separator thickness [m]")
-        x_m, values = (x0, x0 + _number(ps, "Positive electrode thickness [m]")), (at_separator, at_current_collector)
+        x_m, values = (
+            (x0, x0 + _number(ps, "Positive electrode thickness [m]")),
+            (at_separator, at_current_collector),
+        )
     key = f"{d} electrode porosity"
     x_sep, x_cc = (x_m[1], x_m[0]) if d == "Negative" else (x_m[0], x_m[1])
     active = ps[f"{d} electrode active material volume fraction"]
-    for where, x, eps in (("separator", x_sep, at_separator), ("current collector", x_cc, at_current_collector)):
+    for where, x, eps in (
+        ("separator", x_sep, at_separator),
+        ("current collector", x_cc, at_current_collector),
+    ):
         if isinstance(eps, bool) or not (isinstance(eps, int | float | np.floating) and 0.0 < eps < 1.0):
             raise LayerError(
                 f"{d.lower()} electrode porosity at the {where} {eps!r} must lie strictly between 0 and 1"
@@ -322,4 +357,6 @@ def graded_porosity(parameters, electrode: str, at_separator: float, at_current_
                 f"{d.lower()} electrode porosity at the {where} {eps} + active material volume fraction "
                 f"{eps_s} exceeds 1"
             )
-    return ps.updated({key: LinearProfile(x_m, values, name=key)}, name=f"{ps.name} (graded {d.lower()} porosity)")
+    return ps.updated(
+        {key: LinearProfile(x_m, values, name=key)}, name=f"{ps.name} (graded {d.lower()} porosity)"
+    )

@@ -1,6 +1,7 @@
 """Graded and multi-layer electrodes: properties as functions of x, in the models, the kernels and JSON."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -42,7 +43,9 @@ def chen():
 def graded_chen(ps):
     """Chen2020 with a two-layer negative electrode and a linear positive porosity."""
     L_n = ps["Negative electrode thickness [m]"]
-    two = layered_electrode(ps, "negative", [Layer(0.4 * L_n, 0.22, 0.75, 8e-6), Layer(0.6 * L_n, 0.28, 0.70, 4e-6)])
+    two = layered_electrode(
+        ps, "negative", [Layer(0.4 * L_n, 0.22, 0.75, 8e-6), Layer(0.6 * L_n, 0.28, 0.70, 4e-6)]
+    )
     return graded_porosity(two, "positive", 0.335, 0.22)
 
 
@@ -105,7 +108,9 @@ def test_the_dfn_sees_every_cell_of_a_graded_electrode(chen):
     prof = cell.x_profiles(10, 5, 10)
     np.testing.assert_allclose(prof["porosity"][:10], [0.22] * 4 + [0.28] * 6)  # boundary at 0.4 L_n
     np.testing.assert_allclose(prof["particle_radius_m"][:10], [8e-6] * 4 + [4e-6] * 6)
-    np.testing.assert_allclose(prof["surface_area_density_m"][:10], [3 * 0.75 / 8e-6] * 4 + [3 * 0.70 / 4e-6] * 6)
+    np.testing.assert_allclose(
+        prof["surface_area_density_m"][:10], [3 * 0.75 / 8e-6] * 4 + [3 * 0.70 / 4e-6] * 6
+    )
     eps_p = prof["porosity"][15:]
     assert eps_p[0] == pytest.approx(0.335 + (0.22 - 0.335) * 0.05)  # first cell centre, from the separator
     assert np.all(np.diff(eps_p) < 0)
@@ -156,9 +161,11 @@ def test_bad_electrode_gradient_and_empty_layers_are_refused(chen):
         layered_electrode(chen, "separator", [Layer(40e-6, 0.25, 0.7, 5e-6)])
     with pytest.raises(LayerError, match="non-empty list of layers"):
         layered_electrode(chen, "positive", [])
-    with pytest.raises(LayerError, match="porosity at the current collector 1.5"):
+    with pytest.raises(LayerError, match=re.escape("porosity at the current collector 1.5")):
         graded_porosity(chen, "positive", 0.3, 1.5)
-    with pytest.raises(LayerError, match="porosity at the separator 0.4 \\+ active material volume fraction"):
+    with pytest.raises(
+        LayerError, match=re.escape("porosity at the separator 0.4 + active material volume fraction")
+    ):
         graded_porosity(chen, "positive", 0.4, 0.2)  # Chen2020's positive active fraction is 0.665
 
 
@@ -173,7 +180,7 @@ def test_positive_layers_are_listed_from_the_current_collector(chen):
 
 
 def test_bad_functions_of_x_are_named(chen):
-    with pytest.raises(ValueError, match="'Positive electrode porosity' = 1.1 at x = "):
+    with pytest.raises(ValueError, match=re.escape("'Positive electrode porosity' = 1.1 at x = ")):
         Cell.from_parameters(chen.updated({"Positive electrode porosity": lambda x: 1.1 + 0 * x}))
     with pytest.raises(ValueError, match="'Negative particle radius \\[m\\]' = -1e-06"):
         Cell.from_parameters(chen.updated({"Negative particle radius [m]": lambda x: -1e-6 + 0 * x}))
@@ -193,4 +200,6 @@ def test_layered_and_graded_sets_round_trip_through_json(chen):
     # any other function of x is tabulated over its own domain (the separator here)
     x = np.linspace(85.2e-6, 85.2e-6 + 12e-6, 7)
     np.testing.assert_allclose(back["Separator porosity"](x), graded["Separator porosity"](x), rtol=1e-12)
-    np.testing.assert_array_equal(_solve("dfn", back, "numba")["Voltage / V"], _solve("dfn", graded, "numba")["Voltage / V"])
+    np.testing.assert_array_equal(
+        _solve("dfn", back, "numba")["Voltage / V"], _solve("dfn", graded, "numba")["Voltage / V"]
+    )

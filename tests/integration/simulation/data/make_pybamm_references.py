@@ -103,7 +103,9 @@ TWO_LAYER_NEGATIVE = ((0.4, 0.22, 0.75, 8e-6), (0.6, 0.28, 0.70, 4e-6))
 
 def graded_positive_porosity(params):
     """Chen2020 with the positive porosity of ``GRADED_POSITIVE_POROSITY`` (a linear function of x)."""
-    L_n, L_s, L_p = (params[f"{d} thickness [m]"] for d in ("Negative electrode", "Separator", "Positive electrode"))
+    L_n, L_s, L_p = (
+        params[f"{d} thickness [m]"] for d in ("Negative electrode", "Separator", "Positive electrode")
+    )
     at_sep, at_cc = GRADED_POSITIVE_POROSITY
 
     def porosity(x, y=None, z=None):
