@@ -90,7 +90,7 @@ class CellSystem(CellDAE):
             tab_e = kernels.tabulate_electrolyte(c, T)
         except kernels.NotTabulable as exc:
             return f"numpy ({exc})"
-        geo = kernels.geometry_vector(c, getattr(self, "row_scale", 1.0))
+        geo = kernels.geometry_vector(c, getattr(self, "row_scale", 1.0), self.kernel_dims())
         batch = kernels.dfn_core_batch if self.kernel_name == "dfn" else kernels.spm_core_batch
         self.compiled = (batch, geo, self.kernel_dims(), tab_n, tab_p, tab_e, float(T))
         return "numba"

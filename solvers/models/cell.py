@@ -6,10 +6,21 @@ depends on the mesh.
 
 Conventions (as PyBaMM): current positive = discharge; interfacial current density ``j`` positive for
 de-intercalation (the negative electrode in discharge); stoichiometry = c / c_max.
+
+Graded electrodes: as in PyBaMM (``pybamm/parameters/lithium_ion_parameters.py``,
+``geometric_parameters.py``), "Negative/Positive electrode porosity", "... electrode active material
+volume fraction", "Negative/Positive particle radius [m]" and "Separator porosity" may be functions of the
+through-cell distance x [m], measured from the negative current collector (the positive electrode spans
+L_n + L_s <= x <= L). A function takes ``x`` alone, or ``(x, y, z)`` as PyBaMM 26 calls porosities and
+active fractions (these 1-D models pass y = z = 0). :meth:`Electrode.profile` evaluates them at the
+cell centres of a mesh, as PyBaMM's finite volumes do; the scalar fields of :class:`Electrode` then hold
+the x-averages (porosity, active fraction) and the radius at the middle of the electrode (PyBaMM's
+``R_typ``), so that capacity and state-of-charge calculations read the electrode as a whole.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -173,6 +184,96 @@ def _floored(func: Callable) -> Callable:
         return floored_electrolyte_function.__wrapped__(func, ELECTROLYTE_TRANSPORT_FLOOR_MOL_M3)
 
 
+#: midpoints used for the x-averages of graded properties in :class:`Cell` (capacity, SOC window)
+_N_AVERAGE = 2000
+
+
+def _x_function(func: Callable, key: str) -> Callable:
+    """``func`` as a function of x alone (PyBaMM calls porosities with (x, y, z), radii with x)."""
+    try:
+        n = _n_arguments(func)
+    except (TypeError, ValueError):
+        n = 1
+    if n not in (1, 3):  # arguments with defaults (``lambda x, v=0.3: ...``) need not be given
+        try:
+            n = sum(
+                q.default is inspect.Parameter.empty
+                and q.kind in (q.POSITIONAL_ONLY, q.POSITIONAL_OR_KEYWORD)
+                for q in inspect.signature(func).parameters.values()
+            )
+        except (TypeError, ValueError):
+            pass
+    if n == 1:
+        return func
+    if n == 3:
+
+        def of_x(x):
+            zero = np.zeros_like(x)
+            return func(x, zero, zero)
+
+        of_x.__name__ = getattr(func, "__name__", key)
+        return of_x
+    raise TypeError(
+        f"Parameter {key!r}: a function of the through-cell distance takes x [m] (or x, y, z as in PyBaMM), "
+        f"not {n} arguments"
+    )
+
+
+#: the graded properties, their valid ranges (open or closed ends) and what they are
+_GRADED_LIMITS = {
+    "porosity": (0.0, 1.0, False, "a porosity must lie strictly between 0 and 1"),
+    "active_fraction": (0.0, 1.0, True, "an active material volume fraction must lie in (0, 1]"),
+    "particle_radius_m": (0.0, np.inf, False, "a particle radius must be positive"),
+}
+
+
+def evaluate_x_function(func: Callable, x_m, key: str, kind: str) -> np.ndarray:
+    """Values of a graded property at the points ``x_m`` [m], checked against its range."""
+    x = np.asarray(x_m, dtype=float)
+    with np.errstate(all="ignore"):
+        values = np.asarray(func(x), dtype=float) * np.ones_like(x)
+    lo, hi, closed_hi, what = _GRADED_LIMITS[kind]
+    bad = ~np.isfinite(values) | (values <= lo) | ((values > hi) if closed_hi else (values >= hi))
+    if np.any(bad):
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"Parameter {key!r} = {values[i]:.6g} at x = {x[i] * 1e6:.4g} um: {what} everywhere in its domain"
+        )
+    return values
+
+
+def uniform_or_mean(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The (weighted) mean of ``values``; exactly the common value when they are all equal."""
+    values = np.asarray(values, dtype=float)
+    if np.all(values == values.flat[0]):
+        return float(values.flat[0])
+    if weights is None:
+        return float(np.mean(values))
+    return float(np.sum(values * weights) / np.sum(weights))
+
+
+def cell_centres(x_start_m: float, thickness_m: float, n: int) -> np.ndarray:
+    """Centres of ``n`` equal cells on [x_start, x_start + thickness] [m]."""
+    return x_start_m + (np.arange(n) + 0.5) * (thickness_m / n)
+
+
+@dataclass
+class ElectrodeProfile:
+    """Per-cell properties of one electrode on an x mesh (cell centres), all arrays of the cell count."""
+
+    porosity: np.ndarray
+    active_fraction: np.ndarray
+    particle_radius_m: np.ndarray
+    surface_area_density_m: np.ndarray  # a = 3 eps_s / R [m-1]
+    tortuosity_electrolyte: np.ndarray  # eps^b
+    tortuosity_electrode: np.ndarray  # (1 - eps)^b_s
+    conductivity_eff_S_m: np.ndarray  # sigma (1 - eps)^b_s
+
+    def average(self, name: str) -> float:
+        """x-average over the (equal) cells, as PyBaMM's x_average; exact for uniform values."""
+        return uniform_or_mean(getattr(self, name))
+
+
 @dataclass
 class Electrode:
     """One porous electrode (``domain`` = "Negative" or "Positive")."""
@@ -193,19 +294,74 @@ class Electrode:
     exchange_current: Callable  # j0(c_e, c_s_surf, c_max, T) [A/m2]
     density_kg_m3: float = 0.0
     heat_capacity_J_kg_K: float = 0.0
+    #: where the electrode begins [m] (0 for the negative, L_n + L_s for the positive)
+    x_start_m: float = 0.0
+    #: functions of x [m] for graded properties (None: the scalar field holds everywhere)
+    porosity_of_x: Callable | None = None
+    active_fraction_of_x: Callable | None = None
+    particle_radius_of_x: Callable | None = None
+
+    @property
+    def graded(self) -> bool:
+        """Whether any property varies along x."""
+        return any(
+            f is not None for f in (self.porosity_of_x, self.active_fraction_of_x, self.particle_radius_of_x)
+        )
+
+    def profile(self, n_cells: int) -> ElectrodeProfile:
+        """The properties at the centres of ``n_cells`` equal cells (PyBaMM's finite-volume nodes).
+
+        Uniform properties give arrays of exactly the scalar values (results unchanged).
+        """
+        x = cell_centres(self.x_start_m, self.thickness_m, n_cells)
+        d = self.domain
+
+        def values(func, scalar, key, kind):
+            if func is None:
+                return np.full(n_cells, scalar)
+            return evaluate_x_function(func, x, key, kind)
+
+        eps = values(self.porosity_of_x, self.porosity, f"{d} electrode porosity", "porosity")
+        eps_s = values(
+            self.active_fraction_of_x,
+            self.active_fraction,
+            f"{d} electrode active material volume fraction",
+            "active_fraction",
+        )
+        radius = values(
+            self.particle_radius_of_x, self.particle_radius_m, f"{d} particle radius [m]", "particle_radius_m"
+        )
+        if self.porosity_of_x is None:  # the scalar expressions of the uniform electrode, bit for bit
+            tor_e = np.full(n_cells, self.porosity**self.brug_electrolyte)
+            tor_s = np.full(n_cells, (1.0 - self.porosity) ** self.brug_electrode)
+        else:
+            tor_e, tor_s = eps**self.brug_electrolyte, (1.0 - eps) ** self.brug_electrode
+        if self.active_fraction_of_x is None and self.particle_radius_of_x is None:
+            a = np.full(n_cells, 3.0 * self.active_fraction / self.particle_radius_m)
+        else:
+            a = 3.0 * eps_s / radius
+        return ElectrodeProfile(eps, eps_s, radius, a, tor_e, tor_s, self.conductivity_S_m * tor_s)
 
     @property
     def surface_area_density_m(self) -> float:
-        """Specific interfacial area a = 3 eps_s / R [m-1]."""
-        return 3.0 * self.active_fraction / self.particle_radius_m
+        """Specific interfacial area a = 3 eps_s / R [m-1] (its x-average for a graded electrode)."""
+        if self.active_fraction_of_x is None and self.particle_radius_of_x is None:
+            return 3.0 * self.active_fraction / self.particle_radius_m
+        return self.profile(_N_AVERAGE).average("surface_area_density_m")
 
     @property
     def tortuosity_electrolyte(self) -> float:
-        return self.porosity**self.brug_electrolyte
+        """eps^b (its x-average for a graded porosity, as PyBaMM's x-averaged transport efficiency)."""
+        if self.porosity_of_x is None:
+            return self.porosity**self.brug_electrolyte
+        return self.profile(_N_AVERAGE).average("tortuosity_electrolyte")
 
     @property
     def tortuosity_electrode(self) -> float:
-        return (1.0 - self.porosity) ** self.brug_electrode
+        """(1 - eps)^b_s (its x-average for a graded porosity)."""
+        if self.porosity_of_x is None:
+            return (1.0 - self.porosity) ** self.brug_electrode
+        return self.profile(_N_AVERAGE).average("tortuosity_electrode")
 
     def ocp_T(self, sto, T_K, T_ref_K: float):
         """OCP with the entropic correction U(sto) + (T - T_ref) dU/dT [V]."""
@@ -239,6 +395,44 @@ class Cell:
     cooling_area_m2: float
     cell_volume_m3: float
     volumetric_heat_capacity_J_m3_K: float
+    #: "Separator porosity" as a function of x [m] (None: uniform ``separator_porosity``)
+    separator_porosity_of_x: Callable | None = None
+
+    @property
+    def graded(self) -> bool:
+        """Whether any electrode or separator property varies along x."""
+        return self.negative.graded or self.positive.graded or self.separator_porosity_of_x is not None
+
+    def separator_profile(self, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+        """Separator porosity and eps^b at the centres of ``n_cells`` equal cells."""
+        if self.separator_porosity_of_x is None:
+            return (
+                np.full(n_cells, self.separator_porosity),
+                np.full(n_cells, self.separator_porosity**self.separator_brug),
+            )
+        x = cell_centres(self.negative.thickness_m, self.separator_thickness_m, n_cells)
+        eps = evaluate_x_function(self.separator_porosity_of_x, x, "Separator porosity", "porosity")
+        return eps, eps**self.separator_brug
+
+    def x_profiles(self, n_n: int, n_s: int, n_p: int) -> dict[str, np.ndarray]:
+        """Per-cell arrays over the whole x mesh (negative, separator, positive cells).
+
+        ``porosity``, ``tortuosity`` (eps^b of the electrolyte) everywhere; ``surface_area_density_m``,
+        ``particle_radius_m`` and ``conductivity_eff_S_m`` (sigma (1-eps)^b_s) in the electrodes, 0 in
+        the separator.
+        """
+        pn, pp = self.negative.profile(n_n), self.positive.profile(n_p)
+        eps_s, tor_s = self.separator_profile(n_s)
+        zero = np.zeros(n_s)
+        return {
+            "porosity": np.concatenate([pn.porosity, eps_s, pp.porosity]),
+            "tortuosity": np.concatenate([pn.tortuosity_electrolyte, tor_s, pp.tortuosity_electrolyte]),
+            "surface_area_density_m": np.concatenate(
+                [pn.surface_area_density_m, zero, pp.surface_area_density_m]
+            ),
+            "particle_radius_m": np.concatenate([pn.particle_radius_m, zero, pp.particle_radius_m]),
+            "conductivity_eff_S_m": np.concatenate([pn.conductivity_eff_S_m, zero, pp.conductivity_eff_S_m]),
+        }
 
     @property
     def electrodes(self) -> tuple[Electrode, Electrode]:
@@ -258,15 +452,44 @@ class Cell:
                 raise TypeError(f"Parameter {key!r} must be a number for this model, not a function")
             return float(v)
 
+        def graded(
+            key: str, kind: str, x_start_m: float, thickness_m: float
+        ) -> tuple[float, Callable | None]:
+            """(scalar, function of x or None): the x-average, or for a radius the value at the middle."""
+            if key not in p:
+                raise KeyError(f"The parameter set lacks {key!r}, which the electrochemical models need")
+            v = p[key]
+            if not callable(v):
+                return float(v), None
+            func = _x_function(v, key)
+            if kind == "particle_radius_m":  # PyBaMM's R_typ: the radius in the middle of the electrode
+                mid = np.array([x_start_m + 0.5 * thickness_m])
+                return float(evaluate_x_function(func, mid, key, kind)[0]), func
+            x = cell_centres(x_start_m, thickness_m, _N_AVERAGE)
+            return uniform_or_mean(evaluate_x_function(func, x, key, kind)), func
+
+        L_n_m = num("Negative electrode thickness [m]")
+        L_s_m = num("Separator thickness [m]")
+
         def electrode(domain: str) -> Electrode:
             d = domain
-            porosity = num(f"{d} electrode porosity")
+            thickness = num(f"{d} electrode thickness [m]")
+            x0 = 0.0 if d == "Negative" else L_n_m + L_s_m
+            porosity, porosity_of_x = graded(f"{d} electrode porosity", "porosity", x0, thickness)
+            active, active_of_x = graded(
+                f"{d} electrode active material volume fraction", "active_fraction", x0, thickness
+            )
+            radius, radius_of_x = graded(f"{d} particle radius [m]", "particle_radius_m", x0, thickness)
             return Electrode(
                 domain=d,
-                thickness_m=num(f"{d} electrode thickness [m]"),
+                thickness_m=thickness,
                 porosity=porosity,
-                active_fraction=num(f"{d} electrode active material volume fraction"),
-                particle_radius_m=num(f"{d} particle radius [m]"),
+                active_fraction=active,
+                particle_radius_m=radius,
+                x_start_m=x0,
+                porosity_of_x=porosity_of_x,
+                active_fraction_of_x=active_of_x,
+                particle_radius_of_x=radius_of_x,
                 c_max_mol_m3=num(f"Maximum concentration in {d.lower()} electrode [mol.m-3]"),
                 c_init_mol_m3=num(f"Initial concentration in {d.lower()} electrode [mol.m-3]"),
                 conductivity_S_m=num(f"{d} electrode conductivity [S.m-1]"),
@@ -295,7 +518,8 @@ class Cell:
                 e.exchange_current = regularised_exchange_current.__wrapped__(
                     e.exchange_current, c_e0, e.c_max_mol_m3
                 )
-        L_s = num("Separator thickness [m]")
+        L_s = L_s_m
+        sep_porosity, sep_porosity_of_x = graded("Separator porosity", "porosity", L_n_m, L_s)
         layers = [
             (num("Negative current collector thickness [m]", 0.0), "Negative current collector"),
             (neg.thickness_m, "Negative electrode"),
@@ -320,7 +544,8 @@ class Cell:
             negative=neg,
             positive=pos,
             separator_thickness_m=L_s,
-            separator_porosity=num("Separator porosity"),
+            separator_porosity=sep_porosity,
+            separator_porosity_of_x=sep_porosity_of_x,
             separator_brug=num("Separator Bruggeman coefficient (electrolyte)", 1.5),
             area_m2=num("Electrode height [m]") * num("Electrode width [m]") * n_parallel,
             nominal_capacity_Ah=num("Nominal cell capacity [A.h]"),

@@ -16,6 +16,13 @@ cell current.
 with :math:`\phi_s = 0` at x = 0, :math:`i_s = I_A/A` at x = L, no flux of anything else through the
 boundaries. Coefficients at cell faces are arithmetic means of the neighbouring cell values and surface
 values come from linear extrapolation, as in PyBaMM's finite-volume method.
+
+Graded electrodes (:mod:`solvers.models.cell`): porosity :math:`\varepsilon(x)`, tortuosity factors
+:math:`\varepsilon^b` and :math:`(1-\varepsilon)^{b_s}`, active fraction :math:`\varepsilon_s(x)`,
+surface area :math:`a = 3\varepsilon_s/R` and particle radius :math:`R(x)` are taken per x cell, at its
+centre (as PyBaMM evaluates x-dependent parameters on its finite-volume nodes). The particle mesh is in
+r/R, so each cell's particle has its own radius. Coefficients times a gradient (diffusivities, solid
+conductivity) go to the faces by the width-weighted harmonic mean, as PyBaMM's.
 """
 
 from __future__ import annotations
@@ -34,17 +41,27 @@ from solvers.mesh import (
     surface_value,
 )
 from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
-from solvers.models.cell import THERMODYNAMIC_FLOOR_MOL_M3
+from solvers.models.cell import THERMODYNAMIC_FLOOR_MOL_M3, uniform_or_mean
 
 _TINY = 1e-12
 
 
-def particle_rhs(sto, D_edge_fn, T, surface_flux_sto, sphere: SphereMesh, radius_m: float):
-    """d(sto)/dt in a particle: spherical FV; ``surface_flux_sto`` = -D dsto/dr at r=R [m/s]."""
+def particle_rhs(sto, D_edge_fn, T, surface_flux_sto, sphere: SphereMesh, radius_m):
+    """d(sto)/dt in a particle: spherical FV; ``surface_flux_sto`` = -D dsto/dr at r=R [m/s].
+
+    ``radius_m`` is a number or an array that broadcasts against ``sto[..., :1]`` (one radius per x cell).
+    """
     dr = sphere.dr * radius_m
     D_nodes = D_edge_fn(sto, T)
     flux = edge_harmonic(D_nodes) * np.diff(sto, axis=-1) / dr  # D dsto/dr at interior faces [m/s]
     return sphere_divergence(flux, -surface_flux_sto, sphere) / radius_m
+
+
+def _face_values(sigma: np.ndarray) -> np.ndarray:
+    """A cell coefficient at the interior faces of equal cells: the harmonic mean of the neighbours
+    (PyBaMM's for a coefficient times a gradient), exactly the common value where they are equal."""
+    left, right = sigma[:-1], sigma[1:]
+    return np.where(left == right, left, 1.0 / (0.5 / left + 0.5 / right))
 
 
 class DFNSystem(CellSystem):
@@ -64,20 +81,20 @@ class DFNSystem(CellSystem):
         self.mesh_n = Mesh1D.from_domains([c.negative.thickness_m], [self.Nn])
         self.mesh_p = Mesh1D.from_domains([c.positive.thickness_m], [self.Np])
         self.sph_n, self.sph_p = SphereMesh(self.nr_n), SphereMesh(self.nr_p)
-        self.eps = np.concatenate(
-            [
-                np.full(self.Nn, c.negative.porosity),
-                np.full(self.Ns, c.separator_porosity),
-                np.full(self.Np, c.positive.porosity),
-            ]
-        )
-        self.tor = np.concatenate(
-            [
-                np.full(self.Nn, c.negative.tortuosity_electrolyte),
-                np.full(self.Ns, c.separator_porosity**c.separator_brug),
-                np.full(self.Np, c.positive.tortuosity_electrolyte),
-            ]
-        )
+        # per-cell geometry at the cell centres (uniform electrodes: the scalar values in every cell)
+        prof = c.x_profiles(self.Nn, self.Ns, self.Np)
+        self.eps = prof["porosity"]
+        self.tor = prof["tortuosity"]
+        n_cells, p_cells = slice(0, self.Nn), slice(self.Nn + self.Ns, Nx)
+        self.a_n = prof["surface_area_density_m"][n_cells]
+        self.a_p = prof["surface_area_density_m"][p_cells]
+        self.R_n = prof["particle_radius_m"][n_cells]
+        self.R_p = prof["particle_radius_m"][p_cells]
+        self.sig_n = prof["conductivity_eff_S_m"][n_cells]
+        self.sig_p = prof["conductivity_eff_S_m"][p_cells]
+        # the solid conductivity at the interior faces (harmonic mean where neighbours differ)
+        self.sig_n_edges = _face_values(self.sig_n)
+        self.sig_p_edges = _face_values(self.sig_p)
         self.sl = {}
         o = 0
         for name, size in (
@@ -161,17 +178,17 @@ class DFNSystem(CellSystem):
         Tb = T[:, None]
         i_cell = I_A / c.area_m2
         f = np.empty((B, self.n_core))
-        a_n, a_p = c.negative.surface_area_density_m, c.positive.surface_area_density_m
+        a_n, a_p = self.a_n, self.a_p
         j_n, j_p = fl["j_n"], fl["j_p"]
         # particles
-        for key, e, sph, _nr in (
-            ("n", c.negative, self.sph_n, self.nr_n),
-            ("p", c.positive, self.sph_p, self.nr_p),
+        for key, e, sph, radius in (
+            ("n", c.negative, self.sph_n, self.R_n),
+            ("p", c.positive, self.sph_p, self.R_p),
         ):
             cs = fl[f"cs_{key}"]
             j = fl[f"j_{key}"]
             flux_sto = j / (F * e.c_max_mol_m3)  # -D dsto/dr at the surface [m/s]
-            dcs = particle_rhs(cs, e.diffusivity, Tb[..., None], flux_sto, sph, e.particle_radius_m)
+            dcs = particle_rhs(cs, e.diffusivity, Tb[..., None], flux_sto, sph, radius[:, None])
             f[:, self.sl[f"cs_{key}"]] = dcs.reshape(B, -1)
         # reaction source per unit volume [A/m3]
         aj = np.zeros((B, self.Nx))
@@ -192,15 +209,14 @@ class DFNSystem(CellSystem):
         )
         f[:, self.sl["phie"]] = (divergence(i_e, self.xmesh) - aj) / self.row_scale
         # solid charge
-        sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode
-        sig_p = c.positive.conductivity_S_m * c.positive.tortuosity_electrode
         phis_n, phis_p = fl["phis_n"], fl["phis_p"]
-        i_s_n = -sig_n * gradient(phis_n, self.mesh_n)
-        left_n = -sig_n * phis_n[:, 0] / (0.5 * self.mesh_n.widths[0])  # Dirichlet phi_s = 0 at x = 0
+        i_s_n = -self.sig_n_edges * gradient(phis_n, self.mesh_n)
+        # Dirichlet phi_s = 0 at x = 0, with the first cell's conductivity
+        left_n = -self.sig_n[0] * phis_n[:, 0] / (0.5 * self.mesh_n.widths[0])
         f[:, self.sl["phis_n"]] = (divergence(i_s_n, self.mesh_n, left=left_n, right=0.0) + a_n * j_n) / (
             abs(i_cell[0]) / self.xmesh.edges[-1] + 1.0
         )
-        i_s_p = -sig_p * gradient(phis_p, self.mesh_p)
+        i_s_p = -self.sig_p_edges * gradient(phis_p, self.mesh_p)
         f[:, self.sl["phis_p"]] = (divergence(i_s_p, self.mesh_p, left=0.0, right=i_cell) + a_p * j_p) / (
             abs(i_cell[0]) / self.xmesh.edges[-1] + 1.0
         )
@@ -239,17 +255,11 @@ class DFNSystem(CellSystem):
         Tb = T[:, None]
         heat_reactions = c.area_m2 * (
             np.sum(
-                c.negative.surface_area_density_m
-                * fl["j_n"]
-                * (Tb * fl["dUdT_n"] - fl["U_n"])
-                * self.mesh_n.widths,
+                self.a_n * fl["j_n"] * (Tb * fl["dUdT_n"] - fl["U_n"]) * self.mesh_n.widths,
                 axis=-1,
             )
             + np.sum(
-                c.positive.surface_area_density_m
-                * fl["j_p"]
-                * (Tb * fl["dUdT_p"] - fl["U_p"])
-                * self.mesh_p.widths,
+                self.a_p * fl["j_p"] * (Tb * fl["dUdT_p"] - fl["U_p"]) * self.mesh_p.widths,
                 axis=-1,
             )
         )
@@ -276,12 +286,12 @@ class DFNSystem(CellSystem):
         T = np.array([c.T_ambient_K])
         fl = self.fields(y[None, :], T, np.array([current_A]))
         eta = {}
-        for key, e, L in (
-            ("n", c.negative, c.negative.thickness_m),
-            ("p", c.positive, c.positive.thickness_m),
+        for key, e, L, a in (
+            ("n", c.negative, c.negative.thickness_m, self.a_n),
+            ("p", c.positive, c.positive.thickness_m, self.a_p),
         ):
             sign = 1.0 if key == "n" else -1.0
-            j_av = sign * current_A / (c.area_m2 * e.surface_area_density_m * L)
+            j_av = sign * current_A / (c.area_m2 * uniform_or_mean(a) * L)
             s = np.clip(fl[f"sto_surf_{key}"][0], 1e-9, 1 - 1e-9)
             j0 = e.exchange_current(c.c_e_init_mol_m3, s * e.c_max_mol_m3, e.c_max_mol_m3, T[0])
             eta[key] = 2 * R * T[0] / F * np.arcsinh(j_av / (2 * j0))

@@ -1,7 +1,9 @@
 r"""Compiled (numba) kernels of the models, fed by tables of the parameter set's functions.
 
 At solve setup every function of the set is tabulated on a fine uniform grid, so the kernels never call
-Python and a new design (thicknesses, radii, porosities, any value) recompiles nothing:
+Python and a new design (thicknesses, radii, porosities, any value) recompiles nothing. Geometry enters
+through :func:`geometry_vector`: per-domain values, then per-x-cell arrays (porosity, eps^b, a, particle
+radius, solid conductivity) for graded and layered electrodes. The tables:
 
 * OCPs (with the entropic term at the solve temperature) and particle diffusivities against
   stoichiometry, 8193 points on [0, 1];
@@ -24,8 +26,10 @@ import numpy as np
 from numba import njit
 
 from solvers.constants import F, R
-from solvers.models.cell import ARCSINH_EPS, MACINNES_FLOOR, THERMODYNAMIC_FLOOR_MOL_M3
+from solvers.models.cell import ARCSINH_EPS, MACINNES_FLOOR, THERMODYNAMIC_FLOOR_MOL_M3, uniform_or_mean
 
+#: entries of the geometry vector before its per-cell sections (see :func:`geometry_vector`)
+N_GEO = 23
 N_STO = 8193
 N_CE = 8193
 N_LOG = 4097
@@ -184,6 +188,12 @@ def _harm(a, b, beta):
     return 1.0 / (beta / a + (1.0 - beta) / b)
 
 
+@njit(cache=True, inline="always")
+def _face(a, b):
+    """A coefficient at the face of two equal cells: harmonic mean, exactly ``a`` when ``a == b``."""
+    return a if a == b else 1.0 / (0.5 / a + 0.5 / b)
+
+
 # ------------------------------------------------------------------------------------------ particle
 
 
@@ -215,17 +225,18 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     """Residual of the DFN core unknowns (layout of :class:`solvers.models.dfn.DFNSystem`) -> V [V].
 
     geo = [L_n, L_s, L_p, eps_n, eps_s, eps_p, tor_n, tor_s, tor_p, a_n, a_p, R_n, R_p, cmax_n, cmax_p,
-           sig_n, sig_p, t_plus, tdf, ce0, area, row_scale, contact_resistance]
+           sig_n, sig_p, t_plus, tdf, ce0, area, row_scale, contact_resistance,
+           eps[Nx], tor[Nx], a[Nx], R[Nx], sig[Nx]]
+    (the first 23 are the electrode-averaged values, see :func:`geometry_vector`; then per-cell arrays over
+    the x mesh: porosity, eps^b, a = 3 eps_s / R, particle radius, sigma (1-eps)^b_s, at cell centres)
     dims = [Nn, Ns, Np, nr_n, nr_p]
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
-    a_n, a_p = geo[9], geo[10]
-    R_n, R_p = geo[11], geo[12]
     cmax_n, cmax_p = geo[13], geo[14]
-    sig_n, sig_p = geo[15], geo[16]
     tplus, tdf, ce0, area, row_scale, r_contact = geo[17], geo[18], geo[19], geo[20], geo[21], geo[22]
     Nn, Ns, Np, nr_n, nr_p = dims[0], dims[1], dims[2], dims[3], dims[4]
     Nx = Nn + Ns + Np
+    g_eps, g_tor, g_a, g_rad, g_sig = N_GEO, N_GEO + Nx, N_GEO + 2 * Nx, N_GEO + 3 * Nx, N_GEO + 4 * Nx
     o_csn = 0
     o_csp = Nn * nr_n
     o_ce = o_csp + Np * nr_p
@@ -241,21 +252,23 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     tor = np.empty(Nx)
     for i in range(Nx):
         if i < Nn:
-            dx[i], eps[i], tor[i] = L_n / Nn, geo[3], geo[6]
+            dx[i] = L_n / Nn
         elif i < Nn + Ns:
-            dx[i], eps[i], tor[i] = L_s / Ns, geo[4], geo[7]
+            dx[i] = L_s / Ns
         else:
-            dx[i], eps[i], tor[i] = L_p / Np, geo[5], geo[8]
+            dx[i] = L_p / Np
+        eps[i], tor[i] = geo[g_eps + i], geo[g_tor + i]
     aj = np.zeros(Nx)
     # reactions and particles
     for i in range(Nn + Np):
         neg = i < Nn
         cell = i if neg else Nn + Ns + (i - Nn)
+        radius, a = geo[g_rad + cell], geo[g_a + cell]
         if neg:
-            off, nr, tab, cmax, radius, a = o_csn + i * nr_n, nr_n, tab_n, cmax_n, R_n, a_n
+            off, nr, tab, cmax = o_csn + i * nr_n, nr_n, tab_n, cmax_n
             phis = y[o_psn + i]
         else:
-            off, nr, tab, cmax, radius, a = o_csp + (i - Nn) * nr_p, nr_p, tab_p, cmax_p, R_p, a_p
+            off, nr, tab, cmax = o_csp + (i - Nn) * nr_p, nr_p, tab_p, cmax_p
             phis = y[o_psp + (i - Nn)]
         s_surf = 1.5 * y[off + nr - 1] - 0.5 * y[off + nr - 2]
         s_cl = min(max(s_surf, 1e-12), 1.0 - 1e-12)
@@ -291,17 +304,26 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         f[o_pe + i] = ((ie_next - ie_prev) / dx[i] - aj[i]) / row_scale
         n_prev = n_next
         ie_prev = ie_next
-    # solid potentials
+    # solid potentials (per-cell conductivity, harmonic mean at faces between different cells)
     dxn = L_n / Nn
-    is_prev = -sig_n * y[o_psn] / (0.5 * dxn)
+    is_prev = -geo[g_sig] * y[o_psn] / (0.5 * dxn)
     for i in range(Nn):
-        is_next = -sig_n * (y[o_psn + i + 1] - y[o_psn + i]) / dxn if i < Nn - 1 else 0.0
+        if i < Nn - 1:
+            sig_face = _face(geo[g_sig + i], geo[g_sig + i + 1])
+            is_next = -sig_face * (y[o_psn + i + 1] - y[o_psn + i]) / dxn
+        else:
+            is_next = 0.0
         f[o_psn + i] = ((is_next - is_prev) / dxn + aj[i]) / row_scale
         is_prev = is_next
     dxp = L_p / Np
     is_prev = 0.0
+    g_sig_p = g_sig + Nn + Ns
     for i in range(Np):
-        is_next = -sig_p * (y[o_psp + i + 1] - y[o_psp + i]) / dxp if i < Np - 1 else i_cell
+        if i < Np - 1:
+            sig_face = _face(geo[g_sig_p + i], geo[g_sig_p + i + 1])
+            is_next = -sig_face * (y[o_psp + i + 1] - y[o_psp + i]) / dxp
+        else:
+            is_next = i_cell
         f[o_psp + i] = ((is_next - is_prev) / dxp + aj[Nn + Ns + i]) / row_scale
         is_prev = is_next
     return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - I_A * r_contact
@@ -320,8 +342,11 @@ def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
 def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     """Residual of the SPM / SPMe core unknowns -> V [V] (layout of :class:`solvers.models.spm.SPMSystem`).
 
-    geo as :func:`dfn_core`; dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]. An empty ``f`` skips the
-    residual (particle and electrolyte fluxes) and returns the voltage alone.
+    geo as :func:`dfn_core`: the single particles use the electrode-averaged a (x-average of 3 eps_s/R)
+    and the radius in the middle of each electrode, the composite potentials the x-averaged eps^b and
+    sigma (1-eps)^b_s, the electrolyte diffusion (SPMe) the per-cell porosity, eps^b and source a(x) j.
+    dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]. An empty ``f`` skips the residual (particle and
+    electrolyte fluxes) and returns the voltage alone.
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
     a_n, a_p = geo[9], geo[10]
@@ -347,6 +372,7 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         eta_p = 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ce0, ce0, s_p))
         return U_p - U_n + eta_p - eta_n - I_A * r_contact
     Nx = Nn + Ns + Np
+    g_eps, g_tor, g_a = N_GEO, N_GEO + Nx, N_GEO + 2 * Nx
     o = nr_n + nr_p
     ce_max_tab = 8.0 * ce0
     # electrolyte diffusion with the uniform source; averages for the composite potential
@@ -368,19 +394,20 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     ln_n = 0.0
     ln_p = 0.0
     for i in range(Nx):
+        epsi, tori = geo[g_eps + i], geo[g_tor + i]
         if i < Nn:
-            dxi, epsi, tori, src = L_n / Nn, geo[3], geo[6], a_n * j_n
+            dxi, src = L_n / Nn, geo[g_a + i] * j_n
         elif i < Nn + Ns:
-            dxi, epsi, tori, src = L_s / Ns, geo[4], geo[7], 0.0
+            dxi, src = L_s / Ns, 0.0
         else:
-            dxi, epsi, tori, src = L_p / Np, geo[5], geo[8], a_p * j_p
+            dxi, src = L_p / Np, geo[g_a + i] * j_p
         ci = y[o + i] * ce0
         if not want_f:
             pass
         elif i < Nx - 1:
             j_next = i + 1
             dxj = L_n / Nn if j_next < Nn else (L_s / Ns if j_next < Nn + Ns else L_p / Np)
-            torj = geo[6] if j_next < Nn else (geo[7] if j_next < Nn + Ns else geo[8])
+            torj = geo[g_tor + j_next]
             cj = y[o + j_next] * ce0
             D_l = tori * _lookup(tab_e[0], max(ci, 0.0), 0.0, ce_max_tab, N_CE)
             D_r = torj * _lookup(tab_e[0], max(cj, 0.0), 0.0, ce_max_tab, N_CE)
@@ -436,34 +463,58 @@ def spm_voltage_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, V_out):
         V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, no_f)
 
 
-def geometry_vector(cell, row_scale: float = 1.0) -> np.ndarray:
-    """The run-time geometry/material inputs of the kernels (see :func:`dfn_core`)."""
+def geometry_vector(cell, row_scale: float, dims) -> np.ndarray:
+    """The run-time geometry/material inputs of the kernels (see :func:`dfn_core`).
+
+    ``dims`` starts with the cell counts (Nn, Ns, Np) of the x mesh. The first :data:`N_GEO` entries are
+    one value per domain: for a graded electrode the x-averages over the mesh (porosity, eps^b, a,
+    sigma (1-eps)^b_s, as PyBaMM's x_average) and the radius at the middle of the electrode (PyBaMM's
+    R_typ, the SPM's particle); uniform electrodes give exactly their scalar values. Then five per-cell
+    sections of length Nx (porosity, eps^b, a, R, sigma (1-eps)^b_s; a, R and sigma are 0 in the
+    separator). Every value is a run-time input: a new design recompiles nothing.
+    """
+    n_n, n_s, n_p = (int(v) for v in dims[:3])
+    prof = cell.x_profiles(n_n, n_s, n_p)
+    neg, sep, pos = slice(0, n_n), slice(n_n, n_n + n_s), slice(n_n + n_s, n_n + n_s + n_p)
+
+    def av(name, part):
+        return uniform_or_mean(prof[name][part])
+
     n, p = cell.negative, cell.positive
-    return np.array(
-        [
-            n.thickness_m,
-            cell.separator_thickness_m,
-            p.thickness_m,
-            n.porosity,
-            cell.separator_porosity,
-            p.porosity,
-            n.tortuosity_electrolyte,
-            cell.separator_porosity**cell.separator_brug,
-            p.tortuosity_electrolyte,
-            n.surface_area_density_m,
-            p.surface_area_density_m,
-            n.particle_radius_m,
-            p.particle_radius_m,
-            n.c_max_mol_m3,
-            p.c_max_mol_m3,
-            n.conductivity_S_m * n.tortuosity_electrode,
-            p.conductivity_S_m * p.tortuosity_electrode,
-            cell.transference,
-            cell.thermodynamic_factor,
-            cell.c_e_init_mol_m3,
-            cell.area_m2,
-            row_scale,
-            cell.contact_resistance_Ohm,
-        ],
-        dtype=float,
-    )
+    head = [
+        n.thickness_m,
+        cell.separator_thickness_m,
+        p.thickness_m,
+        av("porosity", neg),
+        av("porosity", sep),
+        av("porosity", pos),
+        av("tortuosity", neg),
+        av("tortuosity", sep),
+        av("tortuosity", pos),
+        av("surface_area_density_m", neg),
+        av("surface_area_density_m", pos),
+        n.particle_radius_m,
+        p.particle_radius_m,
+        n.c_max_mol_m3,
+        p.c_max_mol_m3,
+        av("conductivity_eff_S_m", neg),
+        av("conductivity_eff_S_m", pos),
+        cell.transference,
+        cell.thermodynamic_factor,
+        cell.c_e_init_mol_m3,
+        cell.area_m2,
+        row_scale,
+        cell.contact_resistance_Ohm,
+    ]
+    assert len(head) == N_GEO
+    sections = [
+        prof[k]
+        for k in (
+            "porosity",
+            "tortuosity",
+            "surface_area_density_m",
+            "particle_radius_m",
+            "conductivity_eff_S_m",
+        )
+    ]
+    return np.concatenate([np.array(head, dtype=float), *sections])

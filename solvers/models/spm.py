@@ -9,6 +9,13 @@ concentration, and
     \eta = \frac{2RT}{F}\,\mathrm{arcsinh}\frac{j}{2 j_0(c_{e0}, c_{surf})}
 
 The particle discretisation is the DFN's (:func:`solvers.models.dfn.particle_rhs`).
+
+The SPM assumes a uniform electrode. For a graded one (properties that are functions of x, see
+:mod:`solvers.models.cell`) it takes, as PyBaMM's SPM: :math:`a` as the x-average of
+:math:`3\varepsilon_s(x)/R(x)` over the cell centres of the x mesh, the particle radius in the middle of
+the electrode (PyBaMM's ``R_typ``), and the x-averages of :math:`\varepsilon^b` and
+:math:`\sigma(1-\varepsilon)^{b_s}` where the SPMe needs them. Uniform values give exactly the
+uniform-electrode results.
 """
 
 from __future__ import annotations
@@ -33,6 +40,13 @@ class SPMSystem(CellSystem):
         self.nr_n, self.nr_p = m["r_n"], m["r_p"]
         self.sph_n, self.sph_p = SphereMesh(self.nr_n), SphereMesh(self.nr_p)
         self.sl = {"cs_n": slice(0, self.nr_n), "cs_p": slice(self.nr_n, self.nr_n + self.nr_p)}
+        # electrode averages on the x mesh (as PyBaMM's x_average; exact scalars for uniform electrodes)
+        c = self.cell
+        prof_n, prof_p = c.negative.profile(m["x_n"]), c.positive.profile(m["x_p"])
+        self.a_n_av = prof_n.average("surface_area_density_m")
+        self.a_p_av = prof_p.average("surface_area_density_m")
+        self.sig_n_av = prof_n.average("conductivity_eff_S_m")
+        self.sig_p_av = prof_p.average("conductivity_eff_S_m")
         self.n_core = self.nr_n + self.nr_p
         self.setup_extra()
         self.is_diff_core = np.ones(self.n_core, dtype=bool)
@@ -51,8 +65,8 @@ class SPMSystem(CellSystem):
     def average_currents(self, I_A):
         c = self.cell
         n, p = c.negative, c.positive
-        j_n = I_A / (c.area_m2 * n.surface_area_density_m * n.thickness_m)
-        j_p = -I_A / (c.area_m2 * p.surface_area_density_m * p.thickness_m)
+        j_n = I_A / (c.area_m2 * self.a_n_av * n.thickness_m)
+        j_p = -I_A / (c.area_m2 * self.a_p_av * p.thickness_m)
         return j_n, j_p
 
     def particles(self, Y, T, I_A, with_rhs: bool = True):
@@ -172,8 +186,7 @@ class SPMSystem(CellSystem):
         # uniform fields as read-only broadcast views (no copies; they pickle as full arrays)
         bc = lambda v, n: np.broadcast_to(np.asarray(v)[:, None], (np.shape(v)[0], n))  # noqa: E731
         cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
-        sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode
-        sig_p = c.positive.conductivity_S_m * c.positive.tortuosity_electrode
+        sig_n, sig_p = self.sig_n_av, self.sig_p_av
         x = self.x_mesh().nodes
         L_n, L_p, L = c.negative.thickness_m, c.positive.thickness_m, self.x_mesh().edges[-1]
         i_cell = (I_A / c.area_m2)[:, None]

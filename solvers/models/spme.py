@@ -12,6 +12,13 @@ uniform reaction source; the electrolyte potential is the composite (first-order
 
 with :math:`\kappa_k = \varepsilon_k^b\kappa(\bar c_e, T)`, :math:`\chi = 2(1-t^+)\,\mathrm{TDF}`, and the
 reaction overpotentials averaged over each electrode with :math:`j_0(c_e(x), c_{surf})`.
+
+Graded electrodes: the particles are the SPM's (x-averaged :math:`a`, the radius in the middle of the
+electrode); the electrolyte diffusion takes the porosity, :math:`\varepsilon^b` and the source
+:math:`a(x)\,\bar j` of every x cell, and
+the composite potentials the x-averages :math:`\kappa_k = \overline{\varepsilon^b}_k\kappa(\bar c_e)`,
+:math:`\overline{\sigma(1-\varepsilon)^{b_s}}`, as PyBaMM's SPMe (composite conductivity and Ohm
+submodels). Uniform values give exactly the uniform-electrode results.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import numpy as np
 from solvers.constants import F, R
 from solvers.mesh import divergence, edge_harmonic, gradient
 from solvers.models.base import CellModel
-from solvers.models.cell import MACINNES_FLOOR
+from solvers.models.cell import MACINNES_FLOOR, uniform_or_mean
 from solvers.models.spm import SPMSystem
 
 _TINY = 1e-12
@@ -38,19 +45,14 @@ class SPMeSystem(SPMSystem):
         start = self.n_core
         self.sl["ce"] = slice(start, start + self.Nx)
         self.n_core = start + self.Nx
-        self.eps = np.concatenate(
-            [
-                np.full(self.Nn, c.negative.porosity),
-                np.full(self.Ns, c.separator_porosity),
-                np.full(self.Np, c.positive.porosity),
-            ]
-        )
-        self.tor_n = c.negative.tortuosity_electrolyte
-        self.tor_s = c.separator_porosity**c.separator_brug
-        self.tor_p = c.positive.tortuosity_electrolyte
-        self.tor = np.concatenate(
-            [np.full(self.Nn, self.tor_n), np.full(self.Ns, self.tor_s), np.full(self.Np, self.tor_p)]
-        )
+        prof = c.x_profiles(self.Nn, self.Ns, self.Np)
+        self.eps = prof["porosity"]
+        self.tor = prof["tortuosity"]
+        self.a_cells = prof["surface_area_density_m"]
+        Nn, Ns = self.Nn, self.Ns
+        self.tor_n = uniform_or_mean(self.tor[:Nn])
+        self.tor_s = uniform_or_mean(self.tor[Nn : Nn + Ns])
+        self.tor_p = uniform_or_mean(self.tor[Nn + Ns :])
 
     def fields(self, Y, T, I_A, with_rhs: bool = True):
         c = self.cell
@@ -77,8 +79,7 @@ class SPMeSystem(SPMSystem):
         dphi_e = -i_cell * (
             L_n / (3 * kappa * self.tor_n) + L_s / (kappa * self.tor_s) + L_p / (3 * kappa * self.tor_p)
         )
-        sig_n = c.negative.conductivity_S_m * c.negative.tortuosity_electrode
-        sig_p = c.positive.conductivity_S_m * c.positive.tortuosity_electrode
+        sig_n, sig_p = self.sig_n_av, self.sig_p_av
         dphi_s = -i_cell * (L_n / (3 * sig_n) + L_p / (3 * sig_p))
         out.update(ce_av=ce_av, kappa_av=kappa, chiRT_F=chiRT_F, ln_n=ln_n, sig_n=sig_n)
         out["V"] = (
@@ -99,8 +100,9 @@ class SPMeSystem(SPMSystem):
         Tb = T[:, None]
         ce = fl["ce"]
         aj = np.zeros((B, self.Nx))
-        aj[:, : self.Nn] = (c.negative.surface_area_density_m * fl["j_n"])[:, None]
-        aj[:, self.Nn + self.Ns :] = (c.positive.surface_area_density_m * fl["j_p"])[:, None]
+        # the uniform j with each cell's own a (as PyBaMM's SPMe: a(x) times the broadcast x-averaged j)
+        aj[:, : self.Nn] = self.a_cells[: self.Nn] * fl["j_n"][:, None]
+        aj[:, self.Nn + self.Ns :] = self.a_cells[self.Nn + self.Ns :] * fl["j_p"][:, None]
         D_eff = self.tor * c.electrolyte_diffusivity(np.maximum(ce, _TINY), Tb)
         N = edge_harmonic(D_eff, self.xmesh) * gradient(ce, self.xmesh)
         dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps

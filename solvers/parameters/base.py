@@ -29,6 +29,12 @@ JSON format (:meth:`ParameterSet.to_json_dict`)
 
 Exchange-current densities (four arguments) are exported by name only (they are not tabulated); a
 JSON file may give them as a registered name or as a number (a constant exchange-current density).
+
+Graded electrodes: the porosities, active material volume fractions and particle radii may be
+functions of the through-cell distance x [m] (:mod:`solvers.parameters.layers`). The layered and linear
+profiles of that module are written exactly, ``{"piecewise": {"x_edges_m": [...], "values": [...]}}``
+and ``{"linear": {"x_m": [x0, x1], "values": [v0, v1]}}``; any other function of x is tabulated over
+its domain (the electrode or separator, from the set's thicknesses) as a 1-D ``interpolant`` in x.
 """
 
 from __future__ import annotations
@@ -111,6 +117,46 @@ class Interpolant:
         if self.T is not None:
             table["T"] = self.T.tolist()
         return {"interpolant": table}
+
+
+#: keys that may be functions of the through-cell distance x [m] (PyBaMM's "Through-cell distance (x)")
+X_FUNCTION_KEYS = frozenset(
+    [
+        *(f"{d} electrode porosity" for d in ("Negative", "Positive")),
+        *(f"{d} electrode active material volume fraction" for d in ("Negative", "Positive")),
+        *(f"{d} particle radius [m]" for d in ("Negative", "Positive")),
+        "Separator porosity",
+    ]
+)
+_N_X_TABLE = 201
+
+
+def x_domain_m(key: str, values: Mapping[str, Any]) -> tuple[float, float]:
+    """The x range [m] over which a function of x under ``key`` is used (from the set's thicknesses)."""
+
+    def thickness(k: str) -> float:
+        v = values.get(k)
+        if v is None or callable(v):
+            raise ValueError(f"Parameter {key!r}: {k!r} must be a number to place a function of x")
+        return float(v)
+
+    L_n = thickness("Negative electrode thickness [m]")
+    if key.startswith("Negative"):
+        return 0.0, L_n
+    L_s = thickness("Separator thickness [m]")
+    if key.startswith("Separator"):
+        return L_n, L_n + L_s
+    return L_n + L_s, L_n + L_s + thickness("Positive electrode thickness [m]")
+
+
+def _tabulate_x(key: str, func: Callable[..., Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON table of a function of x [m] over its domain (PyBaMM's (x, y, z) form called with y = z = 0)."""
+    x0, x1 = x_domain_m(key, values)
+    x = np.linspace(x0, x1, _N_X_TABLE)
+    n = n_arguments(func)
+    with np.errstate(all="ignore"):
+        y = func(x) if n == 1 else func(x, np.zeros_like(x), np.zeros_like(x))
+    return {"x": x.tolist(), "y": (np.asarray(y, dtype=float) * np.ones_like(x)).tolist()}
 
 
 def _tabulate(key: str, func: Callable[..., Any]) -> dict[str, Any] | None:
@@ -207,13 +253,18 @@ class ParameterSet(Mapping[str, ParameterValue]):
                 params[key] = value if math.isfinite(value) else str(value)
                 continue
             entry: dict[str, Any] = {}
-            if isinstance(value, Interpolant):
+            from solvers.parameters.layers import LinearProfile, PiecewiseConstant
+
+            if isinstance(value, Interpolant | PiecewiseConstant | LinearProfile):
                 entry.update(value.to_json())
             else:
                 name = getattr(value, "__name__", "")
                 if FUNCTION_REGISTRY.get(name) is value:
                     entry["function"] = name
-                table = _tabulate(key, value)
+                if key in X_FUNCTION_KEYS:
+                    table = _tabulate_x(key, value, self._values)
+                else:
+                    table = _tabulate(key, value)
                 if table is not None:
                     entry["interpolant"] = table
                 if not entry:
@@ -255,8 +306,13 @@ class ParameterSet(Mapping[str, ParameterValue]):
                             f"Parameter {key!r}: {entry!r} is neither a number nor a registered function"
                         ) from None
             elif isinstance(entry, Mapping):
+                from solvers.parameters.layers import profile_from_json
+
                 fname = entry.get("function")
-                if fname is not None and fname in FUNCTION_REGISTRY:
+                profile = profile_from_json(entry, key)
+                if profile is not None:
+                    values[key] = profile
+                elif fname is not None and fname in FUNCTION_REGISTRY:
                     values[key] = FUNCTION_REGISTRY[fname]
                 elif "interpolant" in entry:
                     table = entry["interpolant"]

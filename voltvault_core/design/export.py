@@ -250,6 +250,17 @@ def _match_material(ps: Mapping, key: str, material_type: str, link_side: str, s
     )
 
 
+def _uniform(ps: Mapping, key: str) -> float:
+    """A value a design holds once per electrode; a function of x (graded electrode) is refused."""
+    value = ps[key]
+    if callable(value):
+        raise DesignError(
+            f"{ps.name if isinstance(ps, ParameterSet) else 'the set'}: {key!r} varies along x (a graded or "
+            "layered electrode); a design holds one value per electrode, so it cannot be imported as a design"
+        )
+    return float(value)
+
+
 def _optional(ps: Mapping, key: str) -> float | None:
     value = ps.get(key)
     return None if value is None or callable(value) else float(value)
@@ -266,8 +277,8 @@ def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDe
     for side, anode_or_cathode, binder in (("positive", "cathode", "PVDF"), ("negative", "anode", "CMC/SBR")):
         S = _SIDE[side]
         material = _match_material(ps, f"{S} electrode OCP [V]", anode_or_cathode, side, ps.name)
-        eps = float(ps[f"{S} electrode porosity"])
-        eps_am = float(ps[f"{S} electrode active material volume fraction"])
+        eps = _uniform(ps, f"{S} electrode porosity")
+        eps_am = _uniform(ps, f"{S} electrode active material volume fraction")
         inactive = max(0.0, 1.0 - eps - eps_am)
         rho_am = float(material.value("density_kg_m3"))
         rho_b = float(load_library()[binder].value("density_kg_m3"))
@@ -289,7 +300,7 @@ def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDe
         negative=layers["negative"],
         separator="PE-wet-9um",
         separator_thickness_m=float(ps["Separator thickness [m]"]),
-        separator_porosity=float(ps["Separator porosity"]),
+        separator_porosity=_uniform(ps, "Separator porosity"),
         electrolyte=electrolyte.id,
         positive_collector_thickness_m=_optional(ps, "Positive current collector thickness [m]"),
         negative_collector_thickness_m=_optional(ps, "Negative current collector thickness [m]"),

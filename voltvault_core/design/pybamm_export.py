@@ -5,6 +5,11 @@ PyBaMM is optional: it is imported only here, when asked. Numbers pass through; 
 exported by name (exchange-current densities) are taken from the PyBaMM parameter set that publishes a
 function of that name, or else from the PyBaMM set named as the export's ``base`` (the bundled sets of
 the solvers mirror PyBaMM's sets of the same name, key for key).
+
+Graded electrodes: porosities, active material volume fractions and particle radii given as functions of
+the through-cell distance x (``{"piecewise": ...}``, ``{"linear": ...}`` or an ``interpolant`` in x, see
+:mod:`solvers.parameters.layers`) become PyBaMM functions of x, taking ``(x, y, z)`` where PyBaMM 26 calls
+them so (porosities, active fractions) and ``x`` for the radii.
 """
 
 from __future__ import annotations
@@ -14,6 +19,52 @@ from typing import Any
 
 #: PyBaMM sets searched for a function exported by name
 PYBAMM_SETS = ("Chen2020", "Marquis2019", "Mohtat2020", "Prada2013", "Ecker2015", "OKane2022", "NCA_Kim2011")
+
+
+#: keys PyBaMM evaluates as functions of the through-cell distance, and whether it also passes (y, z)
+X_FUNCTION_KEYS = {
+    **{f"{d} electrode porosity": True for d in ("Negative", "Positive")},
+    **{f"{d} electrode active material volume fraction": True for d in ("Negative", "Positive")},
+    **{f"{d} particle radius [m]": False for d in ("Negative", "Positive")},
+    "Separator porosity": True,
+}
+
+
+def _x_function(key: str, entry: Mapping[str, Any]):
+    """A PyBaMM function of x for a graded-electrode profile or an x table."""
+    import numpy as np
+    import pybamm
+
+    if "piecewise" in entry:
+        edges = [float(e) for e in entry["piecewise"]["x_edges_m"]]
+        vals = [float(v) for v in entry["piecewise"]["values"]]
+
+        def of_x(x):  # a boundary point belongs to the layer at smaller x, as in the solvers
+            out = vals[0]
+            for edge, lo, hi in zip(edges[1:-1], vals[:-1], vals[1:], strict=True):
+                out = out + (hi - lo) * (x > edge)
+            return out
+
+    elif "linear" in entry:
+        (x0, x1), (v0, v1) = entry["linear"]["x_m"], entry["linear"]["values"]
+
+        def of_x(x):
+            return v0 + (v1 - v0) * (x - x0) / (x1 - x0)
+
+    else:
+        xs = np.asarray(entry["interpolant"]["x"], dtype=float)
+        ys = np.asarray(entry["interpolant"]["y"], dtype=float)
+
+        def of_x(x):
+            return pybamm.Interpolant(xs, ys, x, name=key)
+
+    if not X_FUNCTION_KEYS[key]:
+        return of_x
+
+    def of_xyz(x, y=None, z=None):
+        return of_x(x)
+
+    return of_xyz
 
 
 def _table_function(key: str, table: Mapping[str, Any]):
@@ -78,6 +129,8 @@ def to_pybamm_parameter_values(data: Mapping[str, Any]):
     for key, entry in data["parameters"].items():
         if isinstance(entry, int | float) and not isinstance(entry, bool):
             updates[key] = float(entry)
+        elif isinstance(entry, Mapping) and key in X_FUNCTION_KEYS:
+            updates[key] = _x_function(key, entry)
         elif isinstance(entry, Mapping) and "interpolant" in entry:
             updates[key] = _table_function(key, entry["interpolant"])
         elif isinstance(entry, Mapping) and "function" in entry:

@@ -20,7 +20,9 @@ Conversions (each a small function with its equation, tested on its own):
   thickness ``delta``, the resistivity ``rho = R_film/delta`` [Ohm m] (PyBaMM's ``SEI resistivity``).
 
 ``A`` is the electrochemically active area of the electrode, from the design:
-``A = a L_el H W N`` with the specific area ``a = 3 eps_s / R_p`` (spherical particles).
+``A = a L_el H W N`` with the specific area ``a = 3 eps_s / R_p`` (spherical particles), x-averaged for a
+graded or layered electrode (:mod:`solvers.parameters.layers`). A particle radius that varies along x has
+no single diffusion length: the diffusion-time conversion refuses it.
 """
 
 from __future__ import annotations
@@ -117,8 +119,17 @@ def active_area_m2(parameters: Mapping[str, Any], electrode: str) -> float:
     electrode : {"negative", "positive"}
     """
     side = _side(electrode)
-    eps = float(parameters[f"{side} electrode active material volume fraction"])
-    radius = float(parameters[f"{side} particle radius [m]"])
+    eps_key, radius_key = f"{side} electrode active material volume fraction", f"{side} particle radius [m]"
+    if callable(parameters[eps_key]) or callable(parameters[radius_key]):  # graded: x-average of 3 eps_s / R
+        from solvers.parameters.layers import values_on_cells
+
+        a = 3.0 * float(
+            np.mean(values_on_cells(parameters, eps_key) / values_on_cells(parameters, radius_key))
+        )
+        eps, radius = a / 3.0, 1.0
+    else:
+        eps = float(parameters[eps_key])
+        radius = float(parameters[radius_key])
     thickness = float(parameters[f"{side} electrode thickness [m]"])
     height = float(parameters["Electrode height [m]"])
     width = float(parameters["Electrode width [m]"])
@@ -244,7 +255,13 @@ def design_parameters_from_fit(
             f"D = (dU/dc/(sqrt2 F A sigma))^2 with sigma = {value(warburg):.4g} ohm s^-1/2, dU/dc = {slope:.4g} V m3/mol: {d:.4g} m2/s"
         )
     if diffusion_time:
-        radius = float(parameters[f"{side} particle radius [m]"])
+        radius = parameters[f"{side} particle radius [m]"]
+        if callable(radius):
+            raise ValueError(
+                f"{side} particle radius [m] varies along x (a graded or layered electrode): a diffusion time "
+                "gives D = R^2 / tau for one radius only; fit each layer, or give a uniform radius"
+            )
+        radius = float(radius)
         d = diffusivity_from_diffusion_time(value(diffusion_time), radius)
         out.changes[f"{side} particle diffusivity [m2.s-1]"] = d
         out.explanations.append(

@@ -151,3 +151,11 @@ def test_every_bundled_set_imports_near_its_nominal_capacity(set_name, cathode, 
     assert compute_metrics(design).capacity_Ah == pytest.approx(
         ps.value("Nominal cell capacity [A.h]"), rel=0.06
     )
+
+
+def test_a_graded_set_is_refused_as_a_design_naming_the_key():
+    from solvers.parameters.layers import graded_porosity
+
+    graded = graded_porosity(get_parameter_set("Chen2020"), "positive", 0.335, 0.2)
+    with pytest.raises(DesignError, match="'Positive electrode porosity' varies along x"):
+        parameter_set_to_design(graded)

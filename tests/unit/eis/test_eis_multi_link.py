@@ -105,3 +105,17 @@ def test_design_parameters_from_fit_with_a_parameter_set() -> None:
     assert updated.value("Negative particle diffusivity [m2.s-1]") == pytest.approx(radius**2 / 200.0)
     with pytest.raises(KeyError, match="not a fitted parameter"):
         design_parameters_from_fit({"R1": 1.0}, params, r_ct="R5")
+
+
+def test_a_layered_electrode_has_the_x_averaged_active_area():
+    """3 eps_s / R averaged over the layers (not 3 <eps_s> / <R>)."""
+    from solvers.parameters import get_parameter_set
+    from solvers.parameters.layers import Layer, layered_electrode
+
+    chen = get_parameter_set("Chen2020")
+    layered = layered_electrode(
+        chen, "negative", [Layer(40e-6, 0.25, 0.75, 8e-6), Layer(60e-6, 0.25, 0.6, 4e-6)]
+    )
+    H, W = chen["Electrode height [m]"], chen["Electrode width [m]"]
+    expected = (3 * 0.75 / 8e-6 * 40e-6 + 3 * 0.6 / 4e-6 * 60e-6) * H * W
+    assert active_area_m2(layered, "negative") == pytest.approx(expected, rel=1e-9)

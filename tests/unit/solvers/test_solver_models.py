@@ -185,9 +185,18 @@ def test_impossible_cases_return_a_partial_result_and_a_diagnosis(chen):
 
 
 @pytest.mark.parametrize("name", ["spm", "spme", "dfn"])
-@pytest.mark.parametrize("set_name", ["Chen2020", "Marquis2019"])
+@pytest.mark.parametrize("set_name", ["Chen2020", "Marquis2019", "Chen2020 graded"])
 def test_numba_kernels_agree_with_the_numpy_reference(name, set_name):
-    ps = get_parameter_set(set_name)
+    """Both backends, on uniform cells and on a graded one (two-layer negative, linear positive porosity)."""
+    if set_name == "Chen2020 graded":
+        from solvers.parameters.layers import Layer, graded_porosity, layered_electrode
+
+        ps = get_parameter_set("Chen2020")
+        L_n = ps["Negative electrode thickness [m]"]
+        layers = [Layer(0.4 * L_n, 0.22, 0.75, 8e-6), Layer(0.6 * L_n, 0.28, 0.70, 4e-6)]
+        ps = graded_porosity(layered_electrode(ps, "negative", layers), "positive", 0.335, 0.22)
+    else:
+        ps = get_parameter_set(set_name)
     steps = [
         Step("current", 2 * ps["Nominal cell capacity [A.h]"], 900.0, text="Discharge at 2C for 15 minutes"),
         Step("current", 0.0, 300.0, text="Rest for 5 minutes"),

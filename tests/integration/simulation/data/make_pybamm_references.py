@@ -90,6 +90,70 @@ THERMAL_CASES = {"Chen2020_DFN_1C_lumped": ("DFN", "Chen2020", ["Discharge at 1C
 # name -> (model, set, steps, initial SOC): PyBaMM's initial_soc (stoichiometries from the cut-off voltages)
 SOC_CASES = {"Chen2020_SPMe_1C_soc50": ("SPMe", "Chen2020", ["Discharge at 1C until 2.5 V"], 0.5)}
 
+# Graded and layered electrodes: Chen2020 with properties that are functions of the through-cell
+# distance x [m] from the negative current collector (PyBaMM evaluates them at the cell centres of its
+# finite volumes; porosity and active fraction are called with (x, y, z), the particle radius with x).
+# The same designs are built on VoltVault's side by solvers.parameters.layers (see test_graded_electrodes.py).
+#: positive porosity, linear from the separator to the current collector (active fraction 0.665 kept)
+GRADED_POSITIVE_POROSITY = (0.335, 0.12)
+#: negative electrode in two layers, current-collector side first:
+#: (fraction of the thickness, porosity, active material volume fraction, particle radius [m])
+TWO_LAYER_NEGATIVE = ((0.4, 0.22, 0.75, 8e-6), (0.6, 0.28, 0.70, 4e-6))
+
+
+def graded_positive_porosity(params):
+    """Chen2020 with the positive porosity of ``GRADED_POSITIVE_POROSITY`` (a linear function of x)."""
+    L_n, L_s, L_p = (
+        params[f"{d} thickness [m]"] for d in ("Negative electrode", "Separator", "Positive electrode")
+    )
+    at_sep, at_cc = GRADED_POSITIVE_POROSITY
+
+    def porosity(x, y=None, z=None):
+        return at_sep + (at_cc - at_sep) * (x - (L_n + L_s)) / L_p
+
+    params.update({"Positive electrode porosity": porosity})
+
+
+def two_layer_negative(params):
+    """Chen2020 with the negative electrode of ``TWO_LAYER_NEGATIVE`` (piecewise constant in x).
+
+    A point on a layer boundary belongs to the layer at smaller x (``x > x_b`` picks the second layer), as
+    :mod:`solvers.parameters.layers`.
+    """
+    L_n = params["Negative electrode thickness [m]"]
+    (f1, eps1, es1, r1), (_f2, eps2, es2, r2) = TWO_LAYER_NEGATIVE
+    x_b = f1 * L_n
+
+    def step(v1, v2):
+        def value(x, y=None, z=None):
+            return v1 + (v2 - v1) * (x > x_b)
+
+        return value
+
+    params.update(
+        {
+            "Negative electrode porosity": step(eps1, eps2),
+            "Negative electrode active material volume fraction": step(es1, es2),
+            "Negative particle radius [m]": step(r1, r2),
+        }
+    )
+
+
+def graded_both(params):
+    graded_positive_porosity(params)
+    two_layer_negative(params)
+
+
+# name -> (model, set, steps, function changing the pybamm.ParameterValues in place)
+GRADED_CASES = {
+    "Chen2020_DFN_1C_graded_positive_porosity": (
+        "DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], graded_positive_porosity,
+    ),
+    "Chen2020_DFN_1C_two_layer_negative": ("DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], two_layer_negative),
+    "Chen2020_SPMe_1C_graded": ("SPMe", "Chen2020", ["Discharge at 1C until 2.5 V"], graded_both),
+    "Chen2020_SPM_1C_graded": ("SPM", "Chen2020", ["Discharge at 1C until 2.5 V"], graded_both),
+}  # fmt: skip
+
 
 def run(
     model_name: str,
@@ -99,8 +163,11 @@ def run(
     thermal: str = "isothermal",
     initial_soc: float | None = None,
     period: str = "2 seconds",
+    change=None,
 ):
     params = pybamm.ParameterValues(set_name)
+    if change is not None:
+        change(params)
     if ambient_K is not None:
         params.update({"Ambient temperature [K]": ambient_K, "Initial temperature [K]": ambient_K})
     sim = pybamm.Simulation(
@@ -130,11 +197,21 @@ def main(only: list[str] | None = None) -> None:
         **{k: (*v, "isothermal", None) for k, v in CASES.items()},
         **{k: (*v, "lumped", None) for k, v in THERMAL_CASES.items()},
         **{k: (m, p, st, None, "isothermal", soc) for k, (m, p, st, soc) in SOC_CASES.items()},
+        **{k: (m, p, st, None, "isothermal", None, ch) for k, (m, p, st, ch) in GRADED_CASES.items()},
     }
-    for case, (model_name, set_name, steps, ambient_K, thermal, initial_soc) in every.items():
+    for case, (model_name, set_name, steps, ambient_K, thermal, initial_soc, *change) in every.items():
         if only and case not in only:
             continue
-        data = run(model_name, set_name, steps, ambient_K, thermal, initial_soc, PERIODS.get(case, "2 seconds"))
+        data = run(
+            model_name,
+            set_name,
+            steps,
+            ambient_K,
+            thermal,
+            initial_soc,
+            PERIODS.get(case, "2 seconds"),
+            change[0] if change else None,
+        )
         header = "time_s,voltage_V,current_A,discharge_capacity_Ah" + (
             ",temperature_K" if data.shape[1] > 4 else ""
         )
