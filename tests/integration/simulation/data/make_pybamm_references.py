@@ -37,6 +37,14 @@ CASES = {
     "NCA_Kim2011_SPMe_2C_308K": ("SPMe", "NCA_Kim2011", ["Discharge at 2C until 2.7 V"], 308.15),
     "Chen2020_DFN_2C_318K": ("DFN", "Chen2020", ["Discharge at 2C until 2.5 V"], 318.15),
     "Marquis2019_SPMe_0.5C_273K": ("SPMe", "Marquis2019", ["Discharge at C/2 until 3.105 V"], 273.15),
+    # concentration-dependent transference number and thermodynamic factor (Landesfeind & Gasteiger 2019)
+    "ORegan2022_DFN_1C": ("DFN", "ORegan2022", ["Discharge at 1C until 2.5 V"], None),
+    "ORegan2022_SPMe_1C": ("SPMe", "ORegan2022", ["Discharge at 1C until 2.5 V"], None),
+    "ORegan2022_DFN_2C": ("DFN", "ORegan2022", ["Discharge at 2C until 2.5 V"], None),
+    # Chen2020 with the made-up t+(c_e) and TDF(c_e) of OVERRIDES below
+    "Chen2020_DFN_2C_tplus_tdf": ("DFN", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
+    "Chen2020_SPMe_2C_tplus_tdf": ("SPMe", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
+    "Chen2020_SPMe_2C_tplus": ("SPMe", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
     "Chen2020_DFN_power_resistance": (
         "DFN",
         "Chen2020",
@@ -86,6 +94,27 @@ PERIODS = {
     "Marquis2019_SPMe_3C": "0.5 seconds",
 }
 
+
+def made_up_transference_number(c_e, T):
+    """A strongly c_e-dependent t+ (0.40 at 0, 0.25 at 1 mol/L, 0.10 at 2 mol/L); not a real electrolyte."""
+    return 0.4 - 0.15 * c_e / 1000.0 + 0.0 * T
+
+
+def made_up_thermodynamic_factor(c_e, T):
+    """A c_e-dependent thermodynamic factor (1 at 0, 1.6 at 1 mol/L, 2.2 at 2 mol/L); not a real electrolyte."""
+    return 1.0 + 0.6 * c_e / 1000.0 + 0.0 * T
+
+
+# name -> parameter values changed from the published set (the tests use the same functions)
+OVERRIDES = {
+    case: {
+        "Cation transference number": made_up_transference_number,
+        "Thermodynamic factor": made_up_thermodynamic_factor,
+    }
+    for case in ("Chen2020_DFN_2C_tplus_tdf", "Chen2020_SPMe_2C_tplus_tdf")
+}
+OVERRIDES["Chen2020_SPMe_2C_tplus"] = {"Cation transference number": made_up_transference_number}
+
 THERMAL_CASES = {"Chen2020_DFN_1C_lumped": ("DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], None)}
 # name -> (model, set, steps, initial SOC): PyBaMM's initial_soc (stoichiometries from the cut-off voltages)
 SOC_CASES = {"Chen2020_SPMe_1C_soc50": ("SPMe", "Chen2020", ["Discharge at 1C until 2.5 V"], 0.5)}
@@ -99,8 +128,10 @@ def run(
     thermal: str = "isothermal",
     initial_soc: float | None = None,
     period: str = "2 seconds",
+    overrides: dict | None = None,
 ):
     params = pybamm.ParameterValues(set_name)
+    params.update(overrides or {})
     if ambient_K is not None:
         params.update({"Ambient temperature [K]": ambient_K, "Initial temperature [K]": ambient_K})
     sim = pybamm.Simulation(
@@ -134,7 +165,16 @@ def main(only: list[str] | None = None) -> None:
     for case, (model_name, set_name, steps, ambient_K, thermal, initial_soc) in every.items():
         if only and case not in only:
             continue
-        data = run(model_name, set_name, steps, ambient_K, thermal, initial_soc, PERIODS.get(case, "2 seconds"))
+        data = run(
+            model_name,
+            set_name,
+            steps,
+            ambient_K,
+            thermal,
+            initial_soc,
+            PERIODS.get(case, "2 seconds"),
+            OVERRIDES.get(case),
+        )
         header = "time_s,voltage_V,current_A,discharge_capacity_Ah" + (
             ",temperature_K" if data.shape[1] > 4 else ""
         )
