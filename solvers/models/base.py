@@ -55,8 +55,15 @@ class CellSystem(CellDAE):
         self.n = self.n_core + n_extra
         self.i_T = self.n_core if self.lumped else None
         self.is_differential = np.concatenate([self.is_diff_core, [True] * (n_extra - 1), [False]])
-        # the sparsity of the Jacobian depends on the model, mesh and thermal option only
-        self.structure_key = (type(self).__name__, tuple(sorted(self.mesh_sizes.items())), self.lumped)
+        # the sparsity of the Jacobian depends on the model, mesh and thermal option, and on whether t+
+        # varies with c_e (the DFN's migration flux then couples c_e to the neighbours' phi_e)
+        t_plus_varies = not getattr(cell.transference, "__name__", "").startswith("constant ")
+        self.structure_key = (
+            type(self).__name__,
+            tuple(sorted(self.mesh_sizes.items())),
+            self.lumped,
+            t_plus_varies,
+        )
         self.atol_scale = np.concatenate([self.atol_core, [1e-2] * (n_extra - 1), [1e-4]])
 
     # to implement ---------------------------------------------------------------------------------

@@ -39,7 +39,10 @@ from solvers.parameters.base import n_arguments
 
 #: Electrolyte diffusivity and conductivity are evaluated at max(c_e, this) [mol.m-3].
 ELECTROLYTE_TRANSPORT_FLOOR_MOL_M3 = 10.0
-#: The migration term chi RT / (F c_e) is evaluated at max(c_e, this) [mol.m-3] (PyBaMM's "chi__c_e").
+#: The migration term chi RT / (F c_e) of the DFN's electrolyte current, chi = 2 (1 - t+) TDF, is evaluated
+#: at max(c_e, this) [mol.m-3], t+ and TDF included (PyBaMM's "chi__c_e"). Elsewhere PyBaMM calls t+ at
+#: c_e itself (the migration flux t+ i_e / F of the mass balance) and the SPMe's chi at the x-average of
+#: c_e; our models take max(c_e, 1e-12 mol.m-3) there, the floor they use for every function of c_e.
 THERMODYNAMIC_FLOOR_MOL_M3 = 1e-2
 #: Powers c^a in exchange-current densities become s^a u (u^2 + delta^2)^((a-1)/2), u = c / s, with
 #: the scale s = c_e0 for the electrolyte and c_max for c_s and c_max - c_s (PyBaMM's RegPower).
@@ -159,7 +162,13 @@ def _n_arguments(func: Callable) -> int:
 def _as_function(value, n_args: int, name: str) -> Callable:
     """Wrap a float or a function so it can always be called with ``n_args`` array arguments."""
     if not callable(value):
-        return _constant_function(float(value), name)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"Parameter {name!r} must be a number or a function, not {type(value).__name__} {value!r}"
+            ) from None
+        return _constant_function(number, name)
     try:
         n_given = _n_arguments(value)  # an Interpolant reports its own count, not that of __call__
     except (TypeError, ValueError):
@@ -174,6 +183,13 @@ def _as_function(value, n_args: int, name: str) -> Callable:
         return fewer
 
     raise TypeError(f"Parameter {name!r}: the function takes {n_given} arguments, expected {n_args}")
+
+
+def _required(p: Mapping, key: str):
+    """``p[key]``, or a KeyError saying that the models need it."""
+    if key not in p:
+        raise KeyError(f"The parameter set lacks {key!r}, which the electrochemical models need")
+    return p[key]
 
 
 def _floored(func: Callable) -> Callable:
@@ -380,8 +396,8 @@ class Cell:
     area_m2: float
     nominal_capacity_Ah: float
     c_e_init_mol_m3: float
-    transference: float
-    thermodynamic_factor: float
+    transference: Callable  # t+(c_e, T) [-] (a constant is wrapped as a function)
+    thermodynamic_factor: Callable  # TDF(c_e, T) [-], 1 when the set has none
     electrolyte_diffusivity: Callable  # D_e(c_e, T)
     electrolyte_conductivity: Callable  # kappa(c_e, T)
     T_ref_K: float
@@ -550,8 +566,10 @@ class Cell:
             area_m2=num("Electrode height [m]") * num("Electrode width [m]") * n_parallel,
             nominal_capacity_Ah=num("Nominal cell capacity [A.h]"),
             c_e_init_mol_m3=c_e0,
-            transference=num("Cation transference number"),
-            thermodynamic_factor=num("Thermodynamic factor", 1.0),
+            transference=_as_function(
+                _required(p, "Cation transference number"), 2, "Cation transference number"
+            ),
+            thermodynamic_factor=_as_function(p.get("Thermodynamic factor", 1.0), 2, "Thermodynamic factor"),
             electrolyte_diffusivity=_floored(
                 _as_function(p["Electrolyte diffusivity [m2.s-1]"], 2, "Electrolyte diffusivity")
             ),

@@ -7,14 +7,18 @@ cell current.
 .. math::
     \partial_t c_s = \frac{1}{r^2}\partial_r (r^2 D_s \partial_r c_s),\quad
         -D_s \partial_r c_s|_{R} = j/F \\
-    \varepsilon \partial_t c_e = \partial_x(\varepsilon^b D_e \partial_x c_e) + (1-t^+) a j / F \\
+    \varepsilon \partial_t c_e = \partial_x(\varepsilon^b D_e \partial_x c_e)
+        - \partial_x(t^+ i_e) / F + a j / F \\
     \partial_x i_e = a j,\quad i_e = \varepsilon^b\kappa\left(-\partial_x\phi_e
         + 2(1-t^+)\,\mathrm{TDF}\,\frac{RT}{F}\partial_x \ln c_e\right) \\
     \partial_x i_s = -a j,\quad i_s = -\sigma (1-\varepsilon)^{b_s} \partial_x \phi_s \\
     j = 2 j_0 \sinh\frac{F\eta}{2RT},\quad \eta = \phi_s - \phi_e - U(c_{s,surf})
 
 with :math:`\phi_s = 0` at x = 0, :math:`i_s = I_A/A` at x = L, no flux of anything else through the
-boundaries. Coefficients at cell faces are arithmetic means of the neighbouring cell values and surface
+boundaries. The transference number :math:`t^+(c_e, T)` and thermodynamic factor
+:math:`\mathrm{TDF}(c_e, T)` may depend on concentration and temperature; with a constant t+ the
+migration term is the familiar :math:`(1-t^+) a j / F` (see :func:`excess_migration_flux`).
+Coefficients at cell faces are arithmetic means of the neighbouring cell values and surface
 values come from linear extrapolation, as in PyBaMM's finite-volume method.
 
 Graded electrodes (:mod:`solvers.models.cell`): porosity :math:`\varepsilon(x)`, tortuosity factors
@@ -44,6 +48,33 @@ from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
 from solvers.models.cell import THERMODYNAMIC_FLOOR_MOL_M3, uniform_or_mean
 
 _TINY = 1e-12
+
+
+def face_weights(mesh: Mesh1D) -> np.ndarray:
+    """w = dx_k / (dx_k + dx_k+1) at the interior faces: a node value moves to a face as
+    (1 - w) v_k + w v_k+1 (linear interpolation, PyBaMM's arithmetic node-to-edge)."""
+    w = mesh.widths
+    return w[:-1] / (w[:-1] + w[1:])
+
+
+def excess_migration_flux(t_plus, t_ref, i_e_faces, mesh: Mesh1D):
+    r"""(t+ - t_ref) i_e at the interior faces [A.m-2], t+ interpolated to the faces.
+
+    PyBaMM's electrolyte flux is :math:`N_e = -\varepsilon^b D_e \nabla c_e + t^+ i_e / F` (its
+    ``electrolyte_diffusion.Full``; t+ moves to the faces by linear interpolation). With a constant
+    :math:`t_{ref}` (the value at the initial concentration) and the charge balance
+    :math:`\nabla\cdot i_e = a j`,
+
+    .. math::
+        -\nabla\cdot(t^+ i_e)/F + a j/F = (1 - t_{ref})\,a j/F - \nabla\cdot((t^+ - t_{ref})\,i_e)/F,
+
+    still a flux form (lithium in the electrolyte is conserved exactly), and for a constant t+ exactly
+    the familiar :math:`(1-t^+)\,a j/F` (the excess flux is identically zero, and so are its couplings).
+    ``i_e_faces`` is the electrolyte current at the interior faces (zero at x = 0 and L).
+    """
+    w = face_weights(mesh)
+    t_face = t_plus[..., :-1] + w * (t_plus[..., 1:] - t_plus[..., :-1])  # exact for a constant t+
+    return (t_face - t_ref) * i_e_faces
 
 
 def particle_rhs(sto, D_edge_fn, T, surface_flux_sto, sphere: SphereMesh, radius_m):
@@ -194,20 +225,29 @@ class DFNSystem(CellSystem):
         aj = np.zeros((B, self.Nx))
         aj[:, : self.Nn] = a_n * j_n
         aj[:, self.Nn + self.Ns :] = a_p * j_p
-        # electrolyte mass
         ce, ce_safe, phie = fl["ce"], fl["ce_safe"], fl["phie"]
-        D_eff = self.tor * c.electrolyte_diffusivity(ce_safe, Tb)
-        N = edge_harmonic(D_eff, self.xmesh) * gradient(ce, self.xmesh)
-        dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps
-        f[:, self.sl["ce"]] = dce / c.c_e_init_mol_m3
-        # electrolyte charge
+        grad_c = gradient(ce, self.xmesh)
+        # electrolyte charge; chi = 2 (1 - t+) TDF at max(c_e, floor), as PyBaMM near depletion
         kappa = self.tor * c.electrolyte_conductivity(ce_safe, Tb)
-        ce_chi = np.maximum(ce, THERMODYNAMIC_FLOOR_MOL_M3)  # as PyBaMM near depletion
-        chi = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * Tb / F / ce_chi
-        i_e = edge_mean(kappa) * (
-            edge_harmonic(chi, self.xmesh) * gradient(ce, self.xmesh) - gradient(phie, self.xmesh)
+        ce_chi = np.maximum(ce, THERMODYNAMIC_FLOOR_MOL_M3)
+        chi = (
+            2.0
+            * (1.0 - c.transference(ce_chi, Tb))
+            * c.thermodynamic_factor(ce_chi, Tb)
+            * R
+            * Tb
+            / F
+            / ce_chi
         )
+        i_e = edge_mean(kappa) * (edge_harmonic(chi, self.xmesh) * grad_c - gradient(phie, self.xmesh))
         f[:, self.sl["phie"]] = (divergence(i_e, self.xmesh) - aj) / self.row_scale
+        # electrolyte mass
+        D_eff = self.tor * c.electrolyte_diffusivity(ce_safe, Tb)
+        N = edge_harmonic(D_eff, self.xmesh) * grad_c
+        t_ref = c.transference(np.full_like(Tb, c.c_e_init_mol_m3), Tb)
+        M = excess_migration_flux(c.transference(ce_safe, Tb), t_ref, i_e, self.xmesh)
+        dce = (divergence(N - M / F, self.xmesh) + (1.0 - t_ref) * aj / F) / self.eps
+        f[:, self.sl["ce"]] = dce / c.c_e_init_mol_m3
         # solid charge
         phis_n, phis_p = fl["phis_n"], fl["phis_p"]
         i_s_n = -self.sig_n_edges * gradient(phis_n, self.mesh_n)

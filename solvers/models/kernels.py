@@ -7,7 +7,8 @@ radius, solid conductivity) for graded and layered electrodes. The tables:
 
 * OCPs (with the entropic term at the solve temperature) and particle diffusivities against
   stoichiometry, 8193 points on [0, 1];
-* electrolyte diffusivity and conductivity against concentration, 8193 points on [0, 8 c_e0];
+* electrolyte diffusivity, conductivity, cation transference number and thermodynamic factor against
+  concentration, 8193 points on [0, 8 c_e0] (rows 0-3 of the electrolyte table);
 * exchange-current densities, which must be separable,
   :math:`\ln j_0(c_e, c_s) = A(\ln c_e) + B(\mathrm{logit}(c_s/c_{max}))` (true for every published
   :math:`m\,c_e^{a} c_s^{b} (c_{max}-c_s)^{c}` form); both parts tabulated (4097 points).
@@ -131,22 +132,38 @@ def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarra
 
 def tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
     """Cached :func:`_tabulate_electrolyte`."""
-    key = (cell.electrolyte_diffusivity, cell.electrolyte_conductivity, cell.c_e_init_mol_m3, float(T_K))
+    key = (
+        cell.electrolyte_diffusivity,
+        cell.electrolyte_conductivity,
+        cell.transference,
+        cell.thermodynamic_factor,
+        cell.c_e_init_mol_m3,
+        float(T_K),
+    )
     return _cached(key, lambda: _tabulate_electrolyte(cell, T_K))
 
 
 def _tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
-    """(2, N_CE) table: D_e(c_e), kappa(c_e) on [0, 8 c_e0]."""
+    """(4, N_CE) table on [0, 8 c_e0]: D_e(c_e), kappa(c_e), t+(c_e), TDF(c_e) at T_K.
+
+    The kernels apply the same floors as the numpy models (the functions are tabulated unfloored).
+    """
     ce = _grid(0.0, 8.0 * cell.c_e_init_mol_m3, N_CE)
-    with np.errstate(all="ignore"):
-        D = np.asarray(cell.electrolyte_diffusivity(ce, T_K), dtype=float) * np.ones_like(ce)
-        k = np.asarray(cell.electrolyte_conductivity(ce, T_K), dtype=float) * np.ones_like(ce)
-    for arr, what in ((D, "diffusivity"), (k, "conductivity")):
+    rows = []
+    for func, what in (
+        (cell.electrolyte_diffusivity, "diffusivity"),
+        (cell.electrolyte_conductivity, "conductivity"),
+        (cell.transference, "cation transference number"),
+        (cell.thermodynamic_factor, "thermodynamic factor"),
+    ):
+        with np.errstate(all="ignore"):
+            arr = np.asarray(func(ce, T_K), dtype=float) * np.ones_like(ce)
         finite = np.isfinite(arr)
         if finite.sum() < 0.9 * arr.size:
             raise NotTabulable(f"electrolyte {what} is not finite over 0..8 c_e0")
         arr[~finite] = np.interp(ce[~finite], ce[finite], arr[finite])
-    return np.stack([D, k])
+        rows.append(arr)
+    return np.stack(rows)
 
 
 # ------------------------------------------------------------------------------------------ lookups
@@ -225,15 +242,16 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     """Residual of the DFN core unknowns (layout of :class:`solvers.models.dfn.DFNSystem`) -> V [V].
 
     geo = [L_n, L_s, L_p, eps_n, eps_s, eps_p, tor_n, tor_s, tor_p, a_n, a_p, R_n, R_p, cmax_n, cmax_p,
-           sig_n, sig_p, t_plus, tdf, ce0, area, row_scale, contact_resistance,
+           sig_n, sig_p, (unused), (unused), ce0, area, row_scale, contact_resistance,
            eps[Nx], tor[Nx], a[Nx], R[Nx], sig[Nx]]
     (the first 23 are the electrode-averaged values, see :func:`geometry_vector`; then per-cell arrays over
     the x mesh: porosity, eps^b, a = 3 eps_s / R, particle radius, sigma (1-eps)^b_s, at cell centres)
     dims = [Nn, Ns, Np, nr_n, nr_p]
+    tab_e = rows D_e, kappa, t+, TDF against c_e (:func:`tabulate_electrolyte`)
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
     cmax_n, cmax_p = geo[13], geo[14]
-    tplus, tdf, ce0, area, row_scale, r_contact = geo[17], geo[18], geo[19], geo[20], geo[21], geo[22]
+    ce0, area, row_scale, r_contact = geo[19], geo[20], geo[21], geo[22]
     Nn, Ns, Np, nr_n, nr_p = dims[0], dims[1], dims[2], dims[3], dims[4]
     Nx = Nn + Ns + Np
     g_eps, g_tor, g_a, g_rad, g_sig = N_GEO, N_GEO + Nx, N_GEO + 2 * Nx, N_GEO + 3 * Nx, N_GEO + 4 * Nx
@@ -278,9 +296,12 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         j = 2.0 * j0 * np.sinh(0.5 * eta / RT_F)
         aj[cell] = a * j
         _particle(y, off, nr, tab, radius, j / (F * cmax), f, off)
-    # electrolyte: fluxes at interior faces
+    # electrolyte: fluxes at interior faces; t+ and TDF from the table (rows 2, 3), migration as
+    # solvers.models.dfn.excess_migration_flux
     n_prev = 0.0
     ie_prev = 0.0
+    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
+    t_i = _lookup(tab_e[2], max(y[o_ce] * ce0, 1e-12), 0.0, ce_max_tab, N_CE)
     for i in range(Nx):
         if i < Nx - 1:
             gap = 0.5 * (dx[i] + dx[i + 1])
@@ -291,19 +312,37 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             D_r = tor[i + 1] * _lookup(tab_e[0], c_r, 0.0, ce_max_tab, N_CE)
             k_l = tor[i] * _lookup(tab_e[1], c_l, 0.0, ce_max_tab, N_CE)
             k_r = tor[i + 1] * _lookup(tab_e[1], c_r, 0.0, ce_max_tab, N_CE)
-            chi_l = 2.0 * (1.0 - tplus) * tdf * RT_F / max(c_l, THERMODYNAMIC_FLOOR_MOL_M3)
-            chi_r = 2.0 * (1.0 - tplus) * tdf * RT_F / max(c_r, THERMODYNAMIC_FLOOR_MOL_M3)
+            x_l = max(c_l, THERMODYNAMIC_FLOOR_MOL_M3)
+            x_r = max(c_r, THERMODYNAMIC_FLOOR_MOL_M3)
+            chi_l = (
+                2.0
+                * (1.0 - _lookup(tab_e[2], x_l, 0.0, ce_max_tab, N_CE))
+                * _lookup(tab_e[3], x_l, 0.0, ce_max_tab, N_CE)
+                * RT_F
+                / x_l
+            )
+            chi_r = (
+                2.0
+                * (1.0 - _lookup(tab_e[2], x_r, 0.0, ce_max_tab, N_CE))
+                * _lookup(tab_e[3], x_r, 0.0, ce_max_tab, N_CE)
+                * RT_F
+                / x_r
+            )
             grad_c = (y[o_ce + i + 1] - y[o_ce + i]) * ce0 / gap
             grad_p = (y[o_pe + i + 1] - y[o_pe + i]) / gap
             n_next = _harm(D_l, D_r, beta) * grad_c
             ie_next = 0.5 * (k_l + k_r) * (_harm(chi_l, chi_r, beta) * grad_c - grad_p)
+            t_next = _lookup(tab_e[2], c_r, 0.0, ce_max_tab, N_CE)
+            n_next -= (t_i + beta * (t_next - t_i) - t_ref) * ie_next / F
         else:
             n_next = 0.0
             ie_next = 0.0
-        f[o_ce + i] = ((n_next - n_prev) / dx[i] + (1.0 - tplus) * aj[i] / F) / eps[i] / ce0
+            t_next = 0.0
+        f[o_ce + i] = ((n_next - n_prev) / dx[i] + (1.0 - t_ref) * aj[i] / F) / eps[i] / ce0
         f[o_pe + i] = ((ie_next - ie_prev) / dx[i] - aj[i]) / row_scale
         n_prev = n_next
         ie_prev = ie_next
+        t_i = t_next
     # solid potentials (per-cell conductivity, harmonic mean at faces between different cells)
     dxn = L_n / Nn
     is_prev = -geo[g_sig] * y[o_psn] / (0.5 * dxn)
@@ -353,7 +392,7 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     R_n, R_p = geo[11], geo[12]
     cmax_n, cmax_p = geo[13], geo[14]
     sig_n, sig_p = geo[15], geo[16]
-    tplus, tdf, ce0, area, r_contact = geo[17], geo[18], geo[19], geo[20], geo[22]
+    ce0, area, r_contact = geo[19], geo[20], geo[22]
     Nn, Ns, Np, nr_n, nr_p, with_e = dims[0], dims[1], dims[2], dims[3], dims[4], dims[5]
     RT_F = R * T / F
     i_cell = I_A / area
@@ -389,6 +428,9 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     j0_zero_n = tab_n[2, 1] > tab_n[2, 0]
     j0_zero_p = tab_p[2, 1] > tab_p[2, 0]
     n_prev = 0.0
+    # migration as solvers.models.dfn.excess_migration_flux, i_e exact at the faces
+    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
+    t_i = _lookup(tab_e[2], max(y[o] * ce0, 1e-12), 0.0, ce_max_tab, N_CE) if want_f else 0.0
     eta_n = 0.0
     eta_p = 0.0
     ln_n = 0.0
@@ -411,12 +453,23 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             cj = y[o + j_next] * ce0
             D_l = tori * _lookup(tab_e[0], max(ci, 0.0), 0.0, ce_max_tab, N_CE)
             D_r = torj * _lookup(tab_e[0], max(cj, 0.0), 0.0, ce_max_tab, N_CE)
-            n_next = _harm(D_l, D_r, dxi / (dxi + dxj)) * (cj - ci) / (0.5 * (dxi + dxj))
+            beta = dxi / (dxi + dxj)
+            n_next = _harm(D_l, D_r, beta) * (cj - ci) / (0.5 * (dxi + dxj))
+            if i < Nn:
+                ie_face = i_cell * (i + 1.0) / Nn
+            elif i < Nn + Ns:
+                ie_face = i_cell
+            else:
+                ie_face = i_cell * (1.0 - (i - Nn - Ns + 1.0) / Np)
+            t_next = _lookup(tab_e[2], max(cj, 1e-12), 0.0, ce_max_tab, N_CE)
+            n_next -= (t_i + beta * (t_next - t_i) - t_ref) * ie_face / F
         else:
             n_next = 0.0
+            t_next = 0.0
         if want_f:
-            f[o + i] = ((n_next - n_prev) / dxi + (1.0 - tplus) * src / F) / epsi / ce0
+            f[o + i] = ((n_next - n_prev) / dxi + (1.0 - t_ref) * src / F) / epsi / ce0
             n_prev = n_next
+            t_i = t_next
         if i < Nn or i >= Nn + Ns:
             # one log of c_e serves the exchange current and the MacInnes term (ln(c/c_av) = ln(c/c0) + ln_c0_av)
             ln_ce = np.log(max(ci, 1e-300) / ce0)
@@ -442,7 +495,8 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     ln_n /= Nn
     ln_p /= Np
     kappa = _lookup(tab_e[1], ce_av, 0.0, ce_max_tab, N_CE)
-    chiRT_F = 2.0 * (1.0 - tplus) * tdf * RT_F
+    t_av = _lookup(tab_e[2], ce_av, 0.0, ce_max_tab, N_CE)
+    chiRT_F = 2.0 * (1.0 - t_av) * _lookup(tab_e[3], ce_av, 0.0, ce_max_tab, N_CE) * RT_F
     eta_c = chiRT_F * (ln_p - ln_n)
     dphi_e = -i_cell * (L_n / (3 * kappa * geo[6]) + L_s / (kappa * geo[7]) + L_p / (3 * kappa * geo[8]))
     dphi_s = -i_cell * (L_n / (3 * sig_n) + L_p / (3 * sig_p))
@@ -499,8 +553,8 @@ def geometry_vector(cell, row_scale: float, dims) -> np.ndarray:
         p.c_max_mol_m3,
         av("conductivity_eff_S_m", neg),
         av("conductivity_eff_S_m", pos),
-        cell.transference,
-        cell.thermodynamic_factor,
+        np.nan,  # formerly t+ and TDF, now rows 2 and 3 of the electrolyte table
+        np.nan,
         cell.c_e_init_mol_m3,
         cell.area_m2,
         row_scale,

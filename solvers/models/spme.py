@@ -10,8 +10,15 @@ uniform reaction source; the electrolyte potential is the composite (first-order
         - \overline{\ln\frac{c_e}{\bar c_e}}^{\,n}\right),\quad
     \Delta\Phi_e = -i\left(\frac{L_n}{3\kappa_n} + \frac{L_s}{\kappa_s} + \frac{L_p}{3\kappa_p}\right)
 
-with :math:`\kappa_k = \varepsilon_k^b\kappa(\bar c_e, T)`, :math:`\chi = 2(1-t^+)\,\mathrm{TDF}`, and the
-reaction overpotentials averaged over each electrode with :math:`j_0(c_e(x), c_{surf})`.
+with :math:`\kappa_k = \varepsilon_k^b\kappa(\bar c_e, T)`,
+:math:`\chi = 2(1-t^+(\bar c_e, T))\,\mathrm{TDF}(\bar c_e, T)` (as PyBaMM's composite conductivity), and
+the reaction overpotentials averaged over each electrode with :math:`j_0(c_e(x), c_{surf})`.
+
+The electrolyte's migration flux is :math:`t^+(c_e)\,i_e/F` with the composite model's current
+:math:`i_e = i\,x/L_n,\ i,\ i\,(L-x)/L_p`, as PyBaMM's SPMe; here :math:`i_e` is taken exactly at
+the cell faces and t+ interpolated there (PyBaMM interpolates the product :math:`t^+ i_e` from the cell
+centres, which differs by O(dx) at the electrode/separator faces and lets a varying t+ leak a little
+lithium through x = 0 and L). A constant t+ gives the familiar source :math:`(1-t^+)\,a j/F`.
 
 Graded electrodes: the particles are the SPM's (x-averaged :math:`a`, the radius in the middle of the
 electrode); the electrolyte diffusion takes the porosity, :math:`\varepsilon^b` and the source
@@ -29,6 +36,7 @@ from solvers.constants import F, R
 from solvers.mesh import divergence, edge_harmonic, gradient
 from solvers.models.base import CellModel
 from solvers.models.cell import MACINNES_FLOOR, uniform_or_mean
+from solvers.models.dfn import excess_migration_flux
 from solvers.models.spm import SPMSystem
 
 _TINY = 1e-12
@@ -53,6 +61,11 @@ class SPMeSystem(SPMSystem):
         self.tor_n = uniform_or_mean(self.tor[:Nn])
         self.tor_s = uniform_or_mean(self.tor[Nn : Nn + Ns])
         self.tor_p = uniform_or_mean(self.tor[Nn + Ns :])
+        # i_e / i at the interior faces: x / L_n, 1, (L - x) / L_p (the composite model's current, as
+        # PyBaMM's SPMe, also for a graded electrode)
+        self.i_e_face_fraction = np.concatenate(
+            [np.arange(1, Nn + 1) / Nn, np.ones(Ns), 1.0 - np.arange(1, self.Np) / self.Np]
+        )
 
     def fields(self, Y, T, I_A, with_rhs: bool = True):
         c = self.cell
@@ -70,7 +83,8 @@ class SPMeSystem(SPMSystem):
         w = self.xmesh.widths
         ce_av = np.maximum(np.sum(ce * w, axis=-1) / np.sum(w), _TINY)
         kappa = c.electrolyte_conductivity(ce_av, T)
-        chiRT_F = 2.0 * (1.0 - c.transference) * c.thermodynamic_factor * R * T / F
+        # chi = 2 (1 - t+) TDF at the x-averaged concentration (PyBaMM's composite conductivity)
+        chiRT_F = 2.0 * (1.0 - c.transference(ce_av, T)) * c.thermodynamic_factor(ce_av, T) * R * T / F
         ln_n = np.log(np.maximum(ce_n / ce_av[:, None], MACINNES_FLOOR)).mean(axis=-1)
         ln_p = np.log(np.maximum(ce_p / ce_av[:, None], MACINNES_FLOOR)).mean(axis=-1)
         L_n, L_s, L_p = c.negative.thickness_m, c.separator_thickness_m, c.positive.thickness_m
@@ -103,9 +117,13 @@ class SPMeSystem(SPMSystem):
         # the uniform j with each cell's own a (as PyBaMM's SPMe: a(x) times the broadcast x-averaged j)
         aj[:, : self.Nn] = self.a_cells[: self.Nn] * fl["j_n"][:, None]
         aj[:, self.Nn + self.Ns :] = self.a_cells[self.Nn + self.Ns :] * fl["j_p"][:, None]
-        D_eff = self.tor * c.electrolyte_diffusivity(np.maximum(ce, _TINY), Tb)
+        ce_safe = np.maximum(ce, _TINY)
+        D_eff = self.tor * c.electrolyte_diffusivity(ce_safe, Tb)
         N = edge_harmonic(D_eff, self.xmesh) * gradient(ce, self.xmesh)
-        dce = (divergence(N, self.xmesh) + (1.0 - c.transference) * aj / F) / self.eps
+        t_ref = c.transference(np.full_like(Tb, c.c_e_init_mol_m3), Tb)
+        i_e_faces = (I_A / c.area_m2)[:, None] * self.i_e_face_fraction
+        M = excess_migration_flux(c.transference(ce_safe, Tb), t_ref, i_e_faces, self.xmesh)
+        dce = (divergence(N - M / F, self.xmesh) + (1.0 - t_ref) * aj / F) / self.eps
         return np.concatenate([fl["f_particles"], dce / c.c_e_init_mol_m3], axis=-1)
 
     def initial_state(self, c_n0, c_p0):

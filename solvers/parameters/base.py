@@ -11,6 +11,8 @@ key (any electrode)                                          signature
 ``"... electrode exchange-current density [A.m-2]"``         ``j0(c_e, c_s_surf, c_s_max, T)``
 ``"Electrolyte diffusivity [m2.s-1]"``                       ``D_e(c_e, T)``
 ``"Electrolyte conductivity [S.m-1]"``                       ``kappa_e(c_e, T)``
+``"Cation transference number"``                             ``t_plus(c_e, T)`` (or a float)
+``"Thermodynamic factor"``                                   ``TDF(c_e, T)`` (or a float; 1 if absent)
 ``"... electrode OCP entropic change [V.K-1]"``              ``dUdT(sto)`` or ``dUdT(sto, c_s_max)``
 ==========================================================  ==========================================
 
@@ -159,10 +161,14 @@ def _tabulate_x(key: str, func: Callable[..., Any], values: Mapping[str, Any]) -
     return {"x": x.tolist(), "y": (np.asarray(y, dtype=float) * np.ones_like(x)).tolist()}
 
 
+#: Functions of (c_e, T) whose key does not start with "Electrolyte".
+_ELECTROLYTE_KEYS = ("Cation transference number", "Thermodynamic factor")
+
+
 def _tabulate(key: str, func: Callable[..., Any]) -> dict[str, Any] | None:
     """A JSON table of a one- or two-argument function, or None for exchange-current densities."""
     n = n_arguments(func)
-    x = _CE_GRID_MOL_M3 if key.startswith("Electrolyte") else _STO_GRID
+    x = _CE_GRID_MOL_M3 if key.startswith("Electrolyte") or key in _ELECTROLYTE_KEYS else _STO_GRID
     with np.errstate(all="ignore"):
         if n == 1:
             y = np.asarray(func(x), dtype=float) * np.ones_like(x)

@@ -18,7 +18,18 @@ from collections.abc import Mapping
 from typing import Any
 
 #: PyBaMM sets searched for a function exported by name
-PYBAMM_SETS = ("Chen2020", "Marquis2019", "Mohtat2020", "Prada2013", "Ecker2015", "OKane2022", "NCA_Kim2011")
+PYBAMM_SETS = (
+    "Chen2020",
+    "Marquis2019",
+    "Mohtat2020",
+    "Prada2013",
+    "Ecker2015",
+    "OKane2022",
+    "NCA_Kim2011",
+    "ORegan2022",
+)
+#: Functions of (c_e, T) whose key does not start with "Electrolyte"
+_ELECTROLYTE_KEYS = ("Cation transference number", "Thermodynamic factor")
 
 
 #: keys PyBaMM evaluates as functions of the through-cell distance, and whether it also passes (y, z)
@@ -80,7 +91,7 @@ def _table_function(key: str, table: Mapping[str, Any]):
             return pybamm.Interpolant((x, T_grid), y, [a, T], name=key)
 
         return two_d
-    if key.startswith("Electrolyte") or "diffusivity" in key:
+    if key.startswith("Electrolyte") or key in _ELECTROLYTE_KEYS or "diffusivity" in key:
 
         def with_temperature(a, T):
             return pybamm.Interpolant(x, y, a, name=key)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from solvers import bdf
+from solvers.parameters import get_parameter_set
 from voltvault_core.simulation import Simulation
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -33,7 +34,39 @@ CASES = {
     "NCA_Kim2011_SPMe_2C_308K": ("spme", "NCA_Kim2011", ["Discharge at 2C until 2.7 V"], 308.15),
     "Chen2020_DFN_2C_318K": ("dfn", "Chen2020", ["Discharge at 2C until 2.5 V"], 318.15),
     "Marquis2019_SPMe_0.5C_273K": ("spme", "Marquis2019", ["Discharge at C/2 until 3.105 V"], 273.15),
+    # t+(c_e, T) and TDF(c_e, T) of Landesfeind & Gasteiger (2019)
+    "ORegan2022_DFN_1C": ("dfn", "ORegan2022", ["Discharge at 1C until 2.5 V"], None),
+    "ORegan2022_SPMe_1C": ("spme", "ORegan2022", ["Discharge at 1C until 2.5 V"], None),
+    "ORegan2022_DFN_2C": ("dfn", "ORegan2022", ["Discharge at 2C until 2.5 V"], None),
+    # Chen2020 with the made-up t+(c_e) and TDF(c_e) of make_pybamm_references.py (below)
+    "Chen2020_DFN_2C_tplus_tdf": ("dfn", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
+    "Chen2020_SPMe_2C_tplus": ("spme", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
 }
+
+# case -> solver options other than the defaults. ORegan2022's graphite diffusivity has narrow dips (Gaussians
+# of width 0.025 in stoichiometry) that put sharp steps in the 2C voltage; the default tolerance places them
+# a little off (3.2 mV RMSE against PyBaMM, 4.6 mV with a constant t+, so not from t+ or TDF), 1e-7 to 0.6 mV
+SOLVER_OPTIONS = {"ORegan2022_DFN_2C": {"rtol": 1e-7, "atol": 1e-9}}
+
+
+def made_up_transference_number(c_e, T):
+    """As in make_pybamm_references.py: 0.40 at 0, 0.25 at 1 mol/L, 0.10 at 2 mol/L."""
+    return 0.4 - 0.15 * c_e / 1000.0 + 0.0 * T
+
+
+def made_up_thermodynamic_factor(c_e, T):
+    """As in make_pybamm_references.py: 1 at 0, 1.6 at 1 mol/L, 2.2 at 2 mol/L."""
+    return 1.0 + 0.6 * c_e / 1000.0 + 0.0 * T
+
+
+def _parameter_set(case: str, name: str):
+    """The named set, with the made-up electrolyte functions for the ``*_tplus*`` cases."""
+    if "_tplus" not in case:
+        return name
+    changes = {"Cation transference number": made_up_transference_number}
+    if case.endswith("_tdf"):
+        changes["Thermodynamic factor"] = made_up_thermodynamic_factor
+    return get_parameter_set(name).updated(changes)
 
 
 @pytest.mark.slow
@@ -81,7 +114,9 @@ def _rmse(ref_t, ref_v, t, v, exclude_near_s=()):
 def test_single_step_cases_agree_with_pybamm(case):
     model, parameter_set, experiment, ambient_K = CASES[case]
     ref = _load(case)
-    result = Simulation(model, parameter_set, experiment, ambient_temperature_K=ambient_K).solve()
+    ps = _parameter_set(case, parameter_set)
+    options = SOLVER_OPTIONS.get(case, {})
+    result = Simulation(model, ps, experiment, ambient_temperature_K=ambient_K, **options).solve()
     assert not result.failed, result.termination
     t, v = result[bdf.TEST_TIME], result[bdf.VOLTAGE]
     assert _rmse(ref["time_s"], ref["voltage_V"], t, v) < 3e-3
@@ -90,6 +125,20 @@ def test_single_step_cases_agree_with_pybamm(case):
     assert -result[bdf.CURRENT][-1] == pytest.approx(ref["current_A"][-1], rel=1e-9)
     moved_Ah = result[bdf.DISCHARGING_CAPACITY][-1] - result[bdf.CHARGING_CAPACITY][-1]
     assert moved_Ah == pytest.approx(ref["discharge_capacity_Ah"][-1], rel=3e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="PyBaMM 26.10's SPMe takes the x-average of c_e as avg(eps c_e) * avg(1/eps) (1036 mol/m3 for "
+    "Chen2020 at rest, constant in time; the true average is 1000 and drifts to 1143 at 2C), so its "
+    "TDF(c_e_av) differs from ours; the DFN has no x-average and agrees (Chen2020_DFN_2C_tplus_tdf)",
+)
+def test_spme_with_a_concentration_dependent_thermodynamic_factor_as_pybamm():
+    ref = _load("Chen2020_SPMe_2C_tplus_tdf")
+    ps = _parameter_set("Chen2020_SPMe_2C_tplus_tdf", "Chen2020")
+    result = Simulation("spme", ps, "Discharge at 2C until 2.5 V").solve()
+    assert _rmse(ref["time_s"], ref["voltage_V"], result[bdf.TEST_TIME], result[bdf.VOLTAGE]) < 3e-3
 
 
 # case -> (model, our experiment text, the number of steps PyBaMM ran)

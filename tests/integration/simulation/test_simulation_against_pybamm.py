@@ -107,7 +107,10 @@ def test_initial_soc_and_temperature_change_the_physics_the_right_way():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "parameter_set", ["Ecker2015", "Prada2013", "Mohtat2020", "OKane2022", "NCA_Kim2011"]
+    # not ORegan2022: its lithium reaches only 4.24 V of its 4.4 V cut-off (x = 1), so initial_soc has no
+    # 100 % point; PyBaMM then takes x_100 = 0.9997 silently, VoltVault says so and stops
+    "parameter_set",
+    ["Ecker2015", "Prada2013", "Mohtat2020", "OKane2022", "NCA_Kim2011"],
 )
 def test_new_parameter_sets_run_a_full_cycle(parameter_set):
     """Each added set discharges (Mohtat2020 starts empty, so it charges first) to its cut-offs."""

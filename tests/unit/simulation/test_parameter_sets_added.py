@@ -12,7 +12,7 @@ import pytest
 from solvers.constants import F
 from solvers.parameters import ParameterSet, available_parameter_sets, get_parameter_set
 
-NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020", "OKane2022", "NCA_Kim2011")
+NEW_SETS = ("Ecker2015", "Prada2013", "Mohtat2020", "OKane2022", "NCA_Kim2011", "ORegan2022")
 DOI = re.compile(r"^(10\.\d{4,9}/\S+|arXiv:\d{4}\.\d{4,5})$")
 
 
@@ -33,14 +33,17 @@ def test_set_is_discovered_cited_and_complete(name):
         "Upper voltage cut-off [V]",
         "Initial concentration in negative electrode [mol.m-3]",
         "Initial concentration in positive electrode [mol.m-3]",
-        "Cation transference number",
     ):
         assert np.isfinite(ps.value(key)), key
+    t_plus = ps["Cation transference number"]
+    t_plus = t_plus(1000.0, 298.15) if callable(t_plus) else t_plus
+    assert 0.0 < t_plus < 1.0
     for key, value in ps.items():
         if callable(value):
             doc = inspect.getdoc(value) or ""
             assert re.search(r"doi:10\.|arXiv:", doc), f"{name}: {value.__name__} cites no DOI"
-            assert re.search(r"\[[^\]]+\]", key), f"{key} carries no unit"
+            dimensionless = key in ("Cation transference number", "Thermodynamic factor")
+            assert dimensionless or re.search(r"\[[^\]]+\]", key), f"{key} carries no unit"
 
 
 def _ocv(ps: ParameterSet, sto_n: float, sto_p: float) -> float:
@@ -226,3 +229,56 @@ def test_nca_kim2011_known_values():
     # the NCA curve: about 4.2 V near x = 0.36 and falling steeply at full lithiation
     assert 4.0 < ps["Positive electrode OCP [V]"](0.36) < 4.3
     assert ps["Positive electrode OCP [V]"](0.99) < 3.3
+
+
+def test_oregan2022_known_values():
+    ps = get_parameter_set("ORegan2022")
+    # Landesfeind & Gasteiger (2019), EC:EMC 3:7, at 1 mol/L and 298.15 K from their printed coefficients
+    c, T = 1.0, 298.15
+    t_plus = (
+        -12.8
+        - 6.12 * c
+        + 8.21e-2 * T
+        + 0.904 * c**2
+        + 3.18e-2 * c * T
+        - 1.27e-4 * T**2
+        + 1.75e-2 * c**3
+        - 3.12e-3 * c**2 * T
+        - 3.96e-5 * c * T**2
+    )
+    tdf = (
+        25.7
+        - 45.1 * c
+        - 0.177 * T
+        + 1.94 * c**2
+        + 0.295 * c * T
+        + 3.08e-4 * T**2
+        + 0.259 * c**3
+        - 9.46e-3 * c**2 * T
+        - 4.54e-4 * c * T**2
+    )
+    assert ps["Cation transference number"](1000.0, T) == pytest.approx(t_plus)
+    assert ps["Thermodynamic factor"](1000.0, T) == pytest.approx(tdf)
+    assert 0.2 < t_plus < 0.4
+    assert 1.0 < tdf < 3.0
+    e = np.exp(1000.0 / T)
+    kappa = (
+        0.521
+        * (1 + T - 228.0)
+        * c
+        * (1 - 1.06 * np.sqrt(c) + 0.353 * (1 - 3.59e-3 * e) * c)
+        / (1 + 1.48e-3 * e)
+    )
+    assert ps["Electrolyte conductivity [S.m-1]"](1000.0, T) == pytest.approx(kappa / 10.0)
+    assert 0.5 < kappa / 10.0 < 1.5
+    d = 1010.0 * np.exp(1.01 * c) * np.exp(-1560.0 / T) * np.exp(-487.0 * c / T) * 1e-10
+    assert ps["Electrolyte diffusivity [m2.s-1]"](1000.0, T) == pytest.approx(d)
+    # t+ and TDF really depend on concentration and temperature
+    assert abs(ps["Cation transference number"](2000.0, T) - t_plus) > 0.05
+    assert ps["Thermodynamic factor"](1000.0, 318.15) != pytest.approx(tdf, rel=1e-3)
+    # exchange currents at their 298.15 K references, c_e = 1000 mol/m3, half lithiated: i_ref 0.5^(1-a+a)
+    for key, c_max, i_ref in (("Negative", 29583.0, 2.668), ("Positive", 51765.0, 5.028)):
+        j0 = ps[f"{key} electrode exchange-current density [A.m-2]"]
+        assert j0(1000.0, 0.5 * c_max, c_max, T) == pytest.approx(i_ref * 0.5)
+    # the value the models take for the NMC conductivity is the Arrhenius law's at 298.15 K
+    assert ps["Positive electrode conductivity [S.m-1]"] == pytest.approx(0.8473)

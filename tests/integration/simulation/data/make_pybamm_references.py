@@ -37,6 +37,14 @@ CASES = {
     "NCA_Kim2011_SPMe_2C_308K": ("SPMe", "NCA_Kim2011", ["Discharge at 2C until 2.7 V"], 308.15),
     "Chen2020_DFN_2C_318K": ("DFN", "Chen2020", ["Discharge at 2C until 2.5 V"], 318.15),
     "Marquis2019_SPMe_0.5C_273K": ("SPMe", "Marquis2019", ["Discharge at C/2 until 3.105 V"], 273.15),
+    # concentration-dependent transference number and thermodynamic factor (Landesfeind & Gasteiger 2019)
+    "ORegan2022_DFN_1C": ("DFN", "ORegan2022", ["Discharge at 1C until 2.5 V"], None),
+    "ORegan2022_SPMe_1C": ("SPMe", "ORegan2022", ["Discharge at 1C until 2.5 V"], None),
+    "ORegan2022_DFN_2C": ("DFN", "ORegan2022", ["Discharge at 2C until 2.5 V"], None),
+    # Chen2020 with the made-up t+(c_e) and TDF(c_e) of OVERRIDES below
+    "Chen2020_DFN_2C_tplus_tdf": ("DFN", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
+    "Chen2020_SPMe_2C_tplus_tdf": ("SPMe", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
+    "Chen2020_SPMe_2C_tplus": ("SPMe", "Chen2020", ["Discharge at 2C until 2.5 V"], None),
     "Chen2020_DFN_power_resistance": (
         "DFN",
         "Chen2020",
@@ -85,6 +93,27 @@ PERIODS = {
     "Marquis2019_DFN_3C": "0.5 seconds",
     "Marquis2019_SPMe_3C": "0.5 seconds",
 }
+
+
+def made_up_transference_number(c_e, T):
+    """A strongly c_e-dependent t+ (0.40 at 0, 0.25 at 1 mol/L, 0.10 at 2 mol/L); not a real electrolyte."""
+    return 0.4 - 0.15 * c_e / 1000.0 + 0.0 * T
+
+
+def made_up_thermodynamic_factor(c_e, T):
+    """A c_e-dependent thermodynamic factor (1 at 0, 1.6 at 1 mol/L, 2.2 at 2 mol/L); not a real electrolyte."""
+    return 1.0 + 0.6 * c_e / 1000.0 + 0.0 * T
+
+
+# name -> parameter values changed from the published set (the tests use the same functions)
+OVERRIDES = {
+    case: {
+        "Cation transference number": made_up_transference_number,
+        "Thermodynamic factor": made_up_thermodynamic_factor,
+    }
+    for case in ("Chen2020_DFN_2C_tplus_tdf", "Chen2020_SPMe_2C_tplus_tdf")
+}
+OVERRIDES["Chen2020_SPMe_2C_tplus"] = {"Cation transference number": made_up_transference_number}
 
 THERMAL_CASES = {"Chen2020_DFN_1C_lumped": ("DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], None)}
 # name -> (model, set, steps, initial SOC): PyBaMM's initial_soc (stoichiometries from the cut-off voltages)
@@ -164,8 +193,10 @@ def run(
     initial_soc: float | None = None,
     period: str = "2 seconds",
     change=None,
+    overrides: dict | None = None,
 ):
     params = pybamm.ParameterValues(set_name)
+    params.update(overrides or {})
     if change is not None:
         change(params)
     if ambient_K is not None:
@@ -211,6 +242,7 @@ def main(only: list[str] | None = None) -> None:
             initial_soc,
             PERIODS.get(case, "2 seconds"),
             change[0] if change else None,
+            OVERRIDES.get(case),
         )
         header = "time_s,voltage_V,current_A,discharge_capacity_Ah" + (
             ",temperature_K" if data.shape[1] > 4 else ""
