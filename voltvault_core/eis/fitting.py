@@ -293,10 +293,15 @@ def _jacobian(problem: _Problem, p: np.ndarray) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((2 * problem.f.size, 0))
 
 
+#: elements that make an arc on their own (in series they are interchangeable like parallel groups)
+_SERIES_ARC_SYMBOLS = frozenset({"Zarc", "HN", "G", "TLM"})
+
+
 def canonical_arc_order(circuit: Circuit, values: np.ndarray, frozen: set[str] = frozenset()) -> np.ndarray:
     """Swap the values of interchangeable arcs so that they appear from high to low frequency.
 
-    ``R0-p(R1,CPE1)-p(R2,CPE2)`` fits equally well with the two arcs exchanged; by convention the first
+    ``R0-p(R1,CPE1)-p(R2,CPE2)`` (or ``R0-Zarc1-Zarc2``) fits equally well with the two arcs exchanged;
+    by convention the first
     group in the string gets the highest apex frequency (largest ``-Z''`` of the group alone), so fits of
     several spectra compare parameter by parameter. Groups holding a fixed or bounded parameter
     (``frozen``) keep their values.
@@ -307,7 +312,10 @@ def canonical_arc_order(circuit: Circuit, values: np.ndarray, frozen: set[str] =
     blocks = list(tree.children) if isinstance(tree, SeriesNode) else [tree]
     groups: dict[str, list] = {}
     for block in blocks:
-        if isinstance(block, ParallelNode):
+        # parallel groups of the same shape, and arc elements of the same kind in series (two ZARCs)
+        if isinstance(block, ParallelNode) or (
+            isinstance(block, ElementNode) and block.spec.symbol in _SERIES_ARC_SYMBOLS
+        ):
             signature = "".join(ch for ch in block.to_string() if not ch.isdigit())
             groups.setdefault(signature, []).append(block)
     out = np.array(values, dtype=float)
