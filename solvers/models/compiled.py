@@ -131,11 +131,12 @@ def structure(system, plan):
 
 @njit(cache=True)
 def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
-    """Full residual (core rows + the current row); returns V."""
+    """Full residual (core rows + the current row); returns V (NaN for an SPM/SPMe current step)."""
     n = y.size
     I_A = y[n - 1]
     if dims[6] == 1:
-        V = spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
+        # with the current imposed the residual does not need the voltage (the SPMe's costly part)
+        V = spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, mode != 0)
     else:
         V = dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
     if mode == 0:
@@ -158,7 +159,7 @@ def _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
         Np = dims[2]
         o_psp = n - 1 - Np
         return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - y[n - 1] * geo[22]
-    return spm_core(y, y[n - 1], T, geo, dims, tab_n, tab_p, tab_e, f[:0])
+    return spm_core(y, y[n - 1], T, geo, dims, tab_n, tab_p, tab_e, f[:0], True)
 
 
 @njit(cache=True)

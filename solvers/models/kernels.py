@@ -36,7 +36,6 @@ N_CE = 8193
 N_LOG = 4097
 LN_CE_RANGE = (-12.0, 3.0)  # ln(c_e / c_e0)
 LOGIT_RANGE = (-30.0, 30.0)
-LN_MACINNES_FLOOR = float(np.log(MACINNES_FLOOR))
 
 
 class NotTabulable(ValueError):
@@ -85,10 +84,11 @@ def tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray
 
 
 def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray:
-    """Tables of one electrode as rows of a (5, N) array: U, D_s, A(ln c_e), B(logit sto), (grid info).
+    """Tables of one electrode as rows of a (5, N) array.
 
-    Returns an array ``tab`` with ``tab[0] = U(sto) [V]``, ``tab[1] = D_s(sto) [m2/s]`` on the sto grid,
-    ``tab[2][:N_LOG] = A``, ``tab[3][:N_LOG] = B``.
+    ``tab[0] = U(sto) [V]``, ``tab[1] = D_s(sto) [m2/s]`` on the sto grid, ``tab[2][:N_LOG] = A`` and
+    ``tab[3][:N_LOG] = B`` (so that ``j0 = exp(A(ln c_e/c_e0) + B(logit sto))``), and
+    ``tab[4] = exp(A)`` = ``j0(c_e, c_max/2)`` on a c_e grid over [0, 8 c_e0].
     """
     sto = _grid(0.0, 1.0, N_STO)
     with np.errstate(all="ignore"):
@@ -124,9 +124,18 @@ def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarra
         if not finite.all():
             x = np.arange(arr.size)
             arr[~finite] = np.interp(x[~finite], x[finite], arr[finite])
-    tab = np.zeros((4, N_STO))
+    # the electrolyte factor exp(A) also against c_e itself (row 4, on [0, 8 c_e0]): the SPMe's voltage
+    # then needs no log or exp per cell
+    ce_lin = _grid(0.0, 8.0 * c_e0, N_STO)
+    with np.errstate(all="ignore"):
+        J = np.asarray(e.exchange_current(ce_lin, s_ref * c_max, c_max, T_K), dtype=float) * np.ones_like(ce_lin)
+    finite = np.isfinite(J)
+    if not finite.all():
+        J[~finite] = np.interp(ce_lin[~finite], ce_lin[finite], J[finite])
+    tab = np.zeros((5, N_STO))
     tab[0], tab[1] = U, D
     tab[2, :N_LOG], tab[3, :N_LOG] = A, B
+    tab[4] = J
     return tab
 
 
@@ -378,14 +387,16 @@ def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
 
 
 @njit(cache=True)
-def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
+def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     """Residual of the SPM / SPMe core unknowns -> V [V] (layout of :class:`solvers.models.spm.SPMSystem`).
 
     geo as :func:`dfn_core`: the single particles use the electrode-averaged a (x-average of 3 eps_s/R)
     and the radius in the middle of each electrode, the composite potentials the x-averaged eps^b and
     sigma (1-eps)^b_s, the electrolyte diffusion (SPMe) the per-cell porosity, eps^b and source a(x) j.
     dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]. An empty ``f`` skips the residual (particle and
-    electrolyte fluxes) and returns the voltage alone.
+    electrolyte fluxes) and returns the voltage alone; ``want_v=False`` skips the SPMe's voltage (its
+    exchange currents and concentration overpotential in every electrode cell) and returns NaN, for the
+    Newton iterations of a step that imposes the current.
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
     a_n, a_p = geo[9], geo[10]
@@ -420,21 +431,25 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         dxi = L_n / Nn if i < Nn else (L_s / Ns if i < Nn + Ns else L_p / Np)
         ce_sum += y[o + i] * ce0 * dxi
     ce_av = max(ce_sum / (L_n + L_s + L_p), 1e-12)
-    ln_c0_av = np.log(ce0 / ce_av)
     # the stoichiometry factor of j0 (uniform over each electrode) once, not once per cell
-    lo, hi = LN_CE_RANGE[0], LN_CE_RANGE[1]
     b_n = _lookup(tab_n[3], np.log(s_n / (1.0 - s_n)), LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
     b_p = _lookup(tab_p[3], np.log(s_p / (1.0 - s_p)), LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
     j0_zero_n = tab_n[2, 1] > tab_n[2, 0]
     j0_zero_p = tab_p[2, 1] > tab_p[2, 0]
+    eb_n, eb_p = np.exp(b_n), np.exp(b_p)
     n_prev = 0.0
     # migration as solvers.models.dfn.excess_migration_flux, i_e exact at the faces
     t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
     t_i = _lookup(tab_e[2], max(y[o] * ce0, 1e-12), 0.0, ce_max_tab, N_CE) if want_f else 0.0
     eta_n = 0.0
     eta_p = 0.0
+    # the MacInnes term sums ln(max(c / c_av, floor)) over each electrode: as the log of a running product
+    # (renormalised long before it could underflow), one log per electrode instead of one per cell
     ln_n = 0.0
     ln_p = 0.0
+    prod_n = 1.0
+    prod_p = 1.0
+    inv_av = 1.0 / ce_av
     for i in range(Nx):
         epsi, tori = geo[g_eps + i], geo[g_tor + i]
         if i < Nn:
@@ -470,26 +485,32 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             f[o + i] = ((n_next - n_prev) / dxi + (1.0 - t_ref) * src / F) / epsi / ce0
             n_prev = n_next
             t_i = t_next
-        if i < Nn or i >= Nn + Ns:
-            # one log of c_e serves the exchange current and the MacInnes term (ln(c/c_av) = ln(c/c0) + ln_c0_av)
-            ln_ce = np.log(max(ci, 1e-300) / ce0)
-            ln_mac = max(ln_ce + ln_c0_av, LN_MACINNES_FLOOR) if ci > 0.0 else LN_MACINNES_FLOOR
+        if want_v and (i < Nn or i >= Nn + Ns):
+            ratio = max(ci * inv_av, MACINNES_FLOOR)
             if i < Nn:
-                j0 = (
-                    0.0
-                    if (ci <= 0.0 and j0_zero_n)
-                    else np.exp(_lookup(tab_n[2], ln_ce, lo, hi, N_LOG) + b_n)
-                )
+                if ci > 0.0:
+                    j0 = _lookup(tab_n[4], ci, 0.0, ce_max_tab, N_STO) * eb_n
+                else:
+                    j0 = 0.0 if j0_zero_n else tab_n[4, 0] * eb_n
                 eta_n += _arcsinh2(j_n, 2.0 * j0)
-                ln_n += ln_mac
+                prod_n *= ratio
+                if prod_n < 1e-100 or prod_n > 1e100:
+                    ln_n += np.log(prod_n)
+                    prod_n = 1.0
             else:
-                j0 = (
-                    0.0
-                    if (ci <= 0.0 and j0_zero_p)
-                    else np.exp(_lookup(tab_p[2], ln_ce, lo, hi, N_LOG) + b_p)
-                )
+                if ci > 0.0:
+                    j0 = _lookup(tab_p[4], ci, 0.0, ce_max_tab, N_STO) * eb_p
+                else:
+                    j0 = 0.0 if j0_zero_p else tab_p[4, 0] * eb_p
                 eta_p += _arcsinh2(j_p, 2.0 * j0)
-                ln_p += ln_mac
+                prod_p *= ratio
+                if prod_p < 1e-100 or prod_p > 1e100:
+                    ln_p += np.log(prod_p)
+                    prod_p = 1.0
+    if not want_v:
+        return np.nan
+    ln_n += np.log(prod_n)
+    ln_p += np.log(prod_p)
     eta_n *= 2.0 * RT_F / Nn
     eta_p *= 2.0 * RT_F / Np
     ln_n /= Nn
