@@ -880,12 +880,21 @@ def run(
                         y_b[i] = y_new[i]
                     side = 0
                     located = False
-                    for _ in range(30):
+                    h_fail = 1e300  # trial steps at or beyond this failed Newton
+                    for _ in range(40):
                         hs = ha + (hb_ - ha) * ga / (ga - gb)
                         hs = min(max(hs, ha + 1e-6 * (hb_ - ha)), hb_ - 1e-6 * (hb_ - ha))
+                        if hs >= h_fail:
+                            hs = ha + 0.5 * (h_fail - ha)
                         code2, _e2 = _bdf_step(ht, hy, nh, hs, mode, value, args, st, y_s)
                         if code2 != 0:
-                            break
+                            # no state there (e.g. a particle filling up: the kinetics stiffen): search
+                            # on the near side of it, keeping the crossed state already found
+                            h_fail = hs
+                            have_jac[0] = 0
+                            if hs - ha <= 1e-9 * max(h, 1.0):
+                                break
+                            continue
                         Vs = _voltage(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
                         _events(
                             y_s,
@@ -925,6 +934,10 @@ def run(
                         if hb_ - ha <= 1e-12 * max(h, 1.0):
                             located = True
                             break
+                    if not located and 2 <= m < N_FIXED_EVENTS:
+                        # a particle filled or emptied where no step converges: end at the crossed state
+                        # found (late by at most hb_ - ha, a fraction of one step)
+                        located = True
                     if not located:
                         return FAIL_NEWTON, -1, k, n_acc, count[0]  # the Python stepper takes over
                     tie = 1e-6 * max(h, 1.0)
