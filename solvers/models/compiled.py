@@ -307,7 +307,7 @@ def _factor(
 
     ``kl < 0`` selects a dense LU of the whole matrix instead (the small SPM / SPMe systems).
     """
-    tri, p2x, x2p, vlast, A, piv, _rx = fac
+    tri, p2x, x2p, vlast, A, piv, _rx, _x_rows = fac
     if kl == -2:
         return _bordered_factor(jac, diff, hb, kind, a1, a2, rows, A)
     if kl < 0:
@@ -396,7 +396,7 @@ def _factor(
 @njit(cache=True)
 def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
     """out = (diag/hb - J)^-1 G using the factors of :func:`_factor`."""
-    tri, p2x, x2p, vlast, A, piv, rx = fac
+    tri, p2x, x2p, vlast, A, piv, rx, x_rows = fac
     if kl == -2:
         _bordered_solve(G, A, out)
         return
@@ -405,9 +405,8 @@ def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
         return
     n_p = p_off.size
     n = G.size
-    for r in range(n):
-        if x_of[r] >= 0:
-            rx[x_of[r]] = G[r]
+    for q in range(nx):  # gather the x-system's rows (x_rows is the inverse of x_of)
+        rx[q] = G[x_rows[q]]
     # particle solves u = T^-1 G_p, kept in out
     for p in range(n_p):
         off, nr = p_off[p], p_nr[p]
@@ -445,9 +444,8 @@ def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
         )
         for k in range(nr):
             out[off + k] -= vlast[p, k] * s
-    for r in range(n):
-        if x_of[r] >= 0:
-            out[r] = rx[x_of[r]]
+    for q in range(nx):
+        out[x_rows[q]] = rx[q]
 
 
 # ------------------------------------------------------------------------------ events
@@ -1073,10 +1071,13 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
         int(s["nx"]), int(s["kl"]), int(s["ku"]), diff, atol_vec, float(rtol),
     )  # fmt: skip
     n_p, nx = s["p_off"].size, s["nx"]
+    x_rows = np.zeros(nx, dtype=np.int64)  # the state index of each x-system unknown
+    placed = s["x_of"] >= 0
+    x_rows[s["x_of"][placed]] = np.flatnonzero(placed)
     # the dense path (kl < 0) factorises the whole n x n matrix in "A"
     fac = (
         np.zeros((n_p, 3 * s["nr_max"])), np.zeros((n_p, 3)), np.zeros((nx, 2)), np.zeros((n_p, s["nr_max"])),
-        np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64), np.zeros(nx),
+        np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64), np.zeros(nx), x_rows,
     )  # fmt: skip
     st = (
         np.zeros(s["rows"].size), fac, np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(n), np.zeros(n),

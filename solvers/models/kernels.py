@@ -84,11 +84,12 @@ def tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray
 
 
 def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray:
-    """Tables of one electrode as rows of a (5, N) array.
+    """Tables of one electrode as rows of a (6, N) array.
 
     ``tab[0] = U(sto) [V]``, ``tab[1] = D_s(sto) [m2/s]`` on the sto grid, ``tab[2][:N_LOG] = A`` and
     ``tab[3][:N_LOG] = B`` (so that ``j0 = exp(A(ln c_e/c_e0) + B(logit sto))``), and
-    ``tab[4] = exp(A)`` = ``j0(c_e, c_max/2)`` on a c_e grid over [0, 8 c_e0].
+    ``tab[4] = exp(A)`` = ``j0(c_e, c_max/2)`` on a c_e grid over [0, 8 c_e0]; ``tab[5, 0]`` is 1 when
+    D_s is constant.
     """
     sto = _grid(0.0, 1.0, N_STO)
     with np.errstate(all="ignore"):
@@ -132,10 +133,13 @@ def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarra
     finite = np.isfinite(J)
     if not finite.all():
         J[~finite] = np.interp(ce_lin[~finite], ce_lin[finite], J[finite])
-    tab = np.zeros((5, N_STO))
+    tab = np.zeros((6, N_STO))
     tab[0], tab[1] = U, D
     tab[2, :N_LOG], tab[3, :N_LOG] = A, B
     tab[4] = J
+    # row 5: flags; [0] = 1 when the particle diffusivity is one constant (the particle kernel then skips
+    # its per-face look-ups and harmonic means)
+    tab[5, 0] = 1.0 if np.all(D == D[0]) else 0.0
     return tab
 
 
@@ -225,22 +229,37 @@ def _face(a, b):
 
 @njit(cache=True)
 def _particle(y, off, nr, tab, radius, flux_sto, out, out_off):
-    """d(sto)/dt of one particle (uniform cells in r/R), surface flux -D dsto/dr = flux_sto."""
+    """d(sto)/dt of one particle (uniform cells in r/R), surface flux -D dsto/dr = flux_sto.
+
+    Cell k spans r/R in [k/nr, (k+1)/nr]: d(sto_k)/dt = (r_out^2 F_out - r_in^2 F_in) / (vol_k R), with
+    vol_k = (r_out^3 - r_in^3)/3 = (3k^2 + 3k + 1) / (3 nr^3) and the face fluxes F = D dsto/dr.
+    """
     dr = radius / nr
-    prev_flux = 0.0
+    inv_n2 = 1.0 / (nr * nr)
+    scale = 3.0 * nr * nr * nr / radius  # 1 / (vol_k R) = scale / (3k^2 + 3k + 1)
+    prev = 0.0  # r_in^2 F_in (zero at the centre)
+    if tab[5, 0] == 1.0:  # constant diffusivity: no look-ups, no harmonic means
+        d_over_dr = tab[1, 0] / dr
+        for k in range(nr):
+            kk = k + 1.0
+            if k < nr - 1:
+                nxt = kk * kk * inv_n2 * d_over_dr * (y[off + k + 1] - y[off + k])
+            else:
+                nxt = -flux_sto
+            out[out_off + k] = (nxt - prev) * scale / (3.0 * k * k + 3.0 * k + 1.0)
+            prev = nxt
+        return
     d_prev = _lookup(tab[1], y[off], 0.0, 1.0, N_STO)
     for k in range(nr):
-        r_out = (k + 1.0) / nr
-        r_in = k / nr
-        vol = (r_out**3 - r_in**3) / 3.0
+        kk = k + 1.0
         if k < nr - 1:
             d_next = _lookup(tab[1], y[off + k + 1], 0.0, 1.0, N_STO)
-            flux = _harm(d_prev, d_next, 0.5) * (y[off + k + 1] - y[off + k]) / dr
+            nxt = kk * kk * inv_n2 * _harm(d_prev, d_next, 0.5) * (y[off + k + 1] - y[off + k]) / dr
             d_prev = d_next
         else:
-            flux = -flux_sto
-        out[out_off + k] = (r_out**2 * flux - r_in**2 * prev_flux) / vol / radius
-        prev_flux = flux
+            nxt = -flux_sto
+        out[out_off + k] = (nxt - prev) * scale / (3.0 * k * k + 3.0 * k + 1.0)
+        prev = nxt
 
 
 # ------------------------------------------------------------------------------------------ DFN
@@ -305,53 +324,44 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         j = 2.0 * j0 * np.sinh(0.5 * eta / RT_F)
         aj[cell] = a * j
         _particle(y, off, nr, tab, radius, j / (F * cmax), f, off)
-    # electrolyte: fluxes at interior faces; t+ and TDF from the table (rows 2, 3), migration as
-    # solvers.models.dfn.excess_migration_flux
+    # electrolyte: cell values once (each serves two faces), then the fluxes at the interior faces; t+
+    # and TDF from the table (rows 2, 3), migration as solvers.models.dfn.excess_migration_flux
+    D_c = np.empty(Nx)
+    k_c = np.empty(Nx)
+    chi_c = np.empty(Nx)
+    t_c = np.empty(Nx)
+    for i in range(Nx):
+        c = max(y[o_ce + i] * ce0, 1e-12)
+        D_c[i] = tor[i] * _lookup(tab_e[0], c, 0.0, ce_max_tab, N_CE)
+        k_c[i] = tor[i] * _lookup(tab_e[1], c, 0.0, ce_max_tab, N_CE)
+        x = max(c, THERMODYNAMIC_FLOOR_MOL_M3)
+        chi_c[i] = (
+            2.0
+            * (1.0 - _lookup(tab_e[2], x, 0.0, ce_max_tab, N_CE))
+            * _lookup(tab_e[3], x, 0.0, ce_max_tab, N_CE)
+            * RT_F
+            / x
+        )
+        t_c[i] = _lookup(tab_e[2], c, 0.0, ce_max_tab, N_CE)
+    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
     n_prev = 0.0
     ie_prev = 0.0
-    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
-    t_i = _lookup(tab_e[2], max(y[o_ce] * ce0, 1e-12), 0.0, ce_max_tab, N_CE)
     for i in range(Nx):
         if i < Nx - 1:
             gap = 0.5 * (dx[i] + dx[i + 1])
             beta = dx[i] / (dx[i] + dx[i + 1])
-            c_l = max(y[o_ce + i] * ce0, 1e-12)
-            c_r = max(y[o_ce + i + 1] * ce0, 1e-12)
-            D_l = tor[i] * _lookup(tab_e[0], c_l, 0.0, ce_max_tab, N_CE)
-            D_r = tor[i + 1] * _lookup(tab_e[0], c_r, 0.0, ce_max_tab, N_CE)
-            k_l = tor[i] * _lookup(tab_e[1], c_l, 0.0, ce_max_tab, N_CE)
-            k_r = tor[i + 1] * _lookup(tab_e[1], c_r, 0.0, ce_max_tab, N_CE)
-            x_l = max(c_l, THERMODYNAMIC_FLOOR_MOL_M3)
-            x_r = max(c_r, THERMODYNAMIC_FLOOR_MOL_M3)
-            chi_l = (
-                2.0
-                * (1.0 - _lookup(tab_e[2], x_l, 0.0, ce_max_tab, N_CE))
-                * _lookup(tab_e[3], x_l, 0.0, ce_max_tab, N_CE)
-                * RT_F
-                / x_l
-            )
-            chi_r = (
-                2.0
-                * (1.0 - _lookup(tab_e[2], x_r, 0.0, ce_max_tab, N_CE))
-                * _lookup(tab_e[3], x_r, 0.0, ce_max_tab, N_CE)
-                * RT_F
-                / x_r
-            )
             grad_c = (y[o_ce + i + 1] - y[o_ce + i]) * ce0 / gap
             grad_p = (y[o_pe + i + 1] - y[o_pe + i]) / gap
-            n_next = _harm(D_l, D_r, beta) * grad_c
-            ie_next = 0.5 * (k_l + k_r) * (_harm(chi_l, chi_r, beta) * grad_c - grad_p)
-            t_next = _lookup(tab_e[2], c_r, 0.0, ce_max_tab, N_CE)
-            n_next -= (t_i + beta * (t_next - t_i) - t_ref) * ie_next / F
+            n_next = _harm(D_c[i], D_c[i + 1], beta) * grad_c
+            ie_next = 0.5 * (k_c[i] + k_c[i + 1]) * (_harm(chi_c[i], chi_c[i + 1], beta) * grad_c - grad_p)
+            n_next -= (t_c[i] + beta * (t_c[i + 1] - t_c[i]) - t_ref) * ie_next / F
         else:
             n_next = 0.0
             ie_next = 0.0
-            t_next = 0.0
         f[o_ce + i] = ((n_next - n_prev) / dx[i] + (1.0 - t_ref) * aj[i] / F) / eps[i] / ce0
         f[o_pe + i] = ((ie_next - ie_prev) / dx[i] - aj[i]) / row_scale
         n_prev = n_next
         ie_prev = ie_next
-        t_i = t_next
     # solid potentials (per-cell conductivity, harmonic mean at faces between different cells)
     dxn = L_n / Nn
     is_prev = -geo[g_sig] * y[o_psn] / (0.5 * dxn)
