@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -413,6 +413,8 @@ class Cell:
     volumetric_heat_capacity_J_m3_K: float
     #: "Separator porosity" as a function of x [m] (None: uniform ``separator_porosity``)
     separator_porosity_of_x: Callable | None = None
+    #: x_profiles already built, by mesh sizes (the model's setup and the kernel's geometry share them)
+    _profiles: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def graded(self) -> bool:
@@ -437,10 +439,13 @@ class Cell:
         ``particle_radius_m`` and ``conductivity_eff_S_m`` (sigma (1-eps)^b_s) in the electrodes, 0 in
         the separator.
         """
+        key = (n_n, n_s, n_p)
+        if key in self._profiles:
+            return self._profiles[key]
         pn, pp = self.negative.profile(n_n), self.positive.profile(n_p)
         eps_s, tor_s = self.separator_profile(n_s)
         zero = np.zeros(n_s)
-        return {
+        profiles = {
             "porosity": np.concatenate([pn.porosity, eps_s, pp.porosity]),
             "tortuosity": np.concatenate([pn.tortuosity_electrolyte, tor_s, pp.tortuosity_electrolyte]),
             "surface_area_density_m": np.concatenate(
@@ -449,6 +454,10 @@ class Cell:
             "particle_radius_m": np.concatenate([pn.particle_radius_m, zero, pp.particle_radius_m]),
             "conductivity_eff_S_m": np.concatenate([pn.conductivity_eff_S_m, zero, pp.conductivity_eff_S_m]),
         }
+        for arr in profiles.values():
+            arr.flags.writeable = False  # shared between callers
+        self._profiles[key] = profiles
+        return profiles
 
     @property
     def electrodes(self) -> tuple[Electrode, Electrode]:
