@@ -404,7 +404,6 @@ def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
         _dense_solve(G, A, piv, out)
         return
     n_p = p_off.size
-    n = G.size
     for q in range(nx):  # gather the x-system's rows (x_rows is the inverse of x_of)
         rx[q] = G[x_rows[q]]
     # particle solves u = T^-1 G_p, kept in out
