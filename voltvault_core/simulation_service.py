@@ -4,7 +4,20 @@ A run is described by plain, JSON-serialisable **inputs** (what re-runs it exact
 
     {"model": "dfn", "parameter_set": "Chen2020" | {PyBaMM-named JSON}, "experiment": ["..."],
      "options": {"initial_soc": ..., "ambient_temperature_K": ..., "thermal": ..., "mesh": {...}},
-     "parameter_updates": {key: value}}
+     "parameter_updates": {key: value},
+     "electrode_grading": {"negative": {...}, "positive": {...}}}   # optional, see below
+
+``electrode_grading`` (absent in runs saved before it existed, and for uniform electrodes) describes
+graded electrodes in the user's terms, one entry per graded electrode::
+
+    {"kind": "layers", "layers": [{"thickness_m": ..., "porosity": ..., "active_fraction": ...,
+                                   "particle_radius_m": ...}, ...]}      # current collector -> separator
+    {"kind": "linear", "porosity_at_separator": ..., "porosity_at_current_collector": ...}
+
+It is applied after ``parameter_updates`` (negative electrode first, so a positive electrode's layers are
+placed behind the final negative electrode and separator) by :func:`apply_electrode_grading`, through
+:func:`solvers.parameters.layers.layered_electrode` and :func:`~solvers.parameters.layers.graded_porosity`.
+The DFN resolves the grading along x; the SPM and SPMe use x-averaged values.
 
 Two ways to run, both checked against the caller's project role (editor or higher) in the core:
 
@@ -12,8 +25,9 @@ Two ways to run, both checked against the caller's project role (editor or highe
   and :func:`collect_simulation` later stores the result artifact and the summary on the row;
 * :func:`run_simulation` solves in this process and saves at once (scripts, tests, small runs).
 
-Inputs are validated (every protocol step parsed) before anything is stored: a bad step raises
-:class:`~solvers.protocol.ProtocolError` and leaves no row behind. The result artifact is the NPZ export
+Inputs are validated (every protocol step parsed, the grading applied) before anything is stored: a bad
+step raises :class:`~solvers.protocol.ProtocolError`, a bad grading
+:class:`~solvers.parameters.layers.LayerError`, and leaves no row behind. The result artifact is the NPZ export
 of the whole :class:`~solvers.result.SolverResult` (time series, profiles, mesh, termination, info).
 """
 
@@ -29,17 +43,24 @@ from sqlmodel import Session, select
 
 from solvers import bdf
 from solvers.export import result_from_bytes, result_to_bytes
+from solvers.parameters.layers import LayerError, graded_porosity, layered_electrode, values_on_cells
 from solvers.result import SolverResult
 from voltvault_core.auth.permissions import NotFound, require_role, write_service
 from voltvault_core.db.artifacts import get_artifact_bytes, put_artifact
 from voltvault_core.db.models import CellDesign, CyclingDataset, Simulation, User
 from voltvault_core.simulation import Simulation as SimulationRun
+from voltvault_core.simulation import resolve_parameter_set
 
 __all__ = [
     "JOB_FUNCTION",
+    "LayerError",
     "SimulationServiceError",
+    "apply_electrode_grading",
+    "check_electrode_grading",
     "collect_simulation",
+    "describe_electrode_grading",
     "design_parameter_set",
+    "grading_profiles",
     "list_cell_designs",
     "list_cycling_datasets",
     "list_simulations",
@@ -80,6 +101,167 @@ def _now() -> datetime:
 # --------------------------------------------------------------------------------------------------
 
 
+_ELECTRODES = ("negative", "positive")
+_LAYER_FIELDS = ("thickness_m", "porosity", "active_fraction", "particle_radius_m")
+_GRADING_KINDS = ("uniform", "linear", "layers")
+
+
+def _grading_number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise LayerError(f"{where} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise LayerError(f"{where} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def check_electrode_grading(grading: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Normalise an ``electrode_grading`` document (see the module docstring) and check its form.
+
+    Uniform electrodes are dropped, so a fully uniform cell gives ``{}``. The values themselves
+    (porosity in (0, 1), porosity + active fraction <= 1, ...) are checked when the grading is applied
+    to a parameter set (:func:`apply_electrode_grading`).
+
+    Raises
+    ------
+    LayerError
+        Naming the electrode, the layer and the entry that is wrong.
+    """
+    if grading is None:
+        return {}
+    if not isinstance(grading, Mapping):
+        raise LayerError(
+            f"electrode_grading must be a mapping of 'negative'/'positive' entries, got {grading!r}"
+        )
+    unknown = sorted(set(map(str, grading)) - set(_ELECTRODES))
+    if unknown:
+        raise LayerError(
+            f"electrode_grading: unknown electrode(s) {unknown}; use 'negative' and/or 'positive'"
+        )
+    out: dict[str, Any] = {}
+    for electrode in _ELECTRODES:
+        entry = grading.get(electrode)
+        if entry is None:
+            continue
+        where = f"electrode_grading of the {electrode} electrode"
+        if not isinstance(entry, Mapping):
+            raise LayerError(f"{where} must be a mapping with a 'kind', got {entry!r}")
+        kind = entry.get("kind", "uniform")
+        if kind not in _GRADING_KINDS:
+            raise LayerError(f"{where}: unknown kind {kind!r}; use one of {', '.join(_GRADING_KINDS)}")
+        if kind == "uniform":
+            continue
+        if kind == "linear":
+            out[electrode] = {
+                "kind": "linear",
+                **{
+                    side: _grading_number(entry.get(side), f"{where}: {side}")
+                    for side in ("porosity_at_separator", "porosity_at_current_collector")
+                },
+            }
+            continue
+        layers = entry.get("layers")
+        if not isinstance(layers, Sequence) or isinstance(layers, str) or not layers:
+            raise LayerError(f"{where}: 'layers' must be a non-empty list of layers, got {layers!r}")
+        checked = []
+        for k, layer in enumerate(layers, start=1):
+            at = f"layer {k} of the {electrode} electrode"
+            if not isinstance(layer, Mapping):
+                raise LayerError(f"{at} must be a mapping of {', '.join(_LAYER_FIELDS)}, got {layer!r}")
+            missing = [f for f in _LAYER_FIELDS if f not in layer]
+            extra = sorted(set(map(str, layer)) - set(_LAYER_FIELDS))
+            if missing or extra:
+                raise LayerError(
+                    f"{at}: expected exactly {', '.join(_LAYER_FIELDS)}"
+                    + (f"; missing {missing}" if missing else "")
+                    + (f"; unknown {extra}" if extra else "")
+                )
+            checked.append({f: _grading_number(layer[f], f"{at}: {f}") for f in _LAYER_FIELDS})
+        out[electrode] = {"kind": "layers", "layers": checked}
+    return out
+
+
+def apply_electrode_grading(parameters, grading: Mapping[str, Any] | None):
+    """``parameters`` (a :class:`~solvers.parameters.ParameterSet`) with the graded electrodes applied.
+
+    The negative electrode is graded first, so positive layers are placed behind its final thickness.
+
+    Raises
+    ------
+    LayerError
+        For a grading that cannot describe a porous electrode, naming the electrode, layer and value.
+    """
+    grading = check_electrode_grading(grading)
+    for electrode in _ELECTRODES:
+        entry = grading.get(electrode)
+        if entry is None:
+            continue
+        if entry["kind"] == "layers":
+            parameters = layered_electrode(parameters, electrode, entry["layers"])
+        else:
+            parameters = graded_porosity(
+                parameters,
+                electrode,
+                at_separator=entry["porosity_at_separator"],
+                at_current_collector=entry["porosity_at_current_collector"],
+            )
+    return parameters
+
+
+def describe_electrode_grading(grading: Mapping[str, Any] | None) -> str:
+    """One line per graded electrode, in the units of the page (µm), for run lists and input views."""
+    grading = check_electrode_grading(grading)
+    if not grading:
+        return "uniform electrodes"
+    lines = []
+    for electrode, entry in grading.items():
+        if entry["kind"] == "linear":
+            lines.append(
+                f"{electrode}: porosity {entry['porosity_at_current_collector']:g} at the current collector "
+                f"→ {entry['porosity_at_separator']:g} at the separator"
+            )
+        else:
+            layers = "; ".join(
+                f"{1e6 * layer['thickness_m']:.4g} µm, ε {layer['porosity']:g}, "
+                f"ε_s {layer['active_fraction']:g}, R {1e6 * layer['particle_radius_m']:.4g} µm"
+                for layer in entry["layers"]
+            )
+            lines.append(f"{electrode}: {len(entry['layers'])} layers from the current collector ({layers})")
+    return "\n".join(lines)
+
+
+def grading_profiles(parameters, n_cells: int = 60) -> dict[str, dict[str, np.ndarray]]:
+    """Porosity and particle radius across the sandwich, for a preview plot.
+
+    Returns
+    -------
+    dict
+        ``{"negative" | "separator" | "positive": {"x_um": ..., "porosity": ..., "particle_radius_um": ...}}``
+        at the centres of ``n_cells`` equal cells of each domain (x from the negative current collector;
+        the separator has no particles, its radius is NaN).
+    """
+    L_n = float(parameters["Negative electrode thickness [m]"])
+    L_s = float(parameters["Separator thickness [m]"])
+    L_p = float(parameters["Positive electrode thickness [m]"])
+    out = {}
+    for domain, x0, width, prefix in (
+        ("negative", 0.0, L_n, "Negative electrode"),
+        ("separator", L_n, L_s, "Separator"),
+        ("positive", L_n + L_s, L_p, "Positive electrode"),
+    ):
+        x_um = 1e6 * (x0 + (np.arange(n_cells) + 0.5) * (width / n_cells))
+        radius_key = f"{domain.capitalize()} particle radius [m]"
+        out[domain] = {
+            "x_um": x_um,
+            "porosity": values_on_cells(parameters, f"{prefix} porosity", n_cells),
+            "particle_radius_um": (
+                1e6 * values_on_cells(parameters, radius_key, n_cells)
+                if domain != "separator"
+                else np.full(n_cells, np.nan)
+            ),
+        }
+    return out
+
+
 def make_inputs(
     model: str,
     parameter_set: str | Mapping[str, Any],
@@ -87,6 +269,7 @@ def make_inputs(
     *,
     options: Mapping[str, Any] | None = None,
     parameter_updates: Mapping[str, float] | None = None,
+    electrode_grading: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Normalise a run's inputs into the JSON document stored on the ``Simulation`` row.
 
@@ -102,6 +285,10 @@ def make_inputs(
         Keyword options of :class:`voltvault_core.simulation.Simulation` (``initial_soc``, ...).
     parameter_updates : mapping, optional
         Numeric PyBaMM-named values replacing the set's (cut-offs, thicknesses, ...).
+    electrode_grading : mapping, optional
+        Graded or layered electrodes (see the module docstring); stored only if some electrode is
+        not uniform. Its form is checked here (:func:`check_electrode_grading`), its values when the
+        run is built.
     """
     if not isinstance(parameter_set, str | Mapping):
         raise TypeError("parameter_set must be a set name or a JSON dict of PyBaMM-named values")
@@ -111,22 +298,33 @@ def make_inputs(
     if unknown:
         raise ValueError(f"Unknown simulation option(s) {sorted(unknown)}; use {', '.join(_OPTION_KEYS)}.")
     updates = {str(k): float(v) for k, v in dict(parameter_updates or {}).items()}
-    return {
+    inputs = {
         "model": str(model).lower(),
         "parameter_set": parameter_set if isinstance(parameter_set, str) else dict(parameter_set),
         "experiment": experiment_list,
         "options": opts,
         "parameter_updates": updates,
     }
+    grading = check_electrode_grading(electrode_grading)
+    if grading:
+        inputs["electrode_grading"] = grading
+    return inputs
 
 
 def _simulation_from_inputs(inputs: Mapping[str, Any]) -> SimulationRun:
     """Build (and so validate) the run an inputs document describes."""
+    parameter_set, updates = inputs["parameter_set"], inputs.get("parameter_updates") or None
+    grading = check_electrode_grading(inputs.get("electrode_grading"))
+    if grading:  # grade the final cell: the thicknesses after the updates place the layers
+        parameter_set = resolve_parameter_set(parameter_set)
+        if updates:
+            parameter_set = parameter_set.updated(dict(updates))
+        parameter_set, updates = apply_electrode_grading(parameter_set, grading), None
     return SimulationRun(
         inputs["model"],
-        inputs["parameter_set"],
+        parameter_set,
         inputs["experiment"],
-        parameter_updates=inputs.get("parameter_updates") or None,
+        parameter_updates=updates,
         **dict(inputs.get("options") or {}),
     )
 

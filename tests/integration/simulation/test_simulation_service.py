@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -252,3 +253,118 @@ def test_the_process_pool_runs_a_queued_simulation(engine, users):
             assert row.summary["discharge_capacity_Ah"] == pytest.approx(5.0 * 300 / 3600, rel=1e-3)
     finally:
         runner.shutdown(wait=False, cancel_pending=True)
+
+
+# two negative layers of Chen2020's graphite: dense and fine on the collector, open and coarse at the separator
+TWO_LAYERS = {
+    "negative": {
+        "kind": "layers",
+        "layers": [
+            {"thickness_m": 40e-6, "porosity": 0.15, "active_fraction": 0.75, "particle_radius_m": 3e-6},
+            {"thickness_m": 45.2e-6, "porosity": 0.35, "active_fraction": 0.6, "particle_radius_m": 12e-6},
+        ],
+    }
+}
+DISCHARGE = ["Discharge at 1C for 10 minutes"]
+
+
+def test_a_layered_run_is_saved_with_its_grading_and_differs_from_the_uniform_cell(engine, users):
+    with session_scope(engine) as session:
+        editor = session.merge(users["editor"])
+        uniform = service.run_simulation(
+            session, editor, users["project_id"], inputs=_inputs(model="dfn", experiment=DISCHARGE)
+        )
+        layered = service.run_simulation(
+            session,
+            editor,
+            users["project_id"],
+            inputs=_inputs(model="dfn", experiment=DISCHARGE, electrode_grading=TWO_LAYERS),
+        )
+        ids = uniform.id, layered.id
+    with session_scope(engine) as session:
+        viewer = session.merge(users["viewer"])
+        uniform, layered = (session.get(Simulation, i) for i in ids)
+        assert "electrode_grading" not in uniform.inputs  # uniform cells store no grading
+        assert layered.inputs["electrode_grading"] == TWO_LAYERS
+        assert layered.status == "completed", layered.error
+        assert "2-layer negative" in layered.parameter_set_name
+        v_uniform = service.load_result(session, viewer, ids[0])[bdf.VOLTAGE]
+        result = service.load_result(session, viewer, ids[1])
+        v_layered = result[bdf.VOLTAGE]
+        rmse = voltage_rmse_V(
+            service.load_result(session, viewer, ids[0])[bdf.TEST_TIME], v_uniform,
+            result[bdf.TEST_TIME], v_layered,
+        )  # fmt: skip
+        assert rmse > 1e-3  # mV: the grading reached the solver (an ignored one gives 0)
+        # the stored inputs rebuild the graded cell
+        parameters = service._simulation_from_inputs(layered.inputs).parameters
+        assert parameters["Negative electrode porosity"](np.array([20e-6, 60e-6])).tolist() == [0.15, 0.35]
+        assert parameters["Negative particle radius [m]"](np.array([20e-6, 60e-6])).tolist() == [3e-6, 12e-6]
+    assert "2 layers from the current collector (40 µm" in service.describe_electrode_grading(TWO_LAYERS)
+
+
+def test_grading_applies_after_the_parameter_updates_and_an_old_run_without_it_still_builds():
+    graded = {
+        "positive": {"kind": "linear", "porosity_at_separator": 0.3, "porosity_at_current_collector": 0.2}
+    }
+    inputs = _inputs(
+        model="dfn",
+        parameter_updates={"Negative electrode thickness [m]": 70e-6},
+        electrode_grading=graded,
+    )
+    sim = service._simulation_from_inputs(inputs)
+    # the positive electrode starts behind the updated negative electrode and the separator
+    x0 = 70e-6 + sim.parameters["Separator thickness [m]"]
+    assert sim.parameters["Positive electrode porosity"](x0) == pytest.approx(0.3)
+    assert sim.parameters["Negative electrode thickness [m]"] == 70e-6
+    old = {k: v for k, v in _inputs().items() if k != "electrode_grading"}
+    assert service._simulation_from_inputs(old).parameters.name == "Chen2020"
+
+
+@pytest.mark.parametrize(
+    ("grading", "message"),
+    [
+        (
+            {"negative": {"kind": "layers", "layers": [
+                {"thickness_m": 40e-6, "porosity": 0.5, "active_fraction": 0.75, "particle_radius_m": 3e-6}]}},
+            "layer 1 of the negative electrode: porosity 0.5 + active material volume fraction 0.75",
+        ),
+        (
+            {"positive": {"kind": "linear", "porosity_at_separator": 1.2, "porosity_at_current_collector": 0.2}},
+            "positive electrode porosity at the separator 1.2 must lie strictly between 0 and 1",
+        ),
+        (
+            {"negative": {"kind": "layers", "layers": [
+                {"thickness_m": -1e-6, "porosity": 0.3, "active_fraction": 0.6, "particle_radius_m": 3e-6}]}},
+            "layer 1 of the negative electrode: thickness -1e-06 m must be positive",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_grading_is_refused_naming_what_is_wrong_and_stores_nothing(engine, users, grading, message):
+    runner = InlineRunner(engine)
+    with session_scope(engine) as session:
+        owner = session.merge(users["owner"])
+        inputs = _inputs(model="dfn", electrode_grading=grading)
+        with pytest.raises(service.LayerError, match=re.escape(message)):
+            service.submit_simulation(session, owner, users["project_id"], inputs=inputs, runner=runner)
+        with pytest.raises(service.LayerError, match=re.escape(message)):
+            service.run_simulation(session, owner, users["project_id"], inputs=inputs)
+    assert runner.submitted == []
+    with session_scope(engine) as session:
+        assert session.exec(select(Simulation)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("grading", "message"),
+    [
+        ({"anode": {"kind": "layers"}}, r"unknown electrode\(s\) \['anode'\]"),
+        ({"negative": {"kind": "steps"}}, "negative electrode: unknown kind 'steps'"),
+        ({"negative": {"kind": "layers", "layers": []}}, "'layers' must be a non-empty list"),
+        ({"positive": {"kind": "layers", "layers": [{"thickness_m": 1e-5}]}}, "layer 1 of the positive.*missing"),
+        ({"positive": {"kind": "linear", "porosity_at_separator": "0.3"}}, "porosity_at_separator must be a number"),
+    ],
+)  # fmt: skip
+def test_a_malformed_grading_is_refused_by_make_inputs(grading, message):
+    with pytest.raises(service.LayerError, match=message):
+        _inputs(electrode_grading=grading)
+    assert "electrode_grading" not in _inputs(electrode_grading={"negative": {"kind": "uniform"}})
