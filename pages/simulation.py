@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
 from solvers import bdf
 from solvers.export import FORMATS, result_to_bytes
@@ -28,6 +29,168 @@ from voltvault_core.ui import get_job_runner, page_setup
 
 MODELS = {"spm": "SPM (single particle)", "spme": "SPMe (with electrolyte)", "dfn": "DFN / P2D (Newman)"}
 ZERO_C_K = 273.15
+GRADING_KINDS = {"uniform": "uniform", "linear": "linear porosity gradient", "layers": "layers"}
+THICKNESS_MODES = ["fraction of the electrode", "thickness [µm]"]
+FRACTION_TOLERANCE = 0.005  # layer fractions adding up to 1 within this are rescaled to exactly 1
+
+
+def _mean(parameters, key: str) -> float:
+    """A set's value of a (possibly x-dependent) parameter, x-averaged: the prefill of the grading."""
+    from solvers.parameters.layers import values_on_cells
+
+    return float(np.mean(values_on_cells(parameters, key, 200)))
+
+
+def _grading_widgets(parameters, electrode: str) -> dict | None:
+    """The widgets of one electrode's grading; its ``electrode_grading`` entry (None when uniform)."""
+    d = electrode.capitalize()
+    eps = _mean(parameters, f"{d} electrode porosity")
+    eps_s = _mean(parameters, f"{d} electrode active material volume fraction")
+    radius_um = 1e6 * _mean(parameters, f"{d} particle radius [m]")
+    thickness_um = 1e6 * float(parameters[f"{d} electrode thickness [m]"])
+    tag = f"sim.grading.{electrode}"
+    kind = st.selectbox(
+        f"{d} electrode", list(GRADING_KINDS), format_func=GRADING_KINDS.get, key=f"{tag}.kind"
+    )
+    if kind == "uniform":
+        return None
+    if kind == "linear":
+        c1, c2 = st.columns(2)
+        at_separator = c1.number_input(
+            "Porosity at the separator side",
+            value=eps,
+            step=0.01,
+            format="%.3f",
+            key=f"{tag}.eps_separator.{parameters.name}",
+        )
+        at_collector = c2.number_input(
+            "Porosity at the current-collector side",
+            value=eps,
+            step=0.01,
+            format="%.3f",
+            key=f"{tag}.eps_collector.{parameters.name}",
+        )
+        return {
+            "kind": "linear",
+            "porosity_at_separator": float(at_separator),
+            "porosity_at_current_collector": float(at_collector),
+        }
+    c1, c2 = st.columns(2)
+    n_layers = int(c1.number_input("Layers", 2, 4, 2, 1, key=f"{tag}.n_layers"))
+    mode = c2.radio("Layer thickness as", THICKNESS_MODES, horizontal=True, key=f"{tag}.thickness_mode")
+    st.caption(
+        f"Layer 1 lies on the current collector, layer {n_layers} on the separator. "
+        f"Prefilled from {parameters.name}: {thickness_um:.4g} µm, porosity {eps:.3g}, "
+        f"active material {eps_s:.3g}, particle radius {radius_um:.3g} µm."
+    )
+    layers, sizes = [], []
+    for k in range(1, n_layers + 1):
+        cols = st.columns(4)
+        if mode == THICKNESS_MODES[0]:
+            sizes.append(
+                cols[0].number_input(
+                    f"Layer {k} thickness fraction",
+                    value=1.0 / n_layers,
+                    step=0.05,
+                    format="%.3f",
+                    key=f"{tag}.{k}.fraction.{n_layers}.{parameters.name}",
+                )
+            )
+        else:
+            sizes.append(
+                1e-6
+                * cols[0].number_input(
+                    f"Layer {k} thickness [µm]",
+                    value=thickness_um / n_layers,
+                    step=1.0,
+                    format="%.2f",
+                    key=f"{tag}.{k}.thickness_um.{n_layers}.{parameters.name}",
+                )
+            )
+        layers.append(
+            {
+                "porosity": float(
+                    cols[1].number_input(
+                        f"Layer {k} porosity",
+                        value=eps,
+                        step=0.01,
+                        format="%.3f",
+                        key=f"{tag}.{k}.porosity.{parameters.name}",
+                    )
+                ),
+                "active_fraction": float(
+                    cols[2].number_input(
+                        f"Layer {k} active material fraction",
+                        value=eps_s,
+                        step=0.01,
+                        format="%.3f",
+                        key=f"{tag}.{k}.active_fraction.{parameters.name}",
+                    )
+                ),
+                "particle_radius_m": 1e-6
+                * float(
+                    cols[3].number_input(
+                        f"Layer {k} particle radius [µm]",
+                        value=radius_um,
+                        step=0.1,
+                        format="%.3f",
+                        key=f"{tag}.{k}.radius_um.{parameters.name}",
+                    )
+                ),
+            }
+        )
+    if mode == THICKNESS_MODES[0]:
+        total = float(np.sum(sizes))
+        if abs(total - 1.0) > FRACTION_TOLERANCE:
+            raise svc.LayerError(
+                f"{electrode} electrode: the layer thickness fractions add up to {total:.4g}, not 1"
+            )
+        sizes = [thickness_um * 1e-6 * float(f) / total for f in sizes]
+    return {
+        "kind": "layers",
+        "layers": [{"thickness_m": float(t), **layer} for t, layer in zip(sizes, layers, strict=True)],
+    }
+
+
+def _grading_preview(parameters) -> go.Figure:
+    """Porosity and particle radius across the sandwich (x from the negative current collector)."""
+    profiles = svc.grading_profiles(parameters)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    colours = {"negative": "#1f77b4", "separator": "#7f7f7f", "positive": "#d62728"}
+    for domain, values in profiles.items():
+        for row, field in ((1, "porosity"), (2, "particle_radius_um")):
+            if domain == "separator" and row == 2:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=values["x_um"].tolist(),
+                    y=values[field].tolist(),
+                    mode="lines",
+                    name=domain,
+                    line={"color": colours[domain]},
+                    showlegend=row == 1,
+                ),
+                row=row,
+                col=1,
+            )
+    x_sep = profiles["separator"]["x_um"]
+    half = 0.5 * (x_sep[1] - x_sep[0]) if x_sep.size > 1 else 0.0
+    for row in (1, 2):
+        fig.add_vrect(
+            x0=x_sep[0] - half,
+            x1=x_sep[-1] + half,
+            fillcolor="grey",
+            opacity=0.12,
+            line_width=0,
+            row=row,
+            col=1,
+        )
+    fig.update_yaxes(title_text="Porosity [-]", row=1, col=1)
+    fig.update_yaxes(title_text="Particle radius [µm]", row=2, col=1)
+    fig.update_xaxes(title_text="x from the negative current collector [µm]", row=2, col=1)
+    fig.update_layout(height=360, margin={"t": 20, "b": 10}, legend={"orientation": "h", "y": 1.08})
+    return fig
+
 
 ctx = page_setup("Simulation", ":material/bolt:")
 project = ctx.require_project()
@@ -137,6 +300,42 @@ with configure:
             key: int(col.number_input(key, 2, 200, 20, key=f"sim.mesh.{key}"))
             for key, col in zip(MESH_KEYS, mesh_cols, strict=True)
         }
+    grading, grading_error = {}, None
+    with st.expander("Electrode grading"):
+        st.caption(
+            "Vary porosity, active material and particle size through an electrode's thickness. "
+            "The DFN resolves it along x; SPM and SPMe use x-averaged values."
+        )
+        g1, g2 = st.columns(2)
+        for column, electrode in ((g1, "negative"), (g2, "positive")):
+            with column:
+                try:
+                    entry = _grading_widgets(params, electrode)
+                except svc.LayerError as exc:
+                    grading_error = str(exc)
+                else:
+                    if entry is not None:
+                        grading[electrode] = entry
+        graded_params = None
+        if grading_error is None and grading:
+            try:
+                graded_params = svc.apply_electrode_grading(params, grading)
+            except (svc.LayerError, ValueError) as exc:
+                grading_error = str(exc)
+        if grading_error is not None:
+            st.error(f"Electrode grading: {grading_error}")
+        elif graded_params is not None:
+            st.plotly_chart(_grading_preview(graded_params), width="stretch", key="sim.grading.preview")
+        else:
+            st.caption("Both electrodes are uniform.")
+    if grading and grading_error is None and model in ("spm", "spme"):
+        st.caption(
+            f"{MODELS[model]} uses the x-averaged porosity, active material fraction and particle radius "
+            "of a graded electrode; choose the DFN to resolve the grading."
+        )
+    elif grading_error is not None:
+        st.error(f"Fix the electrode grading before running: {grading_error}")
+
     o1, o2 = st.columns([1, 3])
     output_period_s = o1.number_input(
         "Output every [s] (0: solver steps)",
@@ -158,8 +357,9 @@ with configure:
     }
     updates = {"Lower voltage cut-off [V]": v_min, "Upper voltage cut-off [V]": v_max}
     b1, b2 = st.columns(2)
-    run_one = b1.button("Run", type="primary", key="sim.run", disabled=not ctx.can_write)
-    run_all = b2.button("Run SPM, SPMe and DFN", key="sim.compare", disabled=not ctx.can_write)
+    blocked = not ctx.can_write or grading_error is not None
+    run_one = b1.button("Run", type="primary", key="sim.run", disabled=blocked)
+    run_all = b2.button("Run SPM, SPMe and DFN", key="sim.compare", disabled=blocked)
     if not ctx.can_write:
         st.caption(f"Read-only: running and saving needs the editor role (yours: {ctx.role or 'none'}).")
 
@@ -170,7 +370,12 @@ with configure:
             runner = get_job_runner()
             for m in ["spm", "spme", "dfn"] if run_all else [model]:
                 inputs = svc.make_inputs(
-                    m, parameter_spec, experiment, options=options, parameter_updates=updates
+                    m,
+                    parameter_spec,
+                    experiment,
+                    options=options,
+                    parameter_updates=updates,
+                    electrode_grading=grading,
                 )
                 with ctx.session() as session:
                     row = svc.submit_simulation(
@@ -231,6 +436,10 @@ with results_tab:
                 "name": r.name,
                 "model": r.model_type,
                 "parameter set": r.parameter_set_name,
+                "grading": ", ".join(
+                    f"{electrode} {entry.get('kind', '')}"
+                    for electrode, entry in ((r.inputs or {}).get("electrode_grading") or {}).items()
+                ),
                 "status": r.status,
                 "termination": r.termination or r.error or "",
                 "capacity [A.h]": (r.summary or {}).get("discharge_capacity_Ah"),
@@ -253,6 +462,15 @@ with results_tab:
     if not selected:
         st.info("Pick at least one run.")
         st.stop()
+    with st.expander("Inputs of the selected runs"):
+        for sim_id in selected:
+            inputs = finished[sim_id].inputs or {}
+            st.markdown(f"**#{sim_id} {finished[sim_id].name}**")
+            try:
+                st.text(svc.describe_electrode_grading(inputs.get("electrode_grading")))
+            except svc.LayerError as exc:
+                st.warning(f"Stored electrode grading cannot be read: {exc}")
+            st.json(inputs, expanded=False)
     cache = st.session_state.setdefault("sim.cache", {})
     with ctx.session() as session:
         for sim_id in selected:

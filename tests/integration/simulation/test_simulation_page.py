@@ -197,3 +197,72 @@ def test_a_real_cycler_file_overlays_a_simulation_with_its_rmse(page_env):
     rmse_table = at.dataframe[-1].value
     assert list(rmse_table.columns) == ["run", "RMSE [mV]"]
     assert np.isfinite(rmse_table["RMSE [mV]"].iloc[0])
+
+
+def _two_layer_negative(at: AppTest) -> AppTest:
+    """Open the grading: a dense, fine-grained layer on the collector, an open, coarse one on the separator."""
+    at.selectbox(key="sim.grading.negative.kind").select("layers").run()
+    at.number_input(key="sim.grading.negative.1.porosity.Chen2020").set_value(0.15)
+    at.number_input(key="sim.grading.negative.1.radius_um.Chen2020").set_value(3.0)
+    at.number_input(key="sim.grading.negative.2.porosity.Chen2020").set_value(0.35)
+    at.number_input(key="sim.grading.negative.2.active_fraction.Chen2020").set_value(0.6)
+    at.number_input(key="sim.grading.negative.2.radius_um.Chen2020").set_value(9.0)
+    return at.run()
+
+
+def test_a_two_layer_negative_electrode_is_previewed_run_and_saved(page_env):
+    at = _app("eddie", "Eddie").run()
+    assert at.selectbox(key="sim.grading.negative.kind").value == "uniform"
+    assert not at.get("plotly_chart")  # no preview for uniform electrodes
+    at = _two_layer_negative(at)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    (preview,) = at.get("plotly_chart")
+    import plotly.io
+
+    figure = plotly.io.from_json(preview.proto.spec)
+    porosity = {round(float(v), 6) for trace in figure.data if trace.yaxis in (None, "y") for v in trace.y}
+    assert {0.15, 0.35, 0.47} <= porosity  # both layers and the separator (Chen2020: 0.47)
+    at.text_area(key="sim.experiment").input("Discharge at 1C for 10 minutes")
+    at.button(key="sim.run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    from sqlmodel import select
+
+    from voltvault_core.db.models import Simulation
+
+    with session_scope(page_env) as session:
+        (row,) = session.exec(select(Simulation)).all()
+    assert row.status == "completed", row.error
+    assert row.model_type == "dfn"
+    layers = row.inputs["electrode_grading"]["negative"]["layers"]
+    assert [layer["porosity"] for layer in layers] == [0.15, 0.35]
+    assert [layer["particle_radius_m"] for layer in layers] == pytest.approx([3e-6, 9e-6])
+    assert sum(layer["thickness_m"] for layer in layers) == pytest.approx(85.2e-6)  # Chen2020's L_n
+    assert "positive" not in row.inputs["electrode_grading"]
+    assert at.multiselect(key="sim.overlay").value == [row.id]
+    assert any("2 layers from the current collector" in t.value for t in at.text)
+
+
+def test_a_bad_grading_shows_the_layer_error_and_blocks_the_run(page_env):
+    at = _two_layer_negative(_app("eddie", "Eddie").run())
+    at.number_input(key="sim.grading.negative.2.porosity.Chen2020").set_value(0.5).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("layer 2 of the negative electrode" in e.value and "exceeds 1" in e.value for e in at.error)
+    assert at.button(key="sim.run").disabled
+    assert at.button(key="sim.compare").disabled
+    at.number_input(key="sim.grading.negative.2.porosity.Chen2020").set_value(0.35)
+    at.number_input(key="sim.grading.negative.1.fraction.2.Chen2020").set_value(0.7).run()
+    assert any("fractions add up to 1.2" in e.value for e in at.error)
+    assert at.button(key="sim.run").disabled
+
+
+def test_spm_with_a_grading_says_it_uses_x_averages(page_env):
+    at = _app("eddie", "Eddie").run()
+    at.selectbox(key="sim.model").select("spm")
+    at.selectbox(key="sim.grading.positive.kind").select("linear").run()
+    at.number_input(key="sim.grading.positive.eps_separator.Chen2020").set_value(0.3).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("x-averaged" in c.value and "SPM" in c.value for c in at.caption)
+    assert not at.button(key="sim.run").disabled
