@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from solvers import bdf
 from solvers.models.cell import Cell
 from solvers.models.stepping import CellDAE, run_experiment
+from solvers.parameters.base import ParameterSet
 from solvers.result import LazyVariables, SolverResult
 from solvers.steps import Step
 
@@ -39,6 +41,12 @@ RETRY_RTOL, RETRY_ATOL = 1e-6, 1e-8
 #: they run on the Python stepper (no speed target), and at rtol 1e-4 the output between a table's
 #: breakpoints strayed up to 0.3 % from the imposed power (ECE15 power cycle on Chen2020 SPM).
 PROFILE_RTOL, PROFILE_ATOL = 1e-6, 1e-8
+
+
+#: systems built for recent parameter sets (see :meth:`CellModel._system`); a set that is garbage
+#: collected makes its entry stale (weak reference), and the oldest entries go first
+_SYSTEM_CACHE: dict = {}
+_SYSTEM_CACHE_SIZE = 16
 
 
 class CellSystem(CellDAE):
@@ -340,9 +348,7 @@ class CellModel:
         if not steps:
             raise ValueError("No steps to solve: give at least one operating step")
         wall0 = time.perf_counter()
-        cell = Cell.from_parameters(parameters, ambient_temperature_K)
-        system = self.system_class(cell, mesh_sizes, thermal)
-        kernel = system.use_backend(backend)
+        cell, system, kernel = self._system(parameters, ambient_temperature_K, mesh_sizes, thermal, backend)
         c_n0, c_p0 = cell.initial_concentrations(initial_soc)
         y0 = system.full_state(system.initial_state(c_n0, c_p0), 0.0)
         # the longest a step without a duration may run: 2x a full discharge at its current, at most 1 day
@@ -389,6 +395,31 @@ class CellModel:
         return self._result(
             system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel
         )
+
+    def _system(self, parameters, ambient_temperature_K, mesh_sizes, thermal, backend):
+        """The cell, the model's system and the kernel in use, built once per parameter set and options.
+
+        A :class:`ParameterSet` is immutable, so solving the same set again (another protocol, a warm
+        run) reuses what was built, as PyBaMM reuses a built model; a new set (a new design) builds anew.
+        Plain mappings may change between calls and are never reused.
+        """
+        key = None
+        if isinstance(parameters, ParameterSet):
+            key = (
+                type(self).__name__, id(parameters), ambient_temperature_K, thermal,
+                tuple(sorted(mesh_sizes.items())), backend,
+            )  # fmt: skip
+            hit = _SYSTEM_CACHE.get(key)
+            if hit is not None and hit[0]() is parameters:
+                return hit[1:]
+        cell = Cell.from_parameters(parameters, ambient_temperature_K)
+        system = self.system_class(cell, mesh_sizes, thermal)
+        kernel = system.use_backend(backend)
+        if key is not None:
+            if len(_SYSTEM_CACHE) >= _SYSTEM_CACHE_SIZE:
+                _SYSTEM_CACHE.pop(next(iter(_SYSTEM_CACHE)), None)
+            _SYSTEM_CACHE[key] = (weakref.ref(parameters), cell, system, kernel)
+        return cell, system, kernel
 
     @staticmethod
     def default_period(steps, cap_s: float) -> float:
