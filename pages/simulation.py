@@ -182,9 +182,11 @@ def _grading_preview(parameters) -> go.Figure:
             fillcolor="grey",
             opacity=0.12,
             line_width=0,
+            layer="below",
             row=row,
             col=1,
         )
+    fig.update_yaxes(rangemode="tozero")
     fig.update_yaxes(title_text="Porosity [-]", row=1, col=1)
     fig.update_yaxes(title_text="Particle radius [µm]", row=2, col=1)
     fig.update_xaxes(title_text="x from the negative current collector [µm]", row=2, col=1)
