@@ -324,7 +324,15 @@ class DFNSystem(CellSystem):
         c = self.cell
         y = y.copy()
         T = np.array([c.T_ambient_K])
-        fl = self.fields(y[None, :], T, np.array([current_A]))
+        # only the surface stoichiometries and OCPs of fields() (the same expressions, bit for bit): the
+        # exchange currents, overpotentials and entropic terms of every cell are not needed here
+        cs_n, cs_p, *_ = self.unpack(y[None, :])
+        Tb = T[:, None]
+        fl = {}
+        for key, e, cs in (("n", c.negative, cs_n), ("p", c.positive, cs_p)):
+            sto_surf = surface_value(cs)
+            fl[f"sto_surf_{key}"] = sto_surf
+            fl[f"U_{key}"] = e.ocp_T(np.clip(sto_surf, _TINY, 1 - _TINY), Tb, c.T_ref_K)
         eta = {}
         for key, e, L, a in (
             ("n", c.negative, c.negative.thickness_m, self.a_n),
