@@ -1,5 +1,5 @@
 """Physical constants used anywhere in VoltVault (one source: :mod:`solvers.constants`)."""
 
-from solvers.constants import F, R, T_REF_K, ZERO_CELSIUS_K, k_B
+from solvers.constants import T_REF_K, ZERO_CELSIUS_K, F, R, k_B
 
-__all__ = ["F", "R", "T_REF_K", "ZERO_CELSIUS_K", "k_B"]
+__all__ = ["T_REF_K", "ZERO_CELSIUS_K", "F", "R", "k_B"]

@@ -55,14 +55,19 @@ def test_directory_artifact_store(engine, tmp_path, monkeypatch):
 def test_failure_mid_transaction_leaves_no_partial_rows(engine, users):
     """A save that fails halfway (after rows and an artifact were written) stores nothing."""
     project_id = users["project_id"]
-    with pytest.raises(RuntimeError, match="disk full"), session_scope(engine) as session:
-        raw = put_artifact(session, b"raw cycler file", filename="cell.csv")
-        dataset = models.CyclingDataset(project_id=project_id, name="cell 1", raw_artifact_id=raw.id)
-        session.add(dataset)
-        session.flush()
-        session.add(models.CycleMetric(dataset_id=dataset.id, cycle=1, discharge_capacity_Ah=1.0))
-        session.flush()
-        raise RuntimeError("disk full")
+
+    def save_that_fails_halfway():
+        with session_scope(engine) as session:
+            raw = put_artifact(session, b"raw cycler file", filename="cell.csv")
+            dataset = models.CyclingDataset(project_id=project_id, name="cell 1", raw_artifact_id=raw.id)
+            session.add(dataset)
+            session.flush()
+            session.add(models.CycleMetric(dataset_id=dataset.id, cycle=1, discharge_capacity_Ah=1.0))
+            session.flush()
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_that_fails_halfway()
     with session_scope(engine) as session:
         assert session.exec(select(models.CyclingDataset)).all() == []
         assert session.exec(select(models.CycleMetric)).all() == []

@@ -4,9 +4,9 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 01:52:41.702033
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
