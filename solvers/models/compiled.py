@@ -487,6 +487,18 @@ def _events(y, V, I_A, lim_q, lim_op, lim_v, n_lim, mode, value, v_min, v_max, s
 
 
 @njit(cache=True)
+def _voltage_and_events(y, k, nl, mode, value, args, limits, f, ev):
+    """The terminal voltage of state ``y`` (returned) and the event functions of step ``k`` into ``ev``."""
+    lim_q, lim_op, lim_v, v_min, v_max, sl_info, margin = limits
+    geo, dims, tab_n, tab_p, tab_e, T = args[0], args[1], args[2], args[3], args[4], args[5]
+    V = _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+    _events(
+        y, V, y[y.size - 1], lim_q[k], lim_op[k], lim_v[k], nl, mode, value, v_min, v_max, sl_info, margin, ev
+    )
+    return V
+
+
+@njit(cache=True)
 def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWTON_TOL):
     """One BDF1/2 step of size h; returns (status, error norm). status 0 ok, 1 Newton failure.
 
@@ -723,6 +735,7 @@ def run(
     """
     geo, dims, tab_n, tab_p, tab_e, T = args[0], args[1], args[2], args[3], args[4], args[5]
     have_jac, hb_fac, counters = st[2], st[3], st[12]
+    limits = (lim_q, lim_op, lim_v, v_min, v_max, sl_info, margin)
     n = y0.size
     n_ev_max = N_FIXED_EVENTS + lim_q.shape[1]
     ev_prev = np.empty(n_ev_max)
@@ -765,25 +778,9 @@ def run(
         for i in range(n):
             y[i] = y_new[i]
         hy[0] = y
-        V = _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+        V = _voltage_and_events(y, k, nl, mode, value, args, limits, f, ev_prev)
         if not _record(t0, y, V, k, t_out, Y_out, V_out, k_out, count):
             return FAIL_BUFFER, -1, k, n_acc, count[0]
-        _events(
-            y,
-            V,
-            y[n - 1],
-            lim_q[k],
-            lim_op[k],
-            lim_v[k],
-            nl,
-            mode,
-            value,
-            v_min,
-            v_max,
-            sl_info,
-            margin,
-            ev_prev,
-        )
         already = -1
         for m in range(N_FIXED_EVENTS, n_ev):
             if ev_prev[m] <= 0.0:
@@ -812,23 +809,7 @@ def run(
                         nh = 1
                     continue
                 # stopped at a bound it cannot step across: an event if one is within reach
-                V = _voltage(hy[nh - 1], mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
-                _events(
-                    hy[nh - 1],
-                    V,
-                    hy[nh - 1, n - 1],
-                    lim_q[k],
-                    lim_op[k],
-                    lim_v[k],
-                    nl,
-                    mode,
-                    value,
-                    v_min,
-                    v_max,
-                    sl_info,
-                    margin,
-                    ev_s,
-                )
+                V = _voltage_and_events(hy[nh - 1], k, nl, mode, value, args, limits, f, ev_s)
                 near = -1
                 for m in range(n_ev):
                     if abs(ev_s[m]) <= 1e-3:
@@ -849,23 +830,7 @@ def run(
                 continue
             t_n = ht[nh - 1]
             t_new = t_n + h
-            V = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
-            _events(
-                y_new,
-                V,
-                y_new[n - 1],
-                lim_q[k],
-                lim_op[k],
-                lim_v[k],
-                nl,
-                mode,
-                value,
-                v_min,
-                v_max,
-                sl_info,
-                margin,
-                ev_new,
-            )
+            V = _voltage_and_events(y_new, k, nl, mode, value, args, limits, f, ev_new)
             best_h = 1e300
             for m in range(n_ev):
                 if ev_new[m] <= 0.0 and ev_prev[m] > 0.0:
@@ -892,23 +857,7 @@ def run(
                             if hs - ha <= 1e-9 * max(h, 1.0):
                                 break
                             continue
-                        Vs = _voltage(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
-                        _events(
-                            y_s,
-                            Vs,
-                            y_s[n - 1],
-                            lim_q[k],
-                            lim_op[k],
-                            lim_v[k],
-                            nl,
-                            mode,
-                            value,
-                            v_min,
-                            v_max,
-                            sl_info,
-                            margin,
-                            ev_s,
-                        )
+                        _voltage_and_events(y_s, k, nl, mode, value, args, limits, f, ev_s)
                         gs = ev_s[m]
                         if abs(gs) <= tol:
                             hb_ = hs
@@ -950,23 +899,7 @@ def run(
             if fired >= 0:
                 # a step limit met at the same state as a cut-off wins
                 if fired < N_FIXED_EVENTS:
-                    Vb = _voltage(y_i, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
-                    _events(
-                        y_i,
-                        Vb,
-                        y_i[n - 1],
-                        lim_q[k],
-                        lim_op[k],
-                        lim_v[k],
-                        nl,
-                        mode,
-                        value,
-                        v_min,
-                        v_max,
-                        sl_info,
-                        margin,
-                        ev_s,
-                    )
+                    _voltage_and_events(y_i, k, nl, mode, value, args, limits, f, ev_s)
                     for m in range(N_FIXED_EVENTS, n_ev):
                         if ev_new[m] <= 0.0 and ev_prev[m] > 0.0 and ev_s[m] <= 1e-6:
                             fired = m
