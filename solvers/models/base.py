@@ -12,6 +12,7 @@ model's own equations in :meth:`CellSystem.core`, and this module adds
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
@@ -47,6 +48,7 @@ PROFILE_RTOL, PROFILE_ATOL = 1e-6, 1e-8
 #: collected makes its entry stale (weak reference), and the oldest entries go first
 _SYSTEM_CACHE: dict = {}
 _SYSTEM_CACHE_SIZE = 16
+_SYSTEM_CACHE_LOCK = threading.Lock()
 
 
 class CellSystem(CellDAE):
@@ -416,9 +418,10 @@ class CellModel:
         system = self.system_class(cell, mesh_sizes, thermal)
         kernel = system.use_backend(backend)
         if key is not None:
-            if len(_SYSTEM_CACHE) >= _SYSTEM_CACHE_SIZE:
-                _SYSTEM_CACHE.pop(next(iter(_SYSTEM_CACHE)), None)
-            _SYSTEM_CACHE[key] = (weakref.ref(parameters), cell, system, kernel)
+            with _SYSTEM_CACHE_LOCK:  # solve_batch's threads share the cache
+                if len(_SYSTEM_CACHE) >= _SYSTEM_CACHE_SIZE:
+                    _SYSTEM_CACHE.pop(next(iter(_SYSTEM_CACHE)), None)
+                _SYSTEM_CACHE[key] = (weakref.ref(parameters), cell, system, kernel)
         return cell, system, kernel
 
     @staticmethod
