@@ -396,6 +396,24 @@ def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
 # ------------------------------------------------------------------------------------------ SPM(e)
 
 
+@njit(cache=True, inline="always")
+def _cell_kinetics(ci, tab, eb, j0_zero, j, ce_max_tab):
+    """arcsinh(j / 2 j0) of one SPMe electrode cell, j0 = (row 4 at c_e) * exp(B(sto)) (``eb``)."""
+    if ci > 0.0:
+        j0 = _lookup(tab[4], ci, 0.0, ce_max_tab, N_STO) * eb
+    else:
+        j0 = 0.0 if j0_zero else tab[4, 0] * eb
+    return _arcsinh2(j, 2.0 * j0)
+
+
+@njit(cache=True, inline="always")
+def _log_product(prod, ln):
+    """A running product of ratios, folded into its log long before it could under- or overflow."""
+    if prod < 1e-100 or prod > 1e100:
+        return 1.0, ln + np.log(prod)
+    return prod, ln
+
+
 @njit(cache=True)
 def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     """Residual of the SPM / SPMe core unknowns -> V [V] (layout of :class:`solvers.models.spm.SPMSystem`).
@@ -498,25 +516,11 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
         if want_v and (i < Nn or i >= Nn + Ns):
             ratio = max(ci * inv_av, MACINNES_FLOOR)
             if i < Nn:
-                if ci > 0.0:
-                    j0 = _lookup(tab_n[4], ci, 0.0, ce_max_tab, N_STO) * eb_n
-                else:
-                    j0 = 0.0 if j0_zero_n else tab_n[4, 0] * eb_n
-                eta_n += _arcsinh2(j_n, 2.0 * j0)
-                prod_n *= ratio
-                if prod_n < 1e-100 or prod_n > 1e100:
-                    ln_n += np.log(prod_n)
-                    prod_n = 1.0
+                eta_n += _cell_kinetics(ci, tab_n, eb_n, j0_zero_n, j_n, ce_max_tab)
+                prod_n, ln_n = _log_product(prod_n * ratio, ln_n)
             else:
-                if ci > 0.0:
-                    j0 = _lookup(tab_p[4], ci, 0.0, ce_max_tab, N_STO) * eb_p
-                else:
-                    j0 = 0.0 if j0_zero_p else tab_p[4, 0] * eb_p
-                eta_p += _arcsinh2(j_p, 2.0 * j0)
-                prod_p *= ratio
-                if prod_p < 1e-100 or prod_p > 1e100:
-                    ln_p += np.log(prod_p)
-                    prod_p = 1.0
+                eta_p += _cell_kinetics(ci, tab_p, eb_p, j0_zero_p, j_p, ce_max_tab)
+                prod_p, ln_p = _log_product(prod_p * ratio, ln_p)
     if not want_v:
         return np.nan
     ln_n += np.log(prod_n)
