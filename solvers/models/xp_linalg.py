@@ -104,9 +104,9 @@ class BatchedCondensedSolver:
         if rows.size and (min(rows.min(), cols.min()) < 0 or max(rows.max(), cols.max()) >= n):
             raise ValueError(f"pattern entries must lie in [0, {n}) for n = {n} unknowns")
         flat = rows * n + cols
-        if np.unique(flat).size != flat.size:
-            first = np.flatnonzero(np.bincount(np.unique(flat, return_inverse=True)[1]) > 1)[0]
-            dup = np.unique(flat)[first]
+        uniq, counts = np.unique(flat, return_counts=True)
+        if (counts > 1).any():
+            dup = uniq[counts > 1][0]
             raise ValueError(
                 f"pattern entry (row {dup // n}, col {dup % n}) is repeated; give each entry once"
             )
@@ -262,7 +262,7 @@ class BatchedCondensedSolver:
                 raise ValueError(f"mask must be a (B,) = ({B},) bool array, got shape {mask.shape}")
             sel = xp.nonzero(mask)[0]
             if sel.size == 0:
-                return self.ok
+                return self.ok.copy()
             vals, d = vals[sel], d[sel]
         with _errstate(xp):
             parts = self._factor(vals, d)
@@ -271,7 +271,7 @@ class BatchedCondensedSolver:
                 getattr(self, name)[...] = value
             else:
                 getattr(self, name)[sel] = value
-        return self.ok
+        return self.ok.copy()
 
     def _factor(self, vals, d):
         xp, nb, nc = self.xp, self.n_blocks, self.n_dense
