@@ -1,4 +1,4 @@
-"""The batched condensed Newton solver (:mod:`solvers.models.xp_linalg`) against dense LU solves.
+"""The batched condensed Newton solver (:mod:`solvers.batched.linalg`) against dense LU solves.
 
 The patterns are the real ones of the DFN, SPM and SPMe (the finite-difference plan of each system at its
 initial state, as the steppers build it; the numpy backend gives the same pattern as numba, without its
@@ -16,7 +16,7 @@ import pytest
 from solvers.models import DFN, SPM, SPMe
 from solvers.models.base import DEFAULT_MESH
 from solvers.models.stepping import Control, JacobianPlan
-from solvers.models.xp_linalg import BatchedCondensedSolver, particle_blocks
+from solvers.batched.linalg import BatchedCondensedSolver, particle_blocks
 from solvers.parameters import get_parameter_set
 from solvers.steps import Step
 
@@ -178,6 +178,11 @@ def test_mask_refactorises_only_the_chosen_designs():
     # nothing chosen: nothing changes
     solver.factor(vals1 * 0.0, d1 * 0.0, mask=np.zeros(B, dtype=bool))
     np.testing.assert_array_equal(solver.solve(r), x)
+    # the designs still iterating alone (rows of r for designs 3 and 0, in that order)
+    some = np.array([3, 0])
+    np.testing.assert_allclose(solver.solve(r[some], index=some), x[some], rtol=1e-13, atol=1e-15)
+    with pytest.raises(ValueError, match="r must be"):
+        solver.solve(r, index=some)
     # a batch started with a mask: the designs never factorised are flagged and solve to NaN
     fresh = BatchedCondensedSolver(np, n, rows, cols, blocks)
     ok = fresh.factor(vals2, d2, mask=mask)

@@ -334,37 +334,47 @@ class BatchedCondensedSolver:
 
     # ------------------------------------------------------------------------------------------- solve
 
-    def solve(self, r):
-        """x with :math:`M_b x_b = r_b` for every design, using the factorisations held.
+    def solve(self, r, index=None):
+        """x with :math:`M_b x_b = r_b` for every design (or the designs ``index``), using the factorisations held.
 
         Parameters
         ----------
-        r : (B, n) array
+        r : (B, n) array, or (m, n) with ``index``
             Right-hand sides (Newton residuals).
+        index : (m,) int array, optional
+            The designs the rows of ``r`` belong to (a subset of the batch, e.g. those still iterating).
 
         Returns
         -------
-        (B, n) array
+        (B, n) or (m, n) array
             The solutions; NaN for a design never factorised.
         """
-        xp, nb, B = self.xp, self.n_blocks, self.batch
-        if B is None:
+        xp, nb = self.xp, self.n_blocks
+        if self.batch is None:
             raise RuntimeError("solve() before factor(): factorise the Newton matrices first")
+        if index is None:
+            B = self.batch
+            a, inv_den, cp, G, W, S_inv = self._a, self._inv_den, self._cp, self._G, self._W, self._S_inv
+        else:
+            B = index.shape[0]
+            a, inv_den, cp, G, W, S_inv = (
+                v[index] for v in (self._a, self._inv_den, self._cp, self._G, self._W, self._S_inv)
+            )
         if r.shape != (B, self.n):
             raise ValueError(f"r must be (B, n) = ({B}, {self.n}), got {r.shape}")
         rc = r[:, self._complement]
         if nb:
             R = xp.concatenate([r, xp.zeros((B, 1), dtype=r.dtype)], axis=1)  # padded rows: rhs 0
-            u = self._thomas(self._a, self._inv_den, self._cp, R[:, self._block_idx][..., None])
-            q = xp.matmul(self._G, u).reshape(B, -1)  # (B, nb * n_crows): G_k A_k^-1 r_k
+            u = self._thomas(a, inv_den, cp, R[:, self._block_idx][..., None])
+            q = xp.matmul(G, u).reshape(B, -1)  # (B, nb * n_crows): G_k A_k^-1 r_k
             q = xp.concatenate([q, xp.zeros((B, 1), dtype=q.dtype)], axis=1)
             rc[:, self._rhs_t] = rc[:, self._rhs_t] - q[:, self._rhs_g].sum(axis=-1)
-        xc = xp.matmul(self._S_inv, rc[:, :, None])[:, :, 0]
+        xc = xp.matmul(S_inv, rc[:, :, None])[:, :, 0]
         x = xp.empty((B, self.n), dtype=xc.dtype)
         x[:, self._complement] = xc
         if nb:
             xce = xp.concatenate([xc, xp.zeros((B, 1), dtype=xc.dtype)], axis=1)
-            xb = u[..., 0] - xp.matmul(self._W, xce[:, self._ccols][..., None])[..., 0]
+            xb = u[..., 0] - xp.matmul(W, xce[:, self._ccols][..., None])[..., 0]
             x[:, self._block_flat] = xb.reshape(B, -1)[:, self._valid]
         return x
 
