@@ -18,8 +18,8 @@ design; a look-up gathers from the flattened tables,
     \mathrm{row}_b[i] = \mathrm{tabs.ravel}()[\mathrm{idx}_b \cdot S + r N + i],
     \quad S = \text{rows} \times N,
 
-with the linear interpolation and linear extrapolation outside the grid of the numba ``_lookup``,
-evaluated by the same three formulas so both agree to rounding.
+with the linear interpolation and linear extrapolation outside the grid of the numba ``_lookup`` (one
+formula for its three cases: the same numbers up to rounding, half the array operations).
 
 Every operation mirrors the numba kernels (floors, clips, the exchange current that vanishes without
 electrolyte, the harmonic face means incl. the exact ``a if a == b`` rule of ``_face``, the regularised
@@ -248,12 +248,13 @@ def _per_design(v, ndim):
 
 
 def _lookup(xp, tabs, idx, row, x, lo, hi, n):
-    """Each design's table row ``row`` at ``x`` (B, ...): linear inside the grid, linear extrapolation out.
+    r"""Each design's table row ``row`` at ``x`` (B, ...): linear inside the grid, linear extrapolation out.
 
-    The numba ``_lookup`` operation by operation: ``u = (x - lo) / (hi - lo) (n - 1)``; below the grid
-    ``r0 + (r1 - r0) u``, above it ``r_{n-1} + (r_{n-1} - r_{n-2}) (u - (n - 1))``, else
-    ``r_i (1 - w) + r_{i+1} w`` with ``i = floor(u)``, ``w = u - i``. ``lo``/``hi`` are numbers or arrays
-    broadcasting against ``x``.
+    As the numba ``_lookup``: :math:`u = (x - lo) / (hi - lo)\,(n - 1)`, the grid interval
+    :math:`i = \min(\max(\lfloor u \rfloor, 0), n - 2)` and :math:`r_i + (r_{i+1} - r_i)(u - i)`, which
+    is the interpolation inside the grid and the extrapolation along the first or last interval outside
+    it (one formula for the three cases of the numba kernel, equal to them up to rounding, ~1e-16
+    relative). ``lo``/``hi`` are numbers or arrays broadcasting against ``x``.
     """
     _, rows, width = tabs.shape
     flat = tabs.reshape(-1)
@@ -261,13 +262,8 @@ def _lookup(xp, tabs, idx, row, x, lo, hi, n):
     u = (x - lo) / (hi - lo) * (n - 1)
     i = xp.fmin(xp.fmax(xp.floor(u), 0.0), n - 2.0)  # fmin/fmax: a NaN u takes cell 0 (and stays NaN)
     at = base + i.astype(xp.int64)
-    r0 = flat[at]
-    r1 = flat[at + 1]
-    w = u - i
-    inside = r0 * (1.0 - w) + r1 * w
-    below = r0 + (r1 - r0) * u
-    above = r1 + (r1 - r0) * (u - (n - 1))
-    return xp.where(u <= 0.0, below, xp.where(u >= n - 1, above, inside))
+    r0 = xp.take(flat, at)
+    return r0 + (xp.take(flat, at + 1) - r0) * (u - i)
 
 
 def _entry(tabs, idx, row, col):
