@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from solvers.batched.linalg import BatchedCondensedSolver, particle_blocks
 from solvers.models import DFN, SPM, SPMe
 from solvers.models.base import DEFAULT_MESH
 from solvers.models.stepping import Control, JacobianPlan
-from solvers.batched.linalg import BatchedCondensedSolver, particle_blocks
 from solvers.parameters import get_parameter_set
 from solvers.steps import Step
 

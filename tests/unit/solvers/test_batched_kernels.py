@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from solvers.batched import kernels as xk
 from solvers.models import DFN, SPM, SPMe
-from solvers.models import xp_kernels as xk
 from solvers.models.base import DEFAULT_MESH
 from solvers.parameters import get_parameter_set
 from solvers.parameters.layers import Layer, graded_porosity, layered_electrode
