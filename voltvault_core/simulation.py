@@ -506,6 +506,7 @@ def solve_batch(
     experiment: Any = None,
     *,
     progress: ProgressCallback | None = None,
+    method: str | None = None,
     **options: Any,
 ) -> list[SolverResult]:
     """Solve many parameter variants of one model and protocol in one batched call (DOE sweeps).
@@ -517,6 +518,10 @@ def solve_batch(
         Each item as accepted by :func:`resolve_parameter_set` (a name, path, mapping or ParameterSet).
     experiment
         One protocol for all; C-rates resolve with each variant's nominal capacity.
+    method : "threads" | "lockstep", optional
+        How the variants are solved together (see :meth:`solvers.models.base.CellModel.solve_batch`):
+        threads over the compiled stepper (default on the CPU), or every variant at once in array code
+        (default for ``backend="cupy"``, a GPU; ``backend="numpy"`` runs the same code on the CPU).
     **options
         As for :class:`Simulation` (``initial_soc``, ``ambient_temperature_K``, ``mesh``, ``backend``, ...).
 
@@ -531,9 +536,12 @@ def solve_batch(
     first = sims[0]
     same_steps = all(s.experiment.steps == first.experiment.steps for s in sims)
     kwargs = first.options.as_kwargs()
-    if same_steps:
+    lockstep = (method or ("lockstep" if kwargs["backend"] == "cupy" else "threads")) == "lockstep"
+    if same_steps or lockstep:
+        # the lockstep path takes each variant's own currents (C-rates resolved with its capacity)
+        steps = [s.steps for s in sims] if lockstep and not same_steps else first.steps
         results = first.model.solve_batch(
-            [s.parameters for s in sims], first.steps, progress=progress, **kwargs
+            [s.parameters for s in sims], steps, progress=progress, method=method, **kwargs
         )
     else:  # C-rates resolved to different currents: group by identical resolved steps
         results = [None] * len(sims)
@@ -542,8 +550,9 @@ def solve_batch(
             groups.setdefault(tuple(s.experiment.steps), []).append(i)
         for indices in groups.values():
             batch = first.model.solve_batch(
-                [sims[i].parameters for i in indices], sims[indices[0]].steps, progress=None, **kwargs
-            )
+                [sims[i].parameters for i in indices], sims[indices[0]].steps, progress=None, method=method,
+                **kwargs,
+            )  # fmt: skip
             for i, r in zip(indices, batch, strict=True):
                 results[i] = r
     return [

@@ -239,6 +239,19 @@ class CellSystem(CellDAE):
         )
 
 
+def checked_mesh(mesh: Mapping[str, int] | None) -> dict[str, int]:
+    """The cells per domain: the defaults updated with ``mesh``; unknown keys and < 2 cells are refused."""
+    mesh_sizes = dict(DEFAULT_MESH)
+    if mesh:
+        unknown = set(mesh) - set(DEFAULT_MESH)
+        if unknown:
+            raise ValueError(f"Unknown mesh keys {sorted(unknown)}; use {sorted(DEFAULT_MESH)}")
+        mesh_sizes.update({k: int(v) for k, v in mesh.items()})
+    if any(v < 2 for v in mesh_sizes.values()):
+        raise ValueError(f"Every mesh domain needs at least 2 cells, got {mesh_sizes}")
+    return mesh_sizes
+
+
 def _cumulative_capacities(t, I_A):
     """Charging and discharging capacity [A.h], cumulative over the run (trapezoids of |I_A|)."""
     dt = np.diff(t)
@@ -339,14 +352,7 @@ class CellModel:
         get_backend(backend)  # validates the name; imports cupy only when chosen
         if thermal not in THERMAL_OPTIONS:
             raise ValueError(f"thermal must be one of {THERMAL_OPTIONS}, got {thermal!r}")
-        mesh_sizes = dict(DEFAULT_MESH)
-        if mesh:
-            unknown = set(mesh) - set(DEFAULT_MESH)
-            if unknown:
-                raise ValueError(f"Unknown mesh keys {sorted(unknown)}; use {sorted(DEFAULT_MESH)}")
-            mesh_sizes.update({k: int(v) for k, v in mesh.items()})
-        if any(v < 2 for v in mesh_sizes.values()):
-            raise ValueError(f"Every mesh domain needs at least 2 cells, got {mesh_sizes}")
+        mesh_sizes = checked_mesh(mesh)
         if not steps:
             raise ValueError("No steps to solve: give at least one operating step")
         wall0 = time.perf_counter()
@@ -433,27 +439,88 @@ class CellModel:
     def solve_batch(
         self,
         parameter_list: Sequence[Mapping],
-        steps: Sequence[Step],
+        steps: Sequence[Step] | Sequence[Sequence[Step]],
         *,
         workers: int | None = None,
+        method: str | None = None,
         **options,
     ) -> list[SolverResult]:
         """Solve many parameter variants (designs) with the same steps and options, in input order.
 
-        The compiled stepper releases the GIL, so designs run in parallel threads (``workers``, default:
-        the number of CPUs); tables, sparsity and colourings are shared between designs.
+        Parameters
+        ----------
+        parameter_list : sequence of mappings
+            The designs.
+        steps : sequence of Step, or one sequence of Step per design
+            One protocol for all, or per design (the same number of steps, e.g. C-rates resolved with
+            each design's capacity).
+        workers : int, optional
+            Threads of the ``"threads"`` method (default: the number of CPUs).
+        method : "threads" | "lockstep", optional
+            ``"threads"``: each design on the compiled stepper, in parallel threads (it releases the GIL);
+            the fastest on a CPU. ``"lockstep"``: all designs at once in array code
+            (:mod:`solvers.batched.lockstep`) on ``backend`` "numpy" or "cupy" (a GPU). Default: lockstep
+            for ``backend="cupy"``, threads otherwise. Designs the lockstep path cannot take (lumped
+            thermal, tabulated profiles, mixed meshes) are solved by threads, and ``info["lockstep"]`` says
+            why.
+        **options
+            As :meth:`solve`.
         """
         import os
         from concurrent.futures import ThreadPoolExecutor
 
         params = list(parameter_list)
+        if not params:
+            return []
+        per_design = bool(steps) and not isinstance(steps[0], Step)
+        steps_of = [list(s) for s in steps] if per_design else [list(steps)] * len(params)
+        if len(steps_of) != len(params):
+            raise ValueError(f"{len(steps_of)} step lists for {len(params)} designs: give one per design")
+        backend = options.get("backend", "numba")
+        method = method or ("lockstep" if backend == "cupy" else "threads")
+        if method not in ("threads", "lockstep"):
+            raise ValueError(f"method must be 'threads' or 'lockstep', got {method!r}")
+        note = None
+        if method == "lockstep":
+            results = self._solve_lockstep(params, steps_of, options)
+            if not isinstance(results, str):
+                return results
+            note = f"solved one by one: {results}"
         n_workers = workers if workers is not None else (os.cpu_count() or 1)
         if n_workers <= 1 or len(params) <= 1:
-            return [self.solve(p, steps, **options) for p in params]
-        first = self.solve(params[0], steps, **options)  # warms the shared caches before the threads start
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            rest = list(pool.map(lambda p: self.solve(p, steps, **options), params[1:]))
-        return [first, *rest]
+            results = [self.solve(p, s, **options) for p, s in zip(params, steps_of, strict=True)]
+        else:
+            first = self.solve(params[0], steps_of[0], **options)  # warms the shared caches first
+            with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                rest = list(pool.map(lambda ps: self.solve(ps[0], ps[1], **options), zip(params[1:], steps_of[1:], strict=True)))
+            results = [first, *rest]
+        if note is not None:
+            results = [dataclasses.replace(r, info={**r.info, "lockstep": note}) for r in results]
+        return results
+
+    def _solve_lockstep(self, params, steps_of, options):
+        """:func:`solvers.batched.lockstep.solve_lockstep` with :meth:`solve`'s options checked."""
+        from solvers.backends import get_backend
+        from solvers.batched.lockstep import solve_lockstep
+
+        known = {"initial_soc", "ambient_temperature_K", "thermal", "mesh", "backend", "rtol", "atol",
+                 "progress", "output_period_s"}  # fmt: skip
+        unknown = set(options) - known
+        if unknown:
+            raise TypeError(f"solve_batch() got unexpected options {sorted(unknown)}")
+        backend = options.get("backend", "numba")
+        get_backend(backend)  # validates the name; imports cupy only when chosen
+        if options.get("thermal", "isothermal") != "isothermal":
+            return "the lumped thermal option runs each design on its own (the array kernels are isothermal)"
+        mesh_sizes = checked_mesh(options.get("mesh"))
+        if not all(steps_of):
+            raise ValueError("No steps to solve: give at least one operating step")
+        return solve_lockstep(
+            self, params, steps_of, backend="cupy" if backend == "cupy" else "numpy",
+            initial_soc=options.get("initial_soc"), ambient_temperature_K=options.get("ambient_temperature_K"),
+            mesh_sizes=mesh_sizes, rtol=options.get("rtol", DEFAULT_RTOL), atol=options.get("atol", DEFAULT_ATOL),
+            output_period_s=options.get("output_period_s"), progress=options.get("progress"),
+        )  # fmt: skip
 
     def _result(
         self, system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, kernel,

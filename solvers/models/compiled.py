@@ -960,22 +960,16 @@ _MODE_CODES = {"current": 0, "voltage": 1, "power": 2, "resistance": 3}
 _QUANTITY_CODES = {"voltage": 0, "current": 1, "c_rate": 1, "power": 2}
 
 
-def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max):
-    """Solve the steps with the compiled stepper; None when it cannot (the caller then uses Python)."""
-    from types import SimpleNamespace
+def jacobian_plan(system, y0, steps):
+    """The finite-difference plan (sparsity, colouring) of ``system`` for these steps, cached per layout.
 
-    C = sys.modules[__name__]
-    from solvers.models.base import STO_EVENT_MARGIN
-    from solvers.models.stepping import _PLAN_CACHE, Control, JacobianPlan, _limit_label
+    The sparsity of the current row depends on the steps' modes: with currents imposed throughout it is
+    the current alone, otherwise the voltage's unknowns too (a dense row for the SPMe, where the voltage
+    averages the electrolyte: 45 colours instead of 4 for the finite-difference Jacobian).
+    """
+    from solvers.models.stepping import _PLAN_CACHE, Control, JacobianPlan
     from solvers.steps import Step
 
-    if system.compiled is None or system.lumped:
-        return None
-    if any(s.profile_value is not None or s.period_s is not None or s.mode not in _MODE_CODES for s in steps):
-        return None
-    # the sparsity of the current row depends on the steps' modes: with currents imposed throughout it is
-    # the current alone, otherwise the voltage's unknowns too (a dense row for the SPMe, where the
-    # voltage averages the electrolyte: 45 colours instead of 4 for the finite-difference Jacobian)
     current_only = all(s_.mode == "current" for s_ in steps)
     key = (*system.structure_key, "current" if current_only else "any mode")
     plan = _PLAN_CACHE.get(key)
@@ -985,6 +979,23 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
         jitter = y0 * (1.0 + 1e-3 * np.sin(np.arange(y0.size) + 1.0)) + 1e-4
         plan = JacobianPlan.build(lambda Y: system.rhs(Y, probe), [y0, jitter])
         _PLAN_CACHE[key] = plan
+    return plan
+
+
+def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max):
+    """Solve the steps with the compiled stepper; None when it cannot (the caller then uses Python)."""
+    from types import SimpleNamespace
+
+    C = sys.modules[__name__]
+    from solvers.models.base import STO_EVENT_MARGIN
+    from solvers.models.stepping import Control, _limit_label
+
+    if system.compiled is None or system.lumped:
+        return None
+    if any(s.profile_value is not None or s.period_s is not None or s.mode not in _MODE_CODES for s in steps):
+        return None
+    plan = jacobian_plan(system, y0, steps)
+    key = (*system.structure_key, "current" if all(s_.mode == "current" for s_ in steps) else "any mode")
     from solvers.models.stepping import Integrator, StepFailure
 
     integ = Integrator(system, rtol, atol)

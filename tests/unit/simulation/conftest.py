@@ -104,7 +104,7 @@ class IdealCellModel:
             info={"backend": "numpy", "n_states": 1, "wall_time_s": 0.001, "model": self.name},
         )
 
-    def solve_batch(self, parameter_list, steps, **options):
+    def solve_batch(self, parameter_list, steps, method=None, **options):
         return [self.solve(p, steps, **options) for p in parameter_list]
 
 
