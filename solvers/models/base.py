@@ -88,12 +88,12 @@ class CellSystem(CellDAE):
     compiled = None  # (batch kernel, geo, dims, tab_n, tab_p, tab_e, T) once tables are built
 
     def use_backend(self, backend: str) -> str:
-        """Switch to the compiled kernels for ``backend="numba"`` when the set allows; say which path runs."""
-        if backend == "cupy":
-            return (
-                "numpy (the GPU array path is not implemented yet; CuPy was found but the CPU reference ran)"
-            )
-        if backend != "numba" or self.kernel_name is None:
+        """Switch to the compiled kernels for ``backend="numba"`` when the set allows; say which path runs.
+
+        ``backend="cupy"`` also takes the compiled kernels here: one design is solved fastest on the CPU,
+        and the GPU path is for many designs at once (``solve_batch``, :mod:`solvers.batched`).
+        """
+        if backend not in ("numba", "cupy") or self.kernel_name is None:
             return "numpy"
         if self.lumped:
             return "numpy (the compiled kernels are isothermal; lumped thermal runs the numpy path)"
@@ -378,9 +378,11 @@ class CellModel:
             if progress is not None:
                 progress(1.0, "done")
             wall = time.perf_counter() - wall0
+            label = "numba (compiled stepper)"
+            if backend == "cupy":
+                label += "; one design runs on the CPU, solve_batch(backend='cupy') runs many on the GPU"
             return self._result(
-                system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes,
-                "numba (compiled stepper)", V=V,
+                system, t, Y, step_idx, steps, termination, integ, wall, backend, rtol, atol, mesh_sizes, label, V=V,
             )  # fmt: skip
         rec, termination, integ = run_experiment(
             system,
