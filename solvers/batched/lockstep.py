@@ -617,8 +617,7 @@ class LockstepSolver:
         self._restart_history(ids, ht, hy, nh)
         self.have_jac[ids] = False
         self.hb_fac[ids] = -1.0
-        tiny = np.full(ids.size, 1e-10)
-        y_new, _err, ok = self.newton_step(ids, ht[ids_x], hy[ids_x], nh[ids], tiny, 40, INIT_NEWTON_TOL)
+        y_new, ok = self._consistent(ids, ht[ids_x], hy[ids_x, 0], 1)
         bad = ~ok & (p.modes[ids, self.k[ids]] == 0)
         if np.any(bad):
             # ramp the imposed current from the present one in four stages
@@ -630,19 +629,20 @@ class LockstepSolver:
             good = np.ones(sub.size, dtype=bool)
             for stage in range(1, 5):
                 p.values[sub, self.k[sub]] = i_start + (saved - i_start) * stage / 4.0
-                self.have_jac[sub] = False
-                self.hb_fac[sub] = -1.0
-                hy_s = hy[sub_x].copy()
-                hy_s[:, 0] = y_stage
-                y_s, _e, ok_s = self.newton_step(
-                    sub, ht[sub_x], hy_s, np.ones(sub.size, dtype=np.int64), np.full(sub.size, 1e-10), 40,
-                    INIT_NEWTON_TOL,
-                )  # fmt: skip
+                y_s, ok_s = self._consistent(sub, ht[sub_x], y_stage, 1)
                 good &= ok_s
                 y_stage = xp.where(xp.asarray(ok_s)[:, None], y_s, y_stage)
             p.values[sub, self.k[sub]] = saved
             y_new[xp.asarray(np.flatnonzero(bad))] = y_stage
             ok[np.flatnonzero(bad)] = good
+        if not ok.all():
+            # full Newton, as the Python stepper's consistent start: a fresh Jacobian at the latest
+            # iterate, up to eight times (modified Newton converges slowly where the kinetics bend, e.g.
+            # a voltage hold after a rest: dV/dI halves between I = 0 and the hold's current)
+            sub = np.flatnonzero(~ok)
+            y_s, ok_s = self._consistent(ids[sub], ht[ids_x[xp.asarray(sub)]], y_new[xp.asarray(sub)], 8)
+            y_new[xp.asarray(sub)] = y_s
+            ok[sub] = ok_s
         for j in np.flatnonzero(~ok):
             b = ids[j]
             status[b] = FAILED
@@ -675,6 +675,36 @@ class LockstepSolver:
                     termination[b] = "event: " + self._limit_label(b, int(met[0]))
                 else:
                     self._next_step(b)
+
+    def _consistent(self, ids, ht, y_start, rounds):
+        """Consistent potentials and current of designs ``ids`` from states ``y_start`` (m, n): a BDF1 step of
+        1e-10 s (differential unknowns frozen), each round from a fresh Jacobian at the latest iterate.
+
+        Returns (states, ok); a design that does not converge keeps its latest finite iterate.
+        """
+        xp = self.xp
+        m = ids.size
+        y = y_start.copy()
+        ok = np.zeros(m, dtype=bool)
+        todo = np.arange(m)
+        for r in range(rounds):
+            sub = ids[todo]
+            todo_x = xp.asarray(todo)
+            self.have_jac[sub] = False
+            self.hb_fac[sub] = -1.0
+            hy_s = xp.zeros((todo.size, 3, self.n))
+            hy_s[:, 0] = y[todo_x]
+            y_s, _err, ok_s = self.newton_step(
+                sub, ht[todo_x], hy_s, np.ones(todo.size, dtype=np.int64), np.full(todo.size, 1e-10),
+                40 if r == 0 else 10, INIT_NEWTON_TOL,
+            )  # fmt: skip
+            finite = xp.all(xp.isfinite(y_s), axis=1)
+            y[todo_x] = xp.where(finite[:, None], y_s, y[todo_x])
+            ok[todo[ok_s]] = True
+            todo = todo[~ok_s]
+            if todo.size == 0:
+                break
+        return y, ok
 
     def _limit_label(self, b, m):
         from solvers.models.stepping import _limit_label

@@ -161,3 +161,34 @@ def test_the_simulation_entry_point_batches_each_designs_own_c_rate(chen):
     )
     assert [r[bdf.CURRENT][-1] for r in results] == pytest.approx([-5.0, -2.0])
     assert all("lockstep" in r.info["kernel"] for r in results)
+
+
+@pytest.mark.parametrize("name", ["spme", "dfn"])
+def test_the_gpu_path_keeps_cupys_array_rules(designs, name, monkeypatch):
+    """backend="cupy" through a strict stand-in of CuPy (no GPU here): no implicit host conversion and no
+    host array inside a device operation, anywhere in the kernels, the solver or the integrator."""
+    from solvers import backends
+    from tests.unit.solvers import device_namespace as device
+
+    monkeypatch.setitem(
+        backends.BACKENDS, "cupy", lambda: backends.Backend("cupy", device.xp, compiled=True)
+    )
+    steps_of = [
+        [
+            Step("current", c, 600.0, text="Discharge for 10 minutes"),
+            Step("current", 0.0, 60.0, text="Rest"),
+            Step("voltage", 3.9, None, (Limit("current", "<", c / 5, "C/5"),), text="Hold at 3.9 V"),
+        ]
+        for c in (5.0, 5.0, 5.0, 0.68)
+    ]
+    model = get_model(name)
+    before = dict(device.TRANSFERS)
+    on_device = model.solve_batch(designs, steps_of, backend="cupy", mesh=MESH)
+    on_host = model.solve_batch(designs, steps_of, method="lockstep", backend="numpy", mesh=MESH)
+    assert device.TRANSFERS["to_device"] > before["to_device"]
+    assert device.TRANSFERS["to_host"] > before["to_host"]
+    for gpu, cpu in zip(on_device, on_host, strict=True):
+        assert gpu.info["kernel"].startswith("cupy lockstep")
+        assert gpu.termination == cpu.termination
+        np.testing.assert_array_equal(gpu.time_s, cpu.time_s)
+        np.testing.assert_array_equal(gpu["Voltage / V"], cpu["Voltage / V"])
