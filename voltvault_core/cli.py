@@ -18,14 +18,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-FEATURE_COMMAND_MODULES = (
-    "voltvault_core.simulation_cli",
-    "voltvault_core.cycling.cli",
-    "voltvault_core.eis.cli",
-    "voltvault_core.design.cli",
-    "voltvault_core.materials.cli",
-    "voltvault_core.jobs.cli",
-)
+#: feature command -> the module whose ``register(subparsers)`` defines it. Only the module of the command
+#: being run is imported (the EIS and design modules take seconds to import: scipy.signal, sqlmodel);
+#: ``voltvault --help`` and an unknown command import them all.
+FEATURE_COMMANDS = {
+    "simulate": "voltvault_core.simulation_cli",
+    "cycling": "voltvault_core.cycling.cli",
+    "eis": "voltvault_core.eis.cli",
+    "design": "voltvault_core.design.cli",
+    "materials": "voltvault_core.materials.cli",
+    "jobs": "voltvault_core.jobs.cli",
+}
+FEATURE_COMMAND_MODULES = tuple(FEATURE_COMMANDS.values())
+FOUNDATION_COMMANDS = ("db", "user", "serve", "demo")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -152,7 +157,8 @@ def _serve(args) -> int:
 
 
 # --- parser -----------------------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command`` (the one being run) only the module defining it is imported."""
     parser = argparse.ArgumentParser(
         prog="voltvault",
         description="VoltVault: battery simulation, cycling data, EIS fitting and cell design.",
@@ -194,7 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="public read-only demo without login")
     serve.set_defaults(func=_serve)
 
-    for module_name in FEATURE_COMMAND_MODULES:
+    if command in FEATURE_COMMANDS:
+        modules = (FEATURE_COMMANDS[command],)
+    elif command in FOUNDATION_COMMANDS:
+        modules = ()
+    else:
+        modules = FEATURE_COMMAND_MODULES
+    for module_name in modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -206,8 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = words[0] if words and not words[0].startswith("-") else None
+    parser = build_parser(command)
+    args = parser.parse_args(words)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

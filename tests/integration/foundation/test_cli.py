@@ -30,6 +30,24 @@ def test_help_lists_the_commands(capsys):
         assert command in out
 
 
+def test_a_command_imports_only_its_own_feature_module():
+    """``voltvault simulate`` must not pay for importing the EIS (scipy.signal) and design modules."""
+    probe = (
+        "import sys; from voltvault_core.cli import build_parser, FEATURE_COMMANDS; "
+        "build_parser('simulate').parse_args(['simulate', '--model', 'spm']); "
+        "print(sorted(m for m in FEATURE_COMMANDS.values() if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['voltvault_core.simulation_cli']"
+    every = subprocess.run(
+        [sys.executable, "-c", "import sys; from voltvault_core.cli import build_parser, FEATURE_COMMANDS; "
+         "build_parser(); print(all(m in sys.modules for m in FEATURE_COMMANDS.values()))"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert every.stdout.strip() == "True", every.stderr
+
+
 def test_db_upgrade_user_add_and_demo(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     done = _run(["db", "upgrade", "--json"], url)
