@@ -1,8 +1,12 @@
 """Array backends behind a lazy registry: ``numpy`` (reference), ``numba`` (default), ``cupy`` (optional).
 
-The models are written once over an array namespace ``xp``; ``numba`` adds compiled kernels for the
-hot loops where they exist and otherwise uses numpy, ``cupy`` runs the same array code on a GPU and is
-imported only when chosen (no GPU exists on the development machines: its logic is tested through numpy).
+``numba`` runs each design on the compiled stepper (:mod:`solvers.models.compiled`); ``numpy`` is the
+reference (the models' own numpy equations on the Python stepper). ``cupy`` is for many designs at
+once: ``solve_batch(..., backend="cupy")`` runs the lockstep batch (:mod:`solvers.batched`), whose
+array code takes the namespace as an argument, so numpy runs the very same code in CI
+(``method="lockstep", backend="numpy"``) and a strict stand-in of CuPy's array rules tests it there; a
+single design with ``backend="cupy"`` runs on the compiled CPU stepper. CuPy is imported only when
+chosen (no GPU exists on the development machines).
 """
 
 from __future__ import annotations

@@ -298,7 +298,8 @@ class CellModel:
         mesh : dict, optional
             Cells per domain, keys x_n, x_s, x_p, r_n, r_p (20 each by default).
         backend : "numpy" | "numba" | "cupy"
-            Array backend (see :mod:`solvers.backends`).
+            Array backend (see :mod:`solvers.backends`): the numpy reference, the compiled stepper
+            (default), or CuPy, which only batches (:meth:`solve_batch`): one design runs compiled.
         rtol, atol : float
             Relative and absolute tolerances of the local error (absolute on scaled unknowns); PyBaMM's
             IDAKLU defaults (1e-4, 1e-6). A run that fails at tolerances looser than ``RETRY_RTOL`` is
