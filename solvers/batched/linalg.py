@@ -23,7 +23,9 @@ complement-complement part :math:`C`, the block unknowns are condensed out (a Sc
 Each :math:`A_k` is factorised by the Thomas algorithm (vectorised over designs and blocks, a loop over
 the radial index only; no pivoting, as the compiled stepper: the particle blocks are diagonally dominant
 diffusion plus :math:`1/(h\beta)`), and :math:`S` (dense, ~160 unknowns for the DFN) is inverted with the
-batched ``xp.linalg.inv`` after row equilibration. Blocks of different sizes are padded to the largest
+batched ``xp.linalg.inv`` after row equilibration; each solve adds one step of iterative refinement
+with the stored :math:`S` (an explicit inverse of an ill-conditioned :math:`S` is less accurate than a
+pivoted LU; with the step, a condition number of 1e13 leaves a residual of 1e-8 instead of 3e-5). Blocks of different sizes are padded to the largest
 with decoupled identity rows. Every index map is built once on the host (numpy); every per-call operation
 is array code over ``xp`` (numpy in CI, cupy on a GPU) with no loop over designs or blocks.
 """
@@ -221,6 +223,7 @@ class BatchedCondensedSolver:
         self._W = xp.full((B, nb, S, self._E_idx.shape[2]), nan, dtype=dtype)  # A_k^-1 E_k
         self._G = xp.full((B, nb, self._G_idx.shape[1], S), nan, dtype=dtype)
         self._S_inv = xp.full((B, self.n_dense, self.n_dense), nan, dtype=dtype)
+        self._S = xp.full((B, self.n_dense, self.n_dense), nan, dtype=dtype)  # for one refinement step
         self.ok = xp.zeros(B, dtype=bool)
 
     def factor(self, vals, d, mask=None):
@@ -266,7 +269,7 @@ class BatchedCondensedSolver:
             vals, d = vals[sel], d[sel]
         with _errstate(xp):
             parts = self._factor(vals, d)
-        for name, value in zip(("_a", "_inv_den", "_cp", "_W", "_G", "_S_inv", "ok"), parts, strict=True):
+        for name, value in zip(("_a", "_inv_den", "_cp", "_W", "_G", "_S_inv", "_S", "ok"), parts, strict=True):
             if sel is None:
                 getattr(self, name)[...] = value
             else:
@@ -305,6 +308,7 @@ class BatchedCondensedSolver:
             W = xp.zeros((Bs, 0, 0, 0), dtype=dtype)
             G = xp.zeros((Bs, 0, 0, 0), dtype=dtype)
         S = S_flat.reshape(Bs, nc, nc)
+        S_plain = S
         # row equilibration: inv(D S) D = S^-1 with D = 1 / max |row|
         scale = xp.abs(S).max(axis=2) if nc else xp.ones((Bs, 0), dtype=dtype)
         scale = 1.0 / xp.where(scale > 0, scale, 1.0)
@@ -320,7 +324,7 @@ class BatchedCondensedSolver:
         ok &= xp.isfinite(S_inv).all(axis=(1, 2))
         if nb:
             ok &= xp.isfinite(W).all(axis=(1, 2, 3))
-        return a, inv_den, cp, W, G, S_inv, ok
+        return a, inv_den, cp, W, G, S_inv, S_plain, ok
 
     def _thomas(self, a, inv_den, cp, y):
         """A^-1 y for every (design, block) with the Thomas factors; y is (B, nb, S, m)."""
@@ -354,11 +358,13 @@ class BatchedCondensedSolver:
             raise RuntimeError("solve() before factor(): factorise the Newton matrices first")
         if index is None:
             B = self.batch
-            a, inv_den, cp, G, W, S_inv = self._a, self._inv_den, self._cp, self._G, self._W, self._S_inv
+            a, inv_den, cp, G, W, S_inv, S = (
+                self._a, self._inv_den, self._cp, self._G, self._W, self._S_inv, self._S
+            )  # fmt: skip
         else:
             B = index.shape[0]
-            a, inv_den, cp, G, W, S_inv = (
-                v[index] for v in (self._a, self._inv_den, self._cp, self._G, self._W, self._S_inv)
+            a, inv_den, cp, G, W, S_inv, S = (
+                v[index] for v in (self._a, self._inv_den, self._cp, self._G, self._W, self._S_inv, self._S)
             )
         if r.shape != (B, self.n):
             raise ValueError(f"r must be (B, n) = ({B}, {self.n}), got {r.shape}")
@@ -369,7 +375,10 @@ class BatchedCondensedSolver:
             q = xp.matmul(G, u).reshape(B, -1)  # (B, nb * n_crows): G_k A_k^-1 r_k
             q = xp.concatenate([q, xp.zeros((B, 1), dtype=q.dtype)], axis=1)
             rc[:, self._rhs_t] = rc[:, self._rhs_t] - q[:, self._rhs_g].sum(axis=-1)
-        xc = xp.matmul(S_inv, rc[:, :, None])[:, :, 0]
+        xc = xp.matmul(S_inv, rc[:, :, None])
+        # one step of iterative refinement: the explicit inverse of an ill-conditioned S (a particle
+        # filling up, j0 -> 0) is less accurate than a pivoted LU; S (x + dx) = rc recovers it
+        xc = (xc + xp.matmul(S_inv, rc[:, :, None] - xp.matmul(S, xc)))[:, :, 0]
         x = xp.empty((B, self.n), dtype=xc.dtype)
         x[:, self._complement] = xc
         if nb:
