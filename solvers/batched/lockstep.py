@@ -931,7 +931,7 @@ def solve_lockstep(model, parameter_list, steps_per_design, *, backend, initial_
     for members in groups.values():
         group_progress = _share(progress, n_done, len(members), len(built))
         out = _solve_group(
-            model, [parameter_list[b] for b in members], [built[b] for b in members],
+            model, members, [built[b] for b in members],
             [steps_per_design[b] for b in members], xp, backend, options, group_progress,
         )  # fmt: skip
         for b, r in zip(members, out, strict=True):
@@ -956,15 +956,19 @@ def _share(progress, done: int, size: int, total: int):
     return lambda fraction, message: progress((done + fraction * size) / total, message)
 
 
-def _solve_group(model, params, built, steps_per_design, xp, backend, options, progress):
-    """One lockstep batch of designs sharing a layout; a str in place of a result says it failed."""
+def _solve_group(model, members, built, steps_per_design, xp, backend, options, progress):
+    """One lockstep batch of designs sharing a layout (``members``: their places in the whole batch); a
+    str in place of a result says the design failed in the batch."""
     from solvers.models.compiled import jacobian_plan
 
     wall0 = time.perf_counter()
     systems = [b[1] for b in built]
     y0s, cap_s = [], []
-    for (cell, system, _kernel), steps in zip(built, steps_per_design, strict=True):
-        c_n0, c_p0 = cell.initial_concentrations(options["initial_soc"])
+    for b, ((cell, system, _kernel), steps) in enumerate(zip(built, steps_per_design, strict=True)):
+        try:
+            c_n0, c_p0 = cell.initial_concentrations(options["initial_soc"])
+        except ValueError as exc:  # a bad design: say which one
+            raise ValueError(f"design {members[b]}: {exc}") from exc
         y = system.full_state(system.initial_state(c_n0, c_p0), 0.0)
         if steps[0].mode == "current" and hasattr(system, "guess_start"):
             y = system.guess_start(y, float(steps[0].value))

@@ -490,12 +490,19 @@ class CellModel:
                 return results
             note = f"solved one by one: {results}"
         n_workers = workers if workers is not None else (os.cpu_count() or 1)
+
+        def one(b):
+            try:
+                return self.solve(params[b], steps_of[b], **options)
+            except ValueError as exc:  # a bad design: say which one
+                raise ValueError(f"design {b}: {exc}") from exc
+
         if n_workers <= 1 or len(params) <= 1:
-            results = [self.solve(p, s, **options) for p, s in zip(params, steps_of, strict=True)]
+            results = [one(b) for b in range(len(params))]
         else:
-            first = self.solve(params[0], steps_of[0], **options)  # warms the shared caches first
+            first = one(0)  # warms the shared caches before the threads start
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
-                rest = list(pool.map(lambda ps: self.solve(ps[0], ps[1], **options), zip(params[1:], steps_of[1:], strict=True)))
+                rest = list(pool.map(one, range(1, len(params))))
             results = [first, *rest]
         if note is not None:
             results = [dataclasses.replace(r, info={**r.info, "lockstep": note}) for r in results]

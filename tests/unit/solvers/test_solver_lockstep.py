@@ -192,3 +192,17 @@ def test_the_gpu_path_keeps_cupys_array_rules(designs, name, monkeypatch):
         assert gpu.termination == cpu.termination
         np.testing.assert_array_equal(gpu.time_s, cpu.time_s)
         np.testing.assert_array_equal(gpu["Voltage / V"], cpu["Voltage / V"])
+
+
+@pytest.mark.parametrize("method", ["threads", "lockstep"])
+def test_a_bad_design_is_named(chen, method):
+    no_lithium = chen.updated(
+        {
+            "Initial concentration in negative electrode [mol.m-3]": 1.0,
+            "Initial concentration in positive electrode [mol.m-3]": 1.0,
+        }
+    )
+    with pytest.raises(ValueError, match="design 1: Cannot place the SOC window"):
+        get_model("spm").solve_batch(
+            [chen, no_lithium], [discharge(5.0)], method=method, backend="numpy", mesh=MESH, initial_soc=0.5
+        )
