@@ -43,6 +43,10 @@ _MODE_CODES = {"current": 0, "voltage": 1, "power": 2, "resistance": 3}
 _QUANTITY_CODES = {"voltage": 0, "current": 1, "c_rate": 1, "power": 2}
 #: the largest step [s], as the compiled stepper
 MAX_STEP_S = 600.0
+#: designs solved together at most; a larger sweep goes in batches of this size. The DFN's Schur
+#: complements and their inverses take 2 x 161^2 x 8 B = 0.4 MB per design (default mesh), the stacked
+#: finite-difference residuals about as much: 1024 designs need under 1 GB of GPU memory.
+MAX_DESIGNS_PER_BATCH = 1024
 
 
 def protocol_reason(steps_per_design) -> str | None:
@@ -898,8 +902,8 @@ def solve_lockstep(model, parameter_list, steps_per_design, *, backend, initial_
                    mesh_sizes, rtol, atol, output_period_s=None, progress=None):  # fmt: skip
     """Solve the designs in lockstep (see the module docstring); a str says why it cannot.
 
-    Designs of one model layout (mesh, electrolyte form) go into one batch; designs with another layout
-    form their own batch. A design that cannot be batched (its functions cannot be tabulated) or fails in
+    Designs of one model layout (mesh, electrolyte form) go into one batch (of at most
+    :data:`MAX_DESIGNS_PER_BATCH`); designs with another layout form their own batch. A design that cannot be batched (its functions cannot be tabulated) or fails in
     its batch is solved on its own by :meth:`CellModel.solve`, and ``info["lockstep"]`` says why.
 
     Returns a list of :class:`solvers.result.SolverResult` in input order, or the reason (str) why the
@@ -924,11 +928,15 @@ def solve_lockstep(model, parameter_list, steps_per_design, *, backend, initial_
     for b, (_cell, system, _kernel) in enumerate(built):
         why = design_reason(system)
         if why is None:
-            groups.setdefault((type(system), system.structure_key), []).append(b)
+            key = (type(system), system.structure_key)
+            members = groups.setdefault(key, [[]])
+            if len(members[-1]) >= MAX_DESIGNS_PER_BATCH:
+                members.append([])
+            members[-1].append(b)
         else:
             alone[b] = f"not batched: {why}; solved on its own"
     n_done = 0
-    for members in groups.values():
+    for members in (chunk for chunks in groups.values() for chunk in chunks):
         group_progress = _share(progress, n_done, len(members), len(built))
         out = _solve_group(
             model, members, [built[b] for b in members],

@@ -206,3 +206,15 @@ def test_a_bad_design_is_named(chen, method):
         get_model("spm").solve_batch(
             [chen, no_lithium], [discharge(5.0)], method=method, backend="numpy", mesh=MESH, initial_soc=0.5
         )
+
+
+def test_a_large_sweep_goes_in_batches_of_bounded_size(designs, monkeypatch):
+    from solvers.batched import lockstep
+
+    monkeypatch.setattr(lockstep, "MAX_DESIGNS_PER_BATCH", 2)
+    model = get_model("spm")
+    steps = [Step("current", 5.0, 300.0, text="Discharge for 5 minutes")]
+    batch = model.solve_batch([*designs, designs[0]], steps, method="lockstep", backend="numpy", mesh=MESH)
+    assert [r.info["batch_size"] for r in batch] == [2, 2, 2, 2, 1]
+    for design, result in zip([*designs, designs[0]], batch, strict=True):
+        assert_same_run(result, model.solve(design, steps, mesh=MESH))
