@@ -149,6 +149,18 @@ class CellSystem(CellDAE):
         raise NotImplementedError
 
     # shared ---------------------------------------------------------------------------------------
+    def output_mesh(self) -> dict[str, np.ndarray]:
+        """:meth:`mesh` built once per system, as read-only arrays that every result shares."""
+        cached = self.__dict__.get("_output_mesh")
+        if cached is None:
+            cached = {}
+            for name, value in self.mesh().items():
+                value = np.array(value, dtype=float)
+                value.setflags(write=False)
+                cached[name] = value
+            self._output_mesh = cached
+        return cached
+
     def temperature(self, Y: np.ndarray) -> np.ndarray:
         if self.lumped:
             return Y[:, self.i_T]
@@ -594,7 +606,7 @@ class CellModel:
             time_s=t,
             timeseries=timeseries,
             variables=LazyVariables(compute_variables),
-            mesh=system.mesh(),
+            mesh=system.output_mesh(),
             termination=termination,
             info=info,
         )
