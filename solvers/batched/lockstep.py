@@ -34,13 +34,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers.models.compiled import EVENT_NAMES, INIT_NEWTON_TOL, N_FIXED_EVENTS
+from solvers.models.compiled import _MODE_CODES, _QUANTITY_CODES, EVENT_NAMES, INIT_NEWTON_TOL, N_FIXED_EVENTS
 from solvers.models.stepping import NEWTON_MAX_RATE, NEWTON_TOL
 
 #: status of a design in the batch
 RUNNING, DONE, FAILED = 0, 1, 2
-_MODE_CODES = {"current": 0, "voltage": 1, "power": 2, "resistance": 3}
-_QUANTITY_CODES = {"voltage": 0, "current": 1, "c_rate": 1, "power": 2}
 #: the largest step [s], as the compiled stepper
 MAX_STEP_S = 600.0
 #: designs solved together at most; a larger sweep goes in batches of this size. The DFN's Schur
