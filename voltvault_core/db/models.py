@@ -139,6 +139,11 @@ class Job(SQLModel, table=True):
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     result_artifact_id: int | None = Field(default=None, foreign_key="artifact.id")
+    #: small JSON the job function returned beside its artifact (a run's summary, termination, ...)
+    result_meta: dict | None = _json()
+    #: the runner that holds the job (``host:pid:token``) and until when; past it the row is reaped
+    owner: str | None = None
+    lease_expires_at: datetime | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -14,6 +14,11 @@ How the contract maps onto Dask:
   compiled call finishes first), and its next ``progress()`` call raises too. The worker process
   itself is not killed: on a shared cluster it may be running other people's tasks.
 - a time limit: the runner cancels the job the same way once it has run for ``timeout_s``.
+- results: the task marks the row running, then stores the function's value as the job's result
+  artifact and completes the row itself, on the Dask worker; only the artifact id comes back. So the
+  Dask workers need the database too (the runner hands them its URL; keep the cluster on a trusted
+  network). A task whose client died keeps running; if its row was reaped meanwhile, its result is
+  dropped (the compare-and-set on the row fails) and the row keeps saying why it was reaped.
 
 Dask workers must have ``voltvault`` installed (the job functions are imported there); run them with
 one thread each (``--nthreads 1``) for CPU-bound jobs.
@@ -124,9 +129,18 @@ def _mark_cancelled(token: str) -> Any:
     return mark
 
 
-def run_dask_job(func_path: str, payload: bytes, job_id: int, topic: str, token: str) -> Any:
-    """The Dask task around a job function (imported by reference on the workers)."""
+def run_dask_job(
+    func_path: str, payload: bytes, job_id: int, topic: str, token: str, database_url: str
+) -> tuple[Any, ...]:
+    """The Dask task around a job function (imported by reference on the workers).
+
+    Returns ``("completed", artifact_id)``, or ``("closed",)`` when the row was closed meanwhile; a
+    result that cannot be stored raises :class:`~voltvault_core.jobs.results.ResultNotStored`.
+    """
     from distributed import get_client, get_worker
+
+    from voltvault_core.jobs.results import ResultNotStored, store_job_result, worker_engine
+    from voltvault_core.jobs.worker import memory_error_message
 
     worker = get_worker()
     verdict = get_client().run_on_scheduler(_admission(worker.get_current_task(), token))
@@ -150,9 +164,17 @@ def run_dask_job(func_path: str, payload: bytes, job_id: int, topic: str, token:
                 "worker": worker.address,
             },
         )
+        engine = worker_engine(database_url)
+        if not store.mark_running(engine, job_id, worker_pid=os.getpid()):
+            raise JobStopRequested  # cancelled (or reaped) in the database while it waited
         kwargs = pickle.loads(payload)
         function = resolve_function(func_path)
-        return function(**kwargs, progress=_DaskProgress(worker, topic, job_id, token))
+        try:
+            value = function(**kwargs, progress=_DaskProgress(worker, topic, job_id, token))
+        except MemoryError:
+            raise ResultNotStored(memory_error_message(None)) from None
+        artifact_id = store_job_result(engine, job_id, value)
+        return ("closed",) if artifact_id is None else ("completed", artifact_id)
     finally:
         with _WORKER_STATE_LOCK:
             _RUNNING_THREADS.pop(token, None)
@@ -228,6 +250,7 @@ class DaskJobRunner(JobRunner):
             record.job_id,
             self._topic,
             token,
+            self.database_url,
             key=f"voltvault-job-{record.job_id}-{token[:8]}",
             pure=False,
             retries=0,
@@ -293,9 +316,7 @@ class DaskJobRunner(JobRunner):
             if record.state.is_terminal:  # cancelled while it was on its way to the worker
                 self._stop_remote(record, None)
                 return
-            self._on_started(record, message.get("pid"))
-            if not store.mark_running(self.engine, record.job_id, worker_pid=message.get("pid")):
-                self.cancel(record.job_id)  # cancelled in the database by another process
+            self._on_started(record, message.get("pid"))  # the task has marked its row running
         elif message.get("type") == "progress":
             self._on_progress(record, message.get("fraction", 0.0), message.get("message"))
 
@@ -305,19 +326,22 @@ class DaskJobRunner(JobRunner):
             return
         if future.status == "finished":
             try:
-                value = future.result()
-            except Exception as exc:  # e.g. a return value that does not serialise on its way back
-                self._finish(
-                    record,
-                    JobState.FAILED,
-                    error=f"the job finished but its result cannot be sent back ({describe_exception(exc)}); "
-                    "job functions must return picklable values (numbers, arrays, dataclasses, dicts)",
-                    detail=repr(exc),
-                )
+                outcome = future.result()
+            except Exception as exc:  # pragma: no cover - the task returns a small tuple
+                self._finish(record, JobState.FAILED, error=describe_exception(exc), detail=repr(exc))
             else:
-                self._finish(record, JobState.COMPLETED, result=value)
+                if outcome and outcome[0] == "completed":  # the task completed the row itself
+                    record.extra["row_closed"] = True
+                    self._finish(record, JobState.COMPLETED)
+                else:
+                    self._adopt_row(record)
         elif future.status == "error":
-            state, error, detail = self._describe_failure(record, future.exception(), future)
+            exc = future.exception()
+            if isinstance(exc, JobStopRequested):
+                self._adopt_row(record)  # its row says why (cancelled, or reaped)
+                if record.state.is_terminal:
+                    return
+            state, error, detail = self._describe_failure(record, exc, future)
             self._finish(record, state, error=error, detail=detail)
         else:  # cancelled, but not by us: the scheduler or the connection dropped it
             self._finish(
@@ -345,8 +369,11 @@ class DaskJobRunner(JobRunner):
             )
         import traceback
 
+        from voltvault_core.jobs.results import ResultNotStored
+
         detail = "".join(traceback.format_exception(type(exc), exc, future.traceback()))
-        return JobState.FAILED, describe_exception(exc), detail
+        error = str(exc) if isinstance(exc, ResultNotStored) else describe_exception(exc)
+        return JobState.FAILED, error, detail
 
     def _stop_remote(self, record: JobRecord, future: Any) -> None:
         if future is not None:

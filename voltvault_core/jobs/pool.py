@@ -304,7 +304,14 @@ class ProcessPoolJobRunner(JobRunner):
                 continue
             try:
                 idle.conn.send(
-                    ("run", record.job_id, record.func_path, record.payload, record.memory_limit_bytes)
+                    (
+                        "run",
+                        record.job_id,
+                        record.func_path,
+                        record.payload,
+                        record.memory_limit_bytes,
+                        self.database_url,
+                    )
                 )
             except (OSError, ValueError):
                 # the worker died under us; the sentinel reports it and the job fails with the reason
@@ -349,12 +356,18 @@ class ProcessPoolJobRunner(JobRunner):
             return  # a late message of a job already cancelled
         if kind == "progress":
             self._on_progress(job, message[2], message[3])
-        elif kind == "completed":
-            self._finish_worker_job(worker, JobState.COMPLETED, result=message[2])
+        elif kind == "completed":  # the worker has completed the row and linked the result artifact
+            job.extra["row_closed"] = True
+            self._finish_worker_job(worker, JobState.COMPLETED)
+        elif kind == "closed":  # it finished, but its row had been cancelled or reaped meanwhile
+            with self._lock:
+                worker.job = None
+            self._adopt_row(job)
         elif kind == "failed":
             self._finish_worker_job(worker, JobState.FAILED, error=message[2], detail=message[3])
 
     def _finish_worker_job(self, worker: _Worker, state: JobState, **outcome: Any) -> None:
+        """The worker is free again; its job ends in ``state``."""
         with self._lock:
             job, worker.job = worker.job, None
         if job is not None:

@@ -1,15 +1,20 @@
 """The runner API shared by the backends: submit, status, result, cancel, wait, shutdown.
 
 A backend (the local process pool, Dask) only says how a job reaches a worker and how it is stopped;
-this class keeps the in-memory records, writes the ``Job`` rows and answers the callers.
+this class keeps the in-memory records (state and progress, never results), writes the ``Job`` rows,
+holds their leases (a heartbeat thread renews them and reaps the rows of dead processes) and answers
+the callers. Results are artifacts the worker side stored (:mod:`voltvault_core.jobs.results`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import socket
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -18,7 +23,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Engine
 
-from voltvault_core.jobs import store
+from voltvault_core.jobs import results, store
 from voltvault_core.jobs.base import (
     JobCancelled,
     JobFailed,
@@ -35,7 +40,7 @@ log = logging.getLogger(__name__)
 
 #: How often progress reaches the ``Job`` row at most, per job [s].
 PROGRESS_DB_INTERVAL_S = 0.25
-#: Finished jobs whose results stay in memory (oldest forgotten first).
+#: Finished jobs whose states stay in memory (oldest forgotten first; results are never held here).
 KEEP_FINISHED_JOBS = 512
 #: How often a runner looks for its jobs cancelled in the database by another process (CLI, other app) [s].
 CANCEL_SYNC_INTERVAL_S = 1.0
@@ -58,7 +63,6 @@ class JobRecord:
     message: str | None = None
     error: str | None = None
     detail: str | None = None
-    result: Any = None
     worker_pid: int | None = None
     started_monotonic_s: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -94,6 +98,11 @@ class JobRunner(ABC):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        #: the URL the worker side opens to store results (ValueError for in-memory SQLite)
+        self.database_url = results.engine_url(engine)
+        #: who holds this runner's rows (``Job.owner``): host, process and a token of this runner
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease_s = store.lease_seconds()
         self._lock = threading.RLock()
         self._records: dict[int, JobRecord] = {}
         self._finished_order: OrderedDict[int, None] = OrderedDict()
@@ -107,6 +116,11 @@ class JobRunner(ABC):
             target=self._progress_writer_loop, name=f"voltvault-jobs-{self.backend}-progress", daemon=True
         )
         self._progress_thread.start()
+        self._heartbeat_stop = threading.Event()
+        self._heartbeat_thread = threading.Thread(
+            target=self._heartbeat_loop, name=f"voltvault-jobs-{self.backend}-lease", daemon=True
+        )
+        self._heartbeat_thread.start()
 
     # ------------------------------------------------------------------------------------------- API
     def submit(
@@ -191,6 +205,8 @@ class JobRunner(ABC):
             backend=self.backend,
             project_id=project_id,
             user_id=user_id,
+            owner=self.owner,
+            lease_s=self.lease_s,
         )
         record = JobRecord(
             job_id=job_id,
@@ -228,7 +244,10 @@ class JobRunner(ABC):
         return JobStatus(job_id, JobState(row.status), float(row.progress or 0.0), row.message, row.error)
 
     def result(self, job_id: int, timeout: float | None = None) -> Any:
-        """Wait for the job and return the function's return value.
+        """Wait for the job and return its stored result (read from its artifact, see :mod:`.results`).
+
+        Pages do not call this with a long timeout: they show :meth:`status` and read the result once
+        the row says ``completed`` (any process can, after any restart).
 
         Parameters
         ----------
@@ -244,7 +263,7 @@ class JobRunner(ABC):
         TimeoutError
             Still not finished after ``timeout`` seconds.
         JobResultUnavailable
-            It completed, but this runner does not hold its return value (see the class docstring).
+            It completed without a stored result (a row written before results were artifacts).
         """
         with self._lock:
             record = self._records.get(job_id)
@@ -253,7 +272,7 @@ class JobRunner(ABC):
         if not record.done.wait(timeout):
             raise TimeoutError(f"job {job_id} has not finished after {timeout} s (status {record.state})")
         if record.state is JobState.COMPLETED:
-            return record.result
+            return self._stored_result(job_id)
         if record.state is JobState.CANCELLED:
             raise JobCancelled(job_id, record.error or f"job {job_id} was cancelled")
         raise JobFailed(job_id, record.error or f"job {job_id} failed", record.detail)
@@ -330,6 +349,7 @@ class JobRunner(ABC):
             try:
                 self._stop_backend()
             finally:
+                self._heartbeat_stop.set()
                 self._stop_progress_writer()
 
     def _stop_progress_writer(self) -> None:
@@ -393,11 +413,13 @@ class JobRunner(ABC):
         *,
         error: str | None = None,
         detail: str | None = None,
-        result: Any = None,
     ) -> bool:
-        """Move a job to a terminal state (memory, then row, then wake the waiters); False if already."""
+        """Move a job to a terminal state (memory, then row, then wake the waiters); False if already.
+
+        For ``completed`` the worker side has written the row (and linked the result) already.
+        """
         with self._lock:
-            if not self._mark_finished(record, state, error=error, detail=detail, result=result):
+            if not self._mark_finished(record, state, error=error, detail=detail):
                 return False
         self._after_finished(record)
         return True
@@ -409,7 +431,6 @@ class JobRunner(ABC):
         *,
         error: str | None = None,
         detail: str | None = None,
-        result: Any = None,
     ) -> bool:
         """The in-memory half of :meth:`_finish` (lock held)."""
         if record.state.is_terminal:
@@ -417,7 +438,6 @@ class JobRunner(ABC):
         record.state = state
         record.error = error
         record.detail = detail
-        record.result = result
         record.payload = b""
         if state is JobState.COMPLETED:
             record.progress = 1.0
@@ -428,20 +448,56 @@ class JobRunner(ABC):
         with self._progress_cv:
             self._pending_progress.pop(record.job_id, None)
         try:
-            store.finish_job_row(
-                self.engine,
-                record.job_id,
-                record.state,
-                error=record.error,
-                detail=record.detail,
-                progress=record.progress,
-                message=record.message,
-            )
-        except Exception:
+            if not record.extra.get("row_closed"):
+                store.finish_job_row(
+                    self.engine,
+                    record.job_id,
+                    record.state,
+                    error=record.error,
+                    detail=record.detail,
+                    progress=record.progress,
+                    message=record.message,
+                )
+        except Exception:  # retried already; the lease (no longer renewed) lets the row be reaped
             log.exception("could not record the end of job %s in the database", record.job_id)
         finally:
             record.done.set()
             self._forget_old_results(record.job_id)
+
+    def _adopt_row(self, record: JobRecord) -> None:
+        """The row was closed by someone else (the worker side, a reaper, a cancel elsewhere): take its
+        final state into memory without writing the row."""
+        try:
+            row = store.read_job_row(self.engine, record.job_id)
+        except Exception:
+            log.exception("could not read the row of job %s", record.job_id)
+            return
+        if row is None or not JobState(row.status).is_terminal:
+            return
+        record.extra["row_closed"] = True
+        self._finish(record, JobState(row.status), error=row.error, detail=row.detail)
+
+    def _heartbeat_loop(self) -> None:
+        """Renew the leases of this runner's open rows, reap the rows of dead owners, and stop the jobs
+        whose rows were closed elsewhere (cancelled, or reaped after this process lost the database)."""
+        interval_s = max(0.05, self.lease_s / 4.0)
+        try:
+            store.reap_expired_jobs(self.engine)
+        except Exception:  # a missing table or a locked database must not stop the runner
+            log.exception("could not look for abandoned jobs")
+        while not self._heartbeat_stop.wait(interval_s):
+            with self._lock:
+                open_ids = [r.job_id for r in self._records.values() if not r.state.is_terminal]
+            try:
+                store.renew_leases(self.engine, self.owner, open_ids, self.lease_s)
+            except Exception:
+                log.exception("could not renew the leases of jobs %s", open_ids)
+                continue
+            try:
+                store.reap_expired_jobs(self.engine)
+            except Exception:
+                log.exception("could not reap abandoned jobs")
+            self._sync_closed_rows(open_ids)
 
     def _sync_cancellations(self) -> None:
         """Cancel here the jobs that were cancelled in their rows elsewhere (``voltvault jobs cancel``,
@@ -453,6 +509,10 @@ class JobRunner(ABC):
         self._last_cancel_sync_s = now_s
         with self._lock:
             open_ids = [r.job_id for r in self._records.values() if not r.state.is_terminal]
+        self._sync_closed_rows(open_ids)
+
+    def _sync_closed_rows(self, open_ids: list[int]) -> None:
+        """Jobs open here whose rows are closed: cancelled or failed (reaped) rows stop the job here."""
         if not open_ids:
             return
         try:
@@ -463,8 +523,25 @@ class JobRunner(ABC):
         for job_id, status in statuses.items():
             if status == JobState.CANCELLED.value:
                 self.cancel(job_id)
+            elif status == JobState.FAILED.value:
+                with self._lock:
+                    record = self._records.get(job_id)
+                if record is None or record.state.is_terminal:
+                    continue
+                was_running = record.state is JobState.RUNNING
+                self._adopt_row(record)
+                try:
+                    self._cancel_in_backend(record, was_running)
+                except Exception:
+                    log.exception("could not stop job %s, failed in its row", job_id)
 
     # ------------------------------------------------------------------------------------- internals
+    def _stored_result(self, job_id: int) -> Any:
+        try:
+            return results.load_job_result(self.engine, job_id)
+        except LookupError as exc:
+            raise JobResultUnavailable(f"job {job_id} completed, but {exc}") from None
+
     def _forget_old_results(self, job_id: int) -> None:
         with self._lock:
             self._finished_order[job_id] = None
@@ -510,10 +587,7 @@ class JobRunner(ABC):
             raise JobCancelled(job_id, row.error or f"job {job_id} was cancelled")
         if state is JobState.FAILED:
             raise JobFailed(job_id, row.error or f"job {job_id} failed", row.detail)
-        raise JobResultUnavailable(
-            f"job {job_id} completed, but its return value is not held by this runner"
-            + (f"; its result is artifact {row.result_artifact_id}" if row.result_artifact_id else "")
-        )
+        return self._stored_result(job_id)
 
     def _cancel_foreign(self, job_id: int) -> bool:
         row = store.read_job_row(self.engine, job_id)

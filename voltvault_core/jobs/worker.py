@@ -1,16 +1,18 @@
 """The loop inside each process of the local pool.
 
 A worker lives as long as the pool (so numba compiles a kernel once per process, not once per job):
-it receives ``("run", job_id, func_path, payload, memory_limit_bytes)`` on its pipe, calls the
-function, and answers with ``("progress", job_id, fraction, message)``, then ``("completed", job_id,
-value)`` or ``("failed", job_id, error, traceback)``. It exits on ``("stop",)``, when the pipe
-closes, or when its parent process disappears.
+it receives ``("run", job_id, func_path, payload, memory_limit_bytes, database_url)`` on its pipe,
+calls the function, stores its return value as the job's result artifact and marks the row completed
+itself (:func:`voltvault_core.jobs.results.store_job_result`), then answers with the artifact id only:
+results never travel back through the pipe. It exits on ``("stop",)``, when the pipe closes, or when
+its parent process disappears.
 
 Messages to the pool (on the same pipe)::
 
     ("ready", pid)
     ("progress", job_id, fraction, message)
-    ("completed", job_id, value)
+    ("completed", job_id, artifact_id)        # the row is already completed, the result linked
+    ("closed", job_id)                        # finished, but its row was cancelled/reaped meanwhile
     ("failed", job_id, readable_error, traceback_text)
 """
 
@@ -79,33 +81,63 @@ def address_space_limit(limit_bytes: int | None) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+def memory_error_message(memory_limit_bytes: int | None) -> str:
+    """What a job that ran out of memory is failed with (never a bare ``MemoryError`` traceback)."""
+    limit = (
+        f"the job's memory limit is {memory_limit_bytes / 2**20:.0f} MiB"
+        if memory_limit_bytes is not None
+        else "its worker has no more"
+    )
+    return (
+        f"MemoryError: the job needed more memory than it may use ({limit}) and was stopped; "
+        "make it smaller (a coarser output period, fewer points, a smaller file) and run it again"
+    )
+
+
+def finish_in_worker(database_url: str, job_id: int, value: Any) -> tuple[Any, ...]:
+    """Store a job's value as its result (worker side) and say how that went, as a pool message."""
+    from voltvault_core.jobs.results import ResultNotStored, store_job_result, worker_engine
+
+    try:
+        artifact_id = store_job_result(worker_engine(database_url), job_id, value)
+    except ResultNotStored as exc:
+        return ("failed", job_id, str(exc), traceback.format_exc())
+    except MemoryError:
+        return ("failed", job_id, memory_error_message(None), traceback.format_exc())
+    except Exception as exc:  # the database refused every attempt
+        return (
+            "failed",
+            job_id,
+            f"the job finished but its result could not be stored in the database ({describe_exception(exc)})",
+            traceback.format_exc(),
+        )
+    if artifact_id is None:
+        return ("closed", job_id)
+    return ("completed", job_id, artifact_id)
+
+
 def run_job(
-    conn: Connection, job_id: int, func_path: str, payload: bytes, memory_limit_bytes: int | None
+    conn: Connection,
+    job_id: int,
+    func_path: str,
+    payload: bytes,
+    memory_limit_bytes: int | None,
+    database_url: str,
 ) -> None:
-    """Run one job and send its outcome; never raises (an error becomes a ``failed`` message)."""
+    """Run one job, store its result and send its outcome; never raises (an error is a ``failed`` message)."""
     try:
         kwargs: dict[str, Any] = pickle.loads(payload)
         function = resolve_function(func_path)
         with address_space_limit(memory_limit_bytes):
             value = function(**kwargs, progress=PipeProgress(conn, job_id))
-    except BaseException as exc:  # the job's failure, whatever it is, is reported, not fatal
-        error = describe_exception(exc)
-        if isinstance(exc, MemoryError) and memory_limit_bytes is not None:
-            error = f"{error} (the job's memory limit is {memory_limit_bytes / 2**20:.0f} MiB)"
-        conn.send(("failed", job_id, error, traceback.format_exc()))
+    except MemoryError:
+        value = None  # free what we can before describing it
+        conn.send(("failed", job_id, memory_error_message(memory_limit_bytes), traceback.format_exc()))
         return
-    try:
-        conn.send(("completed", job_id, value))
-    except Exception as exc:  # the pickling failed before anything was written to the pipe
-        conn.send(
-            (
-                "failed",
-                job_id,
-                f"the job finished but its result cannot be sent back ({describe_exception(exc)}); "
-                "job functions must return picklable values (numbers, arrays, dataclasses, dicts)",
-                traceback.format_exc(),
-            )
-        )
+    except BaseException as exc:  # the job's failure, whatever it is, is reported, not fatal
+        conn.send(("failed", job_id, describe_exception(exc), traceback.format_exc()))
+        return
+    conn.send(finish_in_worker(database_url, job_id, value))
 
 
 def _exit_when_orphaned(parent_pid: int) -> None:
@@ -127,8 +159,8 @@ def worker_main(conn: Connection, parent_pid: int) -> None:
             return
         if message[0] == "stop":
             return
-        _, job_id, func_path, payload, memory_limit_bytes = message
-        run_job(conn, job_id, func_path, payload, memory_limit_bytes)
+        _, job_id, func_path, payload, memory_limit_bytes, database_url = message
+        run_job(conn, job_id, func_path, payload, memory_limit_bytes, database_url)
         sys.stdout.flush()
         sys.stderr.flush()
 

@@ -136,7 +136,7 @@ def test_jobs_of_another_runner_are_read_and_cancelled_through_their_rows(pool, 
         engine, kind="test", func_path=TASKS + "add", backend="process", project_id=None, user_id=None
     )
     store.finish_job_row(engine, done, JobState.COMPLETED)
-    with pytest.raises(JobResultUnavailable, match="not held by this runner"):
+    with pytest.raises(JobResultUnavailable, match="no stored result"):
         pool.result(done, timeout=1)
 
     with pytest.raises(JobNotFound):
