@@ -120,3 +120,11 @@ def square_with_numba(*, value: float, progress: Progress) -> dict[str, object]:
         _SQUARE_KERNEL = square
     compiled_before = bool(_SQUARE_KERNEL.signatures)
     return {"pid": os.getpid(), "compiled_before": compiled_before, "value": _SQUARE_KERNEL(value)}
+
+
+def csv_output(*, rows: int, progress: Progress):
+    """Return a small CSV as a :class:`~voltvault_core.jobs.results.JobOutput` with a JSON summary."""
+    from voltvault_core.jobs.results import JobOutput
+
+    text = "x,y\n" + "".join(f"{i},{i * i}\n" for i in range(rows))
+    return JobOutput(text.encode(), media_type="text/csv", filename="squares.csv", meta={"rows": rows})

@@ -11,52 +11,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
-import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from voltvault_core.jobs import JobCancelled, JobFailed, JobState, store
-from voltvault_core.jobs.pool import ProcessPoolJobRunner
 
 TASKS = "voltvault_core.jobs.testing_tasks:"
-pytestmark = pytest.mark.xdist_group("jobs")  # one Dask cluster per run, not one per xdist worker
-
-
-@pytest.fixture(scope="module")
-def dask_cluster() -> Iterator[object]:
-    """Two single-threaded Dask worker processes (with nannies, which restart killed workers)."""
-    distributed = pytest.importorskip("distributed")
-    # Dask's nannies start workers with multiprocessing "spawn", which re-runs ``__main__`` in each new
-    # worker. Under xdist, an AppTest run earlier in this process may have left a page script as
-    # ``__main__``; hide it for as long as the cluster lives (nannies restart killed workers later).
-    real_main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
-        )
-        yield cluster
-        cluster.close()
-    finally:
-        sys.modules["__main__"] = real_main
-
-
-@pytest.fixture(params=["process", "dask"])
-def runner(request, engine) -> Iterator[object]:
-    """A job runner on the test database: a 2-process local pool, or a client of the Dask cluster."""
-    if request.param == "process":
-        job_runner = ProcessPoolJobRunner(engine, workers=2)
-    else:
-        from voltvault_core.jobs.dask_runner import DaskJobRunner
-
-        cluster = request.getfixturevalue("dask_cluster")
-        job_runner = DaskJobRunner(engine, cluster.scheduler_address)
-    yield job_runner
-    job_runner.shutdown(wait=False)
 
 
 def wait_until(condition: Callable[[], object], timeout_s: float = 15.0, what: str = "condition") -> object:
@@ -68,6 +31,10 @@ def wait_until(condition: Callable[[], object], timeout_s: float = 15.0, what: s
             return value
         time.sleep(0.02)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+
+pytestmark = pytest.mark.xdist_group("jobs")  # one Dask cluster per run, not one per xdist worker
 
 
 def assert_stopped(steps_file: Path, total_steps: int) -> None:
