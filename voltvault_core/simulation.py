@@ -7,15 +7,22 @@ Every caller (the Simulation page, DOE, degradation, pack, the CLI) comes throug
     result = Simulation("dfn", "Chen2020", "Discharge at 1C until 2.5 V").solve()
     result["Voltage / V"], result["Electrolyte concentration [mol.m-3]"]
 
-The constructor does all the checking — the model name, the parameter set, every step of the protocol,
-the options — so a bad input fails at once, naming what is wrong, before any solving. ``solve`` runs the
-model and relabels the BDF ``Cycle Count / 1``, ``Step Count / 1`` and ``Step Index / 1`` columns so they
-follow the experiment (cycles as written with ``(...) x N`` or as PyBaMM-style tuples).
+The constructor does all the checking — the model name, the parameter set (finite values, positive
+thicknesses, porosities in (0, 1), temperatures above 0 K: :mod:`solvers.validation`), every step of the
+protocol, the options, and the size of the output (an experiment whose results would not fit in
+``VOLTVAULT_SIMULATION_MAX_OUTPUT_BYTES`` is refused with the size it needs) — so a bad input fails at
+once, naming what is wrong, before any solving. ``solve`` runs the model, relabels the BDF
+``Cycle Count / 1``, ``Step Count / 1`` and ``Step Index / 1`` columns so they follow the experiment
+(cycles as written with ``(...) x N`` or as PyBaMM-style tuples), and checks the result in one place
+(:func:`checked_result`): a run that stops at its first point or whose voltage leaves the physical range
+is returned as a failure with a diagnosis, never as a normal result.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +34,14 @@ from solvers import bdf
 from solvers.protocol import Experiment, ProtocolError, parse_experiment
 from solvers.result import SolverResult
 from solvers.steps import Step
+from solvers.validation import (
+    ParameterError,
+    check_parameters,
+    diagnose_result,
+    floats_per_point,
+    format_bytes,
+    output_lower_bound,
+)
 
 __all__ = [
     "DRIVE_CYCLE_DIR",
@@ -36,6 +51,7 @@ __all__ = [
     "available_drive_cycles",
     "available_models",
     "available_parameter_sets",
+    "checked_result",
     "load_drive_cycle",
     "measured_segment",
     "resolve_parameter_set",
@@ -347,6 +363,48 @@ def _default_experiment(parameters) -> str:
     return f"Discharge at 1C until {float(cutoff):g} V"
 
 
+#: default of ``VOLTVAULT_SIMULATION_MAX_OUTPUT_BYTES``: the most results a run may produce [B]
+DEFAULT_MAX_OUTPUT_BYTES = 2 * 1024**3
+_DEFAULT_MESH_CELLS = 20
+_DAY_S = 24 * 3600.0
+
+
+def max_output_bytes() -> int:
+    """The most result bytes one run may produce (``VOLTVAULT_SIMULATION_MAX_OUTPUT_BYTES``, default 2 GiB)."""
+    text = os.environ.get("VOLTVAULT_SIMULATION_MAX_OUTPUT_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_OUTPUT_BYTES
+    try:
+        value = int(float(text))
+    except ValueError:
+        raise SimulationError(
+            f"VOLTVAULT_SIMULATION_MAX_OUTPUT_BYTES must be a number of bytes, got {text!r}"
+        ) from None
+    if value <= 0:
+        raise SimulationError(f"VOLTVAULT_SIMULATION_MAX_OUTPUT_BYTES must be positive, got {text!r}")
+    return value
+
+
+def _check_output_size(steps: Sequence[Step], options: _Options) -> None:
+    """Refuse, before solving, a protocol whose results certainly exceed :func:`max_output_bytes`."""
+    if options.output_period_s is not None:
+        period_s = options.output_period_s
+    else:  # as the models choose it: about 1000 points over the planned time, 0.1-60 s apart
+        planned_s = sum((s.duration_s or _DAY_S) for s in steps)
+        period_s = float(np.clip(planned_s / 1000.0, 0.1, 60.0))
+    mesh = {key: _DEFAULT_MESH_CELLS for key in MESH_KEYS} | dict(options.mesh or {})
+    points = output_lower_bound(steps, period_s)
+    need = points * floats_per_point(mesh) * 8
+    limit = max_output_bytes()
+    if need > limit:
+        raise SimulationError(
+            f"This experiment would produce at least {points:,} output points ({format_bytes(need)} of "
+            f"results at one point every {period_s:g} s), more than the {format_bytes(limit)} a run may use; "
+            "shorten the rests and holds, or raise the output period (output_period_s, or '(... period)' "
+            "in the step)."
+        )
+
+
 def _nominal_capacity_Ah(parameters, experiment: Experiment) -> float:
     value = parameters.get("Nominal cell capacity [A.h]")
     if value is None or callable(value):
@@ -414,6 +472,10 @@ class Simulation:
         parameters = resolve_parameter_set(parameter_set)
         if parameter_updates:
             parameters = parameters.updated(dict(parameter_updates))
+        try:
+            check_parameters(parameters)
+        except ParameterError as exc:
+            raise SimulationError(f"{exc} (parameter set {parameters.name!r})") from None
         self.parameters = parameters
         self.options = _check_options(
             initial_soc, ambient_temperature_K, thermal, mesh, backend, rtol, atol, output_period_s
@@ -421,6 +483,7 @@ class Simulation:
         spec = _default_experiment(parameters) if experiment is None else experiment
         parsed = parse_experiment(spec, drive_cycles=_DriveCycles(drive_cycles), period_s=output_period_s)
         self.experiment: Experiment = parsed.resolved(_nominal_capacity_Ah(parameters, parsed))
+        _check_output_size(self.experiment.steps, self.options)
 
     @property
     def steps(self) -> list[Step]:
@@ -441,17 +504,42 @@ class Simulation:
             )
         except Exception as exc:  # the models return failures; this is the last guard for callers
             result = _failure_result(self, exc)
-        return label_experiment(result, self.experiment, self.parameters.name, self.model_name)
+        return checked_result(label_experiment(result, self.experiment, self.parameters.name, self.model_name))
+
+
+def checked_result(result: SolverResult) -> SolverResult:
+    """The one check of every finished run (:func:`solvers.validation.diagnose_result`): a run that
+    stopped at its first point or left the physical voltage range comes back failed, with a diagnosis
+    as its ``termination`` (the points it has are kept, for looking at, never as a normal result)."""
+    experiment = result.info.get("experiment") or [""]
+    diagnosis = diagnose_result(
+        result.time_s,
+        result.timeseries.get(bdf.VOLTAGE, np.zeros(0)),
+        termination=result.termination,
+        first_step=str(experiment[0]),
+    )
+    if diagnosis is None:
+        return result
+    info = dict(result.info)
+    info["diagnosis"] = diagnosis
+    info["solver_termination"] = result.termination
+    return dataclasses.replace(result, termination=diagnosis, info=info)
 
 
 def _failure_result(sim: Simulation, exc: Exception) -> SolverResult:
     """An empty result whose termination says what broke and what to try (no bare traceback)."""
     empty = np.zeros(0)
-    termination = (
-        f"failure: the {sim.model_name.upper()} solver stopped with {type(exc).__name__}: {exc}. "
-        "Try a smaller time step (output_period_s), tighter tolerances, a finer mesh, or the SPMe/SPM model; "
-        "please report the case if it persists."
-    )
+    if isinstance(exc, MemoryError):
+        termination = (
+            f"failure: the {sim.model_name.upper()} run ran out of memory; raise the output period "
+            "(output_period_s), shorten the protocol or coarsen the mesh."
+        )
+    else:
+        termination = (
+            f"failure: the {sim.model_name.upper()} solver stopped with {type(exc).__name__}: {exc}. "
+            "Try a smaller time step (output_period_s), tighter tolerances, a finer mesh, or the SPMe/SPM "
+            "model; please report the case if it persists."
+        )
     return SolverResult(
         time_s=empty,
         timeseries={
@@ -532,7 +620,13 @@ def solve_batch(
     """
     if not parameter_sets:
         return []
-    sims = [Simulation(model, ps, experiment, **options) for ps in parameter_sets]
+    sims = []
+    for k, ps in enumerate(parameter_sets):
+        try:
+            sims.append(Simulation(model, ps, experiment, **options))
+        except SimulationError as exc:  # name the design; a protocol error is the same for all of them
+            label = getattr(ps, "name", None) or (ps.get("name") if isinstance(ps, Mapping) else None) or ps
+            raise SimulationError(f"design {k} ({label}): {exc}") from None
     first = sims[0]
     same_steps = all(s.experiment.steps == first.experiment.steps for s in sims)
     kwargs = first.options.as_kwargs()
@@ -556,7 +650,7 @@ def solve_batch(
             for i, r in zip(indices, batch, strict=True):
                 results[i] = r
     return [
-        label_experiment(r, s.experiment, s.parameters.name, s.model_name)
+        checked_result(label_experiment(r, s.experiment, s.parameters.name, s.model_name))
         for r, s in zip(results, sims, strict=True)
     ]
 
