@@ -1,7 +1,8 @@
 """Checks on what goes into a solve and on what comes out, before anyone plots it.
 
-Inputs (:func:`check_parameters`): every number finite; thicknesses positive; porosities and active
-material fractions inside (0, 1); temperatures above 0 K; particle radii positive. A value that breaks
+Inputs (:func:`check_parameters`): every number finite; thicknesses positive; electrode porosities
+inside (0, 1) (a separator's in (0, 1]: published sets such as Marquis2019 give 1); active material
+fractions in (0, 1]; temperatures above 0 K; particle radii positive. A value that breaks
 a rule is refused before solving, naming the parameter (and, in a batch, the design).
 
 Output size (:func:`output_lower_bound`): the number of output points a protocol will certainly
@@ -44,6 +45,8 @@ def _rule(key: str) -> tuple[str, float, float, bool, bool] | None:
             return ("a thickness that is not negative", 0.0, math.inf, False, True)
         return ("a positive thickness", 0.0, math.inf, True, True)
     if lower.endswith("porosity"):
+        if lower.startswith("separator"):  # 1 is pure electrolyte, as in Marquis2019 (PyBaMM's value)
+            return ("a separator porosity in (0, 1]", 0.0, 1.0, True, False)
         return ("a porosity between 0 and 1 (exclusive)", 0.0, 1.0, True, True)
     if "active material volume fraction" in lower:
         return ("a volume fraction in (0, 1]", 0.0, 1.0, True, False)

@@ -21,9 +21,16 @@ The DFN resolves the grading along x; the SPM and SPMe use x-averaged values.
 
 Two ways to run, both checked against the caller's project role (editor or higher) in the core:
 
-* :func:`submit_simulation` queues the run on the job runner (live progress, the page stays responsive)
-  and :func:`collect_simulation` later stores the result artifact and the summary on the row;
-* :func:`run_simulation` solves in this process and saves at once (scripts, tests, small runs).
+* :func:`submit_simulation` queues the run on the job runner, with memory and time limits
+  (:data:`SIMULATION_MEMORY_BYTES`, :data:`SIMULATION_TIMEOUT_S`). The worker side stores the result
+  (the NPZ) as the job's artifact with the run's summary on the job row; nothing waits in app memory
+  and no page has to collect it. The run's status, progress, error, summary and result are **derived
+  from its Job** whenever a run is read (:func:`get_simulation`, :func:`list_simulations`): a job
+  reaped after its app died makes the run ``failed`` with the reason; a completed job whose run failed
+  the result check (:func:`voltvault_core.simulation.checked_result`) makes it ``failed`` with the
+  diagnosis. Pages show that progress and read the result once it is there; they never block.
+* :func:`run_simulation` solves in this process and saves at once (scripts, tests, small runs); its row
+  holds its own status.
 
 Inputs are validated (every protocol step parsed, the grading applied) before anything is stored: a bad
 step raises :class:`~solvers.protocol.ProtocolError`, a bad grading
@@ -33,6 +40,7 @@ of the whole :class:`~solvers.result.SolverResult` (time series, profiles, mesh,
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -47,7 +55,7 @@ from solvers.parameters.layers import LayerError, graded_porosity, layered_elect
 from solvers.result import SolverResult
 from voltvault_core.auth.permissions import NotFound, require_role, write_service
 from voltvault_core.db.artifacts import get_artifact_bytes, put_artifact
-from voltvault_core.db.models import CellDesign, CyclingDataset, Simulation, User
+from voltvault_core.db.models import CellDesign, CyclingDataset, Job, Simulation, User
 from voltvault_core.simulation import Simulation as SimulationRun
 from voltvault_core.simulation import resolve_parameter_set
 
@@ -60,6 +68,7 @@ __all__ = [
     "collect_simulation",
     "describe_electrode_grading",
     "design_parameter_set",
+    "get_simulation",
     "grading_profiles",
     "list_cell_designs",
     "list_cycling_datasets",
@@ -76,6 +85,13 @@ __all__ = [
 #: the job-runner function of a queued simulation
 JOB_FUNCTION = "voltvault_core.simulation_service:run_simulation_job"
 RESULT_FORMAT = "npz"
+RESULT_MEDIA_TYPE = "application/x-npz"
+#: wall-time limit of a simulation job [s] (``VOLTVAULT_SIMULATION_TIMEOUT_S``)
+SIMULATION_TIMEOUT_S = float(os.environ.get("VOLTVAULT_SIMULATION_TIMEOUT_S", 3600.0))
+#: address-space limit of a simulation job's worker [B] (``VOLTVAULT_SIMULATION_MEMORY_BYTES``), as imports
+SIMULATION_MEMORY_BYTES = int(float(os.environ.get("VOLTVAULT_SIMULATION_MEMORY_BYTES", 8 * 1024**3)))
+#: run states, as derived from the job (``failed`` also for a completed job whose run failed its checks)
+FINISHED_STATES = ("completed", "failed", "cancelled")
 _OPTION_KEYS = (
     "initial_soc",
     "ambient_temperature_K",
@@ -367,22 +383,45 @@ def summarise(result: SolverResult) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def run_simulation_job(*, inputs: dict[str, Any], progress: Callable[..., None]) -> dict[str, Any]:
-    """Solve one run in a worker and return its result as artifact bytes plus a summary (picklable)."""
+def _json_safe(value: Any) -> Any:
+    """Summary numbers as JSON allows them (NaN and infinities become None)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def run_simulation_job(*, inputs: dict[str, Any], progress: Callable[..., None]):
+    """Solve one run in a worker; return the NPZ of its result with the run's summary as the job's meta.
+
+    Returns
+    -------
+    voltvault_core.jobs.results.JobOutput
+        ``data``: the NPZ export of the :class:`SolverResult`; ``meta``: ``summary``, ``termination``,
+        ``failed`` (the run failed, or failed the result check: its termination is the diagnosis),
+        ``runtime_s`` and ``parameter_set_name``. The worker side stores it on the job's row.
+    """
+    from voltvault_core.jobs.results import JobOutput
+
     progress(0.0, "preparing")
     sim = _simulation_from_inputs(inputs)
     start = time.perf_counter()
     result = sim.solve(progress=lambda f, message=None: progress(min(0.99, float(f)), message or "solving"))
     runtime = time.perf_counter() - start
     progress(1.0, "exporting")
-    return {
-        "artifact": result_to_bytes(result, RESULT_FORMAT),
-        "summary": summarise(result),
-        "termination": result.termination,
-        "failed": result.failed,
-        "runtime_s": runtime,
-        "parameter_set_name": sim.parameters.name,
-    }
+    return JobOutput(
+        data=result_to_bytes(result, RESULT_FORMAT),
+        media_type=RESULT_MEDIA_TYPE,
+        filename=f"simulation.{RESULT_FORMAT}",
+        meta={
+            "summary": _json_safe(summarise(result)),
+            "termination": result.termination,
+            "failed": bool(result.failed),
+            "runtime_s": float(runtime),
+            "parameter_set_name": sim.parameters.name,
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -427,20 +466,19 @@ def _new_row(
     return row
 
 
-def _store_outcome(session: Session, row: Simulation, outcome: Mapping[str, Any]) -> Simulation:
+def _store_outcome(session: Session, row: Simulation, output) -> Simulation:
+    """Save an in-process run's :class:`~voltvault_core.jobs.results.JobOutput` on its own row."""
+    meta = output.meta
     artifact = put_artifact(
-        session,
-        outcome["artifact"],
-        media_type="application/x-npz",
-        filename=f"simulation-{row.id}.{RESULT_FORMAT}",
+        session, output.data, media_type=RESULT_MEDIA_TYPE, filename=f"simulation-{row.id}.{RESULT_FORMAT}"
     )
     row.result_artifact_id = artifact.id
-    row.summary = dict(outcome["summary"])
-    row.termination = outcome["termination"]
-    row.status = "failed" if outcome["failed"] else "completed"
-    row.error = outcome["termination"] if outcome["failed"] else None
+    row.summary = dict(meta["summary"])
+    row.termination = meta["termination"]
+    row.status = "failed" if meta["failed"] else "completed"
+    row.error = meta["termination"] if meta["failed"] else None
     row.progress = 1.0
-    row.runtime_seconds = float(outcome["runtime_s"])
+    row.runtime_seconds = float(meta["runtime_s"])
     row.completed_at = _now()
     session.add(row)
     session.flush()
@@ -486,10 +524,11 @@ def submit_simulation(
     name: str = "",
     cell_design_id: int | None = None,
 ) -> Simulation:
-    """Validate the inputs, record a queued ``Simulation`` row and queue the solve on ``runner``.
+    """Validate the inputs, queue the solve on ``runner`` (with the simulation memory and time limits)
+    and record a ``Simulation`` row linked to the job.
 
-    Call :func:`collect_simulation` (e.g. on every rerun of the page) to follow progress and store the
-    result when the job is done.
+    The worker side stores the result on the job; :func:`get_simulation` shows where the run stands
+    (derived from its job) and :func:`load_result` reads it once completed. Nothing needs collecting.
     """
     inputs = dict(inputs)
     sim = _simulation_from_inputs(inputs)
@@ -503,6 +542,8 @@ def submit_simulation(
         kind="simulation",
         project_id=project_id,
         user_id=actor.id if actor is not None else None,
+        timeout_s=SIMULATION_TIMEOUT_S,
+        memory_limit_bytes=SIMULATION_MEMORY_BYTES,
     )
     row = _new_row(session, actor, project_id, inputs, name, cell_design_id, sim)
     row.job_id = job_id
@@ -511,50 +552,22 @@ def submit_simulation(
     return row
 
 
-@write_service("editor", project_arg=None)
 def collect_simulation(
-    session: Session, actor: User | None, simulation_id: int, *, runner, timeout_s: float = 0.0
+    session: Session, actor: User | None, simulation_id: int, *, runner=None, timeout_s: float = 0.0
 ) -> Simulation:
-    """Bring a queued run's row up to date; store its result artifact once its job has finished.
+    """Where a run stands (viewer or higher), waiting at most ``timeout_s`` [s] for it to finish.
 
-    Parameters
-    ----------
-    timeout_s : float
-        How long to wait for the job to finish [s]; 0 only looks.
+    Kept for callers written before results were stored by the worker side: nothing is collected any
+    more (``runner`` is ignored); this re-reads the run, derived from its job, until it has finished
+    or ``timeout_s`` has passed. Pages use :func:`get_simulation` and never wait.
     """
-    from voltvault_core.jobs import JobCancelled, JobFailed, JobResultUnavailable
-
-    row = session.get(Simulation, simulation_id)
-    if row is None:
-        raise NotFound(f"simulation {simulation_id} does not exist")
-    require_role(session, actor, row.project_id, "editor")
-    if row.status in ("completed", "failed", "cancelled") or row.job_id is None:
-        return row
-    status = runner.status(row.job_id)
-    if not status.done and timeout_s > 0:
-        runner.wait([row.job_id], timeout=timeout_s)
-        status = runner.status(row.job_id)
-    if not status.done:
-        row.status = "running" if status.status == "running" else "queued"
-        row.progress = float(status.progress or 0.0)
-        if row.status == "running" and row.started_at is None:
-            row.started_at = _now()
-        session.add(row)
-        return row
-    try:
-        outcome = runner.result(row.job_id, timeout=max(timeout_s, 1.0))
-    except JobCancelled:
-        row.status, row.error = "cancelled", "the run was cancelled"
-    except JobFailed as exc:
-        row.status, row.error = "failed", f"the solver job failed: {exc}"
-    except JobResultUnavailable:
-        row.status = "failed"
-        row.error = "the result of this run was lost (the app restarted while it ran); run it again"
-    else:
-        return _store_outcome(session, row, outcome)
-    row.completed_at = _now()
-    session.add(row)
-    return row
+    deadline_s = time.monotonic() + max(0.0, float(timeout_s))
+    while True:
+        view = get_simulation(session, actor, simulation_id)
+        if view.status in FINISHED_STATES or time.monotonic() >= deadline_s:
+            return view
+        time.sleep(0.2)
+        session.expire_all()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -562,11 +575,65 @@ def collect_simulation(
 # --------------------------------------------------------------------------------------------------
 
 
+def _derived(row: Simulation, job: Job | None) -> Simulation:
+    """A detached copy of ``row`` whose status, progress, error, result and summary come from its job.
+
+    A run without a job (:func:`run_simulation`) is returned as stored. The copy is a read view: do
+    not add it to a session.
+    """
+    if row.job_id is None:
+        return row
+    view = Simulation(**row.model_dump())
+    if job is None:
+        view.status, view.error = "failed", f"the job {row.job_id} of this run no longer exists; run it again"
+        return view
+    status, error = job.status, job.error
+    expires = job.lease_expires_at
+    if status in ("queued", "running") and expires is not None and expires < _now():
+        # its owner stopped renewing the lease: the next reaper fails the job with the same reason
+        status = "failed"
+        error = (
+            "abandoned: the process holding this run's job stopped renewing its lease (it was killed, "
+            "crashed or lost its database connection); run it again"
+        )
+    meta = dict(job.result_meta or {})
+    view.progress = float(job.progress or 0.0)
+    view.started_at = job.started_at
+    view.result_artifact_id = job.result_artifact_id
+    if status == "completed":
+        view.summary = meta.get("summary")
+        view.termination = meta.get("termination")
+        view.runtime_seconds = meta.get("runtime_s")
+        view.completed_at = job.finished_at
+        if meta.get("failed"):
+            view.status, view.error = "failed", meta.get("termination")
+        else:
+            view.status, view.error = "completed", None
+        return view
+    view.status = status
+    if status == "failed":
+        view.error = f"the solver job failed: {error}" if error else "the solver job failed"
+        view.completed_at = job.finished_at
+    elif status == "cancelled":
+        view.error = "the run was cancelled" + (f" ({error})" if error else "")
+        view.completed_at = job.finished_at
+    return view
+
+
+def _derive_all(session: Session, rows: Sequence[Simulation]) -> list[Simulation]:
+    job_ids = [r.job_id for r in rows if r.job_id is not None]
+    jobs = {}
+    if job_ids:
+        jobs = {j.id: j for j in session.exec(select(Job).where(Job.id.in_(job_ids)))}  # type: ignore[union-attr]
+    return [_derived(r, jobs.get(r.job_id)) for r in rows]
+
+
 def list_simulations(session: Session, actor: User | None, project_id: int) -> list[Simulation]:
-    """The project's saved runs, newest first."""
+    """The project's saved runs, newest first, each as it stands (derived from its job)."""
     require_role(session, actor, project_id, "viewer")
     rows = session.exec(select(Simulation).where(Simulation.project_id == project_id)).all()
-    return sorted(rows, key=lambda r: (r.created_at, r.id or 0), reverse=True)
+    rows = sorted(rows, key=lambda r: (r.created_at, r.id or 0), reverse=True)
+    return _derive_all(session, rows)
 
 
 def _row_for_reading(session: Session, actor: User | None, simulation_id: int) -> Simulation:
@@ -577,12 +644,18 @@ def _row_for_reading(session: Session, actor: User | None, simulation_id: int) -
     return row
 
 
-def load_result(session: Session, actor: User | None, simulation_id: int) -> SolverResult:
-    """The stored :class:`SolverResult` of a finished run."""
+def get_simulation(session: Session, actor: User | None, simulation_id: int) -> Simulation:
+    """One run as it stands (viewer or higher): status, progress, error, summary derived from its job."""
     row = _row_for_reading(session, actor, simulation_id)
-    if row.result_artifact_id is None:
-        raise SimulationServiceError(f"run {simulation_id} has no result yet (status: {row.status}).")
-    return result_from_bytes(get_artifact_bytes(session, row.result_artifact_id), RESULT_FORMAT)
+    return _derive_all(session, [row])[0]
+
+
+def load_result(session: Session, actor: User | None, simulation_id: int) -> SolverResult:
+    """The stored :class:`SolverResult` of a finished run (completed, or failed with a partial result)."""
+    view = get_simulation(session, actor, simulation_id)
+    if view.result_artifact_id is None:
+        raise SimulationServiceError(f"run {simulation_id} has no result yet (status: {view.status}).")
+    return result_from_bytes(get_artifact_bytes(session, view.result_artifact_id), RESULT_FORMAT)
 
 
 def list_cell_designs(session: Session, actor: User | None, project_id: int) -> list[CellDesign]:

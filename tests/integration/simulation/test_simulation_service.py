@@ -18,27 +18,27 @@ from voltvault_core.auth.permissions import PermissionDenied
 from voltvault_core.db.artifacts import put_artifact
 from voltvault_core.db.engine import session_scope
 from voltvault_core.db.models import CellDesign, CyclingDataset, Simulation
-from voltvault_core.simulation import voltage_rmse_V
+from voltvault_core.simulation import SimulationError, voltage_rmse_V
 
 SHORT = ["Discharge at 1C for 5 minutes", "Rest for 1 minute"]
 
 
 class InlineRunner:
-    """A runner that runs the job function at submit time (the service logic without processes)."""
+    """A runner that runs the job function at submit time and, as a pool worker does, stores its result
+    on the job's row (:func:`voltvault_core.jobs.results.store_job_result`): the service logic without
+    processes. ``run=False`` leaves the job queued."""
 
-    def __init__(self, engine, fail: bool = False):
-        from voltvault_core.jobs import JobState, JobStatus
-
+    def __init__(self, engine, fail: bool = False, run: bool = True):
         self.engine = engine
-        self._JobState, self._JobStatus = JobState, JobStatus
         self.fail = fail
-        self.jobs: dict[int, object] = {}
-        self.submitted: list[tuple[str, dict, str]] = []
+        self.run = run
+        self.submitted: list[tuple[str, dict, str, dict]] = []
 
-    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
-        from voltvault_core.jobs import store
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None, **limits):
+        from voltvault_core.jobs import JobState, store
+        from voltvault_core.jobs.results import store_job_result
 
-        self.submitted.append((func_path, kwargs, kind))
+        self.submitted.append((func_path, kwargs, kind, limits))
         job_id = store.create_job_row(
             self.engine,
             kind=kind,
@@ -47,30 +47,15 @@ class InlineRunner:
             project_id=project_id,
             user_id=user_id,
         )
+        if not self.run:
+            return job_id
         if self.fail:
-            self.jobs[job_id] = RuntimeError("worker crashed")
+            store.finish_job_row(self.engine, job_id, JobState.FAILED, error="RuntimeError: worker crashed")
         else:
             module, _, name = func_path.partition(":")
             func = getattr(__import__(module, fromlist=[name]), name)
-            self.jobs[job_id] = func(**kwargs, progress=lambda *a, **k: None)
+            store_job_result(self.engine, job_id, func(**kwargs, progress=lambda *a, **k: None))
         return job_id
-
-    def status(self, job_id):
-        state = (
-            self._JobState.FAILED if isinstance(self.jobs[job_id], Exception) else self._JobState.COMPLETED
-        )
-        return self._JobStatus(job_id, state, 1.0, None, None)
-
-    def wait(self, job_ids, timeout=None):
-        return None
-
-    def result(self, job_id, timeout=None):
-        from voltvault_core.jobs import JobFailed
-
-        value = self.jobs[job_id]
-        if isinstance(value, Exception):
-            raise JobFailed(job_id, f"RuntimeError: {value}")
-        return value
 
 
 def _inputs(**kw):
@@ -140,33 +125,95 @@ def test_a_bad_step_stores_nothing_and_names_the_step(engine, users):
         assert session.exec(select(Simulation)).all() == []
 
 
-def test_submit_then_collect_stores_the_artifact_and_a_failed_job_is_recorded(engine, users):
+def test_a_submitted_run_is_stored_by_the_worker_side_and_its_status_comes_from_its_job(engine, users):
     runner = InlineRunner(engine)
     with session_scope(engine) as session:
         editor = session.merge(users["editor"])
         row = service.submit_simulation(
             session, editor, users["project_id"], inputs=_inputs(model="spme"), runner=runner
         )
-        assert row.status == "queued"
         assert row.job_id is not None
         assert runner.submitted[0][0] == service.JOB_FUNCTION
         assert runner.submitted[0][2] == "simulation"
+        assert runner.submitted[0][3] == {  # limits on every simulation job, as on imports
+            "timeout_s": service.SIMULATION_TIMEOUT_S,
+            "memory_limit_bytes": service.SIMULATION_MEMORY_BYTES,
+        }
         sim_id = row.id
-    with session_scope(engine) as session:
-        editor = session.merge(users["editor"])
-        row = service.collect_simulation(session, editor, sim_id, runner=runner)
+    with session_scope(engine) as session:  # nobody collects: a viewer reads it as it stands
+        viewer = session.merge(users["viewer"])
+        row = service.get_simulation(session, viewer, sim_id)
         assert row.status == "completed"
         assert row.result_artifact_id is not None
         assert row.termination == "final time"
+        assert row.summary["discharge_capacity_Ah"] == pytest.approx(5.0 * 300 / 3600, rel=1e-3)
+        assert service.load_result(session, viewer, sim_id)[bdf.VOLTAGE].size > 10
+        assert [r.status for r in service.list_simulations(session, viewer, users["project_id"])] == ["completed"]
     broken = InlineRunner(engine, fail=True)
     with session_scope(engine) as session:
         editor = session.merge(users["editor"])
         row = service.submit_simulation(session, editor, users["project_id"], inputs=_inputs(), runner=broken)
-        row = service.collect_simulation(session, editor, row.id, runner=broken)
+        sim_id = row.id
+    with session_scope(engine) as session:
+        row = service.get_simulation(session, session.merge(users["viewer"]), sim_id)
         assert row.status == "failed"
         assert "worker crashed" in row.error
         with pytest.raises(PermissionDenied):
-            service.collect_simulation(session, session.merge(users["viewer"]), row.id, runner=broken)
+            service.get_simulation(session, session.merge(users["outsider"]), sim_id)
+
+
+def test_a_run_whose_job_was_reaped_says_why(engine, users, monkeypatch):
+    from datetime import timedelta
+
+    from voltvault_core.db.models import Job, utcnow
+    from voltvault_core.jobs import store
+
+    with session_scope(engine) as session:
+        row = service.submit_simulation(
+            session, session.merge(users["editor"]), users["project_id"], inputs=_inputs(),
+            runner=InlineRunner(engine, run=False),
+        )  # fmt: skip
+        sim_id, job_id = row.id, row.job_id
+    with session_scope(engine) as session:  # its app died: the lease is no longer renewed and runs out
+        job = session.get(Job, job_id)
+        job.owner, job.lease_expires_at = "gone-host:4242:dead", utcnow() - timedelta(seconds=1)
+        session.add(job)
+    with session_scope(engine) as session:
+        row = service.get_simulation(session, session.merge(users["viewer"]), sim_id)
+        assert row.status == "failed"  # already before any reaper ran
+        assert "abandoned" in row.error
+    assert store.reap_expired_jobs(engine) == [job_id]
+    with session_scope(engine) as session:
+        row = service.get_simulation(session, session.merge(users["viewer"]), sim_id)
+        assert row.status == "failed"
+        assert "gone-host:4242:dead" in row.error
+        assert "lease" in row.error
+
+
+def test_an_edge_run_is_saved_failed_with_its_diagnosis(engine, users):
+    """Issue 16: a run of one point (100C, the cut-off crossed at once) was saved as completed, 0 Ah."""
+    with session_scope(engine) as session:
+        row = service.submit_simulation(
+            session, session.merge(users["editor"]), users["project_id"],
+            inputs=_inputs(model="dfn", experiment=["Discharge at 100C until 2.5 V"]), runner=InlineRunner(engine),
+        )  # fmt: skip
+        sim_id = row.id
+    with session_scope(engine) as session:
+        row = service.get_simulation(session, session.merge(users["viewer"]), sim_id)
+    assert row.status == "failed"
+    assert "stopped at its first point" in row.error
+
+
+def test_an_experiment_whose_output_would_not_fit_is_refused_at_submit(engine, users):
+    runner = InlineRunner(engine)
+    with session_scope(engine) as session, pytest.raises(SimulationError, match="output points"):
+        service.submit_simulation(
+            session, session.merge(users["editor"]), users["project_id"],
+            inputs=_inputs(experiment=["Rest for 1000000 hours"], options={"output_period_s": 10}), runner=runner,
+        )  # fmt: skip
+    assert runner.submitted == []
+    with session_scope(engine) as session:
+        assert session.exec(select(Simulation)).all() == []
 
 
 def test_a_saved_cell_design_feeds_its_parameter_set(engine, users):
@@ -246,9 +293,7 @@ def test_the_process_pool_runs_a_queued_simulation(engine, users):
             )
             sim_id = row.id
         with session_scope(engine) as session:
-            row = service.collect_simulation(
-                session, session.merge(users["editor"]), sim_id, runner=runner, timeout_s=240
-            )
+            row = service.collect_simulation(session, session.merge(users["viewer"]), sim_id, timeout_s=240)
             assert row.status == "completed", row.error
             assert row.summary["discharge_capacity_Ah"] == pytest.approx(5.0 * 300 / 3600, rel=1e-3)
     finally:
