@@ -1,6 +1,10 @@
-"""Simulation workspace: configure a run, solve it with live progress, compare runs, profiles, export."""
+"""Simulation workspace: configure a run, solve it with live progress, compare runs, profiles, export.
 
-import time
+Runs go to the job runner; the page never waits for them. A fragment polls the runs it queued
+(every :data:`POLL_S` seconds, their status derived from their jobs) and reruns the page once they have
+finished; the Results tab reads what is stored.
+"""
+
 from functools import partial
 
 import numpy as np
@@ -32,6 +36,7 @@ ZERO_C_K = 273.15
 GRADING_KINDS = {"uniform": "uniform", "linear": "linear porosity gradient", "layers": "layers"}
 THICKNESS_MODES = ["fraction of the electrode", "thickness [µm]"]
 FRACTION_TOLERANCE = 0.005  # layer fractions adding up to 1 within this are rescaled to exactly 1
+POLL_S = 1.0  # how often the progress of queued runs is read while any is unfinished [s]
 
 
 def _mean(parameters, key: str) -> float:
@@ -192,6 +197,31 @@ def _grading_preview(parameters) -> go.Figure:
     fig.update_xaxes(title_text="x from the negative current collector [µm]", row=2, col=1)
     fig.update_layout(height=360, margin={"t": 20, "b": 10}, legend={"orientation": "h", "y": 1.08})
     return fig
+
+
+@st.fragment(run_every=POLL_S)
+def _follow_queued_runs(ctx, project_id: int) -> None:
+    """Progress of the runs this session queued; once all have finished, rerun the page (Results)."""
+    pending = list(st.session_state.get("sim.pending") or [])
+    if not pending:
+        return
+    with ctx.session() as session:
+        runs = {r.id: r for r in svc.list_simulations(session, ctx.user, project_id) if r.id in pending}
+    unfinished = [i for i in pending if i in runs and runs[i].status not in svc.FINISHED_STATES]
+    done = len(pending) - len(unfinished)
+    fraction = (done + sum(float(runs[i].progress or 0.0) for i in unfinished)) / len(pending)
+    states = ", ".join(f"#{i} {runs[i].status}" for i in unfinished)
+    st.progress(
+        min(1.0, fraction),
+        text=f"Solving: {done} of {len(pending)} finished" + (f" ({states})" if states else ""),
+    )
+    if unfinished:
+        st.session_state["sim.pending_seen"] = True
+        st.caption("You can leave this page: the runs go on, and the Results tab shows them when done.")
+        return
+    st.session_state["sim.pending"] = []
+    if st.session_state.pop("sim.pending_seen", False):
+        st.rerun()  # the whole page, so that the Results tab shows the new runs
 
 
 ctx = page_setup("Simulation", ":material/bolt:")
@@ -392,42 +422,19 @@ with configure:
                     queued.append(row.id)
         except (ProtocolError, SimulationError, ValueError) as exc:
             st.error(str(exc))
-        bar = st.progress(0.0, text="Queued")
-        pending = list(queued)
-        while pending:
-            fractions = []
-            for sim_id in list(pending):
-                with ctx.session() as session:
-                    row = svc.collect_simulation(session, ctx.user, sim_id, runner=runner)
-                    status, fraction = row.status, row.progress
-                fractions.append(fraction)
-                if status in ("completed", "failed", "cancelled"):
-                    pending.remove(sim_id)
-            done = len(queued) - len(pending)
-            bar.progress(
-                min(1.0, (done + sum(f for f in fractions if f < 1)) / max(len(queued), 1)),
-                text=f"Solving: {done} of {len(queued)} finished",
-            )
-            if pending:
-                time.sleep(0.3)
         if queued:
-            bar.progress(1.0, text="Done — see the Results tab")
-            st.session_state["sim.overlay"] = queued
+            st.session_state["sim.pending"] = [*st.session_state.get("sim.pending", []), *queued]
+            st.session_state["sim.select_when_done"] = queued
+    _follow_queued_runs(ctx, project.id)
 
 # -------------------------------------------------------------------------------------------- results
 with results_tab:
-    with ctx.session() as session:
+    with ctx.session() as session:  # each run as it stands, derived from its job: nothing to collect
         rows = svc.list_simulations(session, ctx.user, project.id)
-    unfinished = [r.id for r in rows if r.status in ("queued", "running") and r.job_id is not None]
-    if unfinished and ctx.can_write:  # runs left behind by an interrupted page: bring them up to date
-        runner = get_job_runner()
-        with ctx.session() as session:
-            for sim_id in unfinished:
-                svc.collect_simulation(session, ctx.user, sim_id, runner=runner)
-            rows = svc.list_simulations(session, ctx.user, project.id)
-        if st.button("Refresh", key="sim.refresh"):
-            st.rerun()
+    if any(r.status not in svc.FINISHED_STATES for r in rows) and st.button("Refresh", key="sim.refresh"):
+        st.rerun()
     finished = {r.id: r for r in rows if r.result_artifact_id is not None}
+    completed = [i for i in finished if finished[i].status == "completed"]
     if not rows:
         st.info("No runs in this project yet: configure one and press Run.")
         st.stop()
@@ -443,7 +450,8 @@ with results_tab:
                     for electrode, entry in ((r.inputs or {}).get("electrode_grading") or {}).items()
                 ),
                 "status": r.status,
-                "termination": r.termination or r.error or "",
+                "progress": f"{100 * float(r.progress or 0):.0f} %" if r.status == "running" else "",
+                "termination": r.error or r.termination or "",
                 "capacity [A.h]": (r.summary or {}).get("discharge_capacity_Ah"),
                 "end voltage [V]": (r.summary or {}).get("end_voltage_V"),
                 "runtime [s]": r.runtime_seconds,
@@ -456,10 +464,24 @@ with results_tab:
         st.info("No finished run yet.")
         st.stop()
 
-    default = [i for i in st.session_state.get("sim.overlay", []) if i in finished] or [next(iter(finished))]
-    st.session_state["sim.overlay"] = default
+    # new runs are selected once finished, if they completed; a failed run's points can be looked at
+    # when the user picks it, but it is never selected as if it were a result
+    states = {r.id: r.status for r in rows}
+    new_runs = list(st.session_state.get("sim.select_when_done") or [])
+    chosen = []
+    if new_runs and all(states.get(i, "failed") in svc.FINISHED_STATES for i in new_runs):
+        st.session_state.pop("sim.select_when_done")
+        chosen = [i for i in new_runs if i in completed]
+    current = [i for i in st.session_state.get("sim.overlay", []) if i in finished]
+    st.session_state["sim.overlay"] = chosen or current or completed[:1]
+    if not completed:
+        st.info("No completed run yet: the runs above failed (see why in the table).")
     selected = st.multiselect(
-        "Runs to overlay", list(finished), format_func=lambda i: f"#{i} {finished[i].name}", key="sim.overlay"
+        "Runs to overlay",
+        list(finished),
+        format_func=lambda i: f"#{i} {finished[i].name}"
+        + ("" if finished[i].status == "completed" else f" ({finished[i].status})"),
+        key="sim.overlay",
     )
     if not selected:
         st.info("Pick at least one run.")
@@ -473,12 +495,19 @@ with results_tab:
             except svc.LayerError as exc:
                 st.warning(f"Stored electrode grading cannot be read: {exc}")
             st.json(inputs, expanded=False)
-    cache = st.session_state.setdefault("sim.cache", {})
+    # the results of the selected runs only (the cache is bounded by the selection)
+    cache = {k: v for k, v in st.session_state.get("sim.cache", {}).items() if k in selected}
+    st.session_state["sim.cache"] = cache
     with ctx.session() as session:
         for sim_id in selected:
             if sim_id not in cache:
-                cache[sim_id] = svc.load_result(session, ctx.user, sim_id)
-    results = {f"#{i} {finished[i].name}": cache[i] for i in selected}
+                try:
+                    cache[sim_id] = svc.load_result(session, ctx.user, sim_id)
+                except Exception as exc:  # a damaged or missing artifact must not take the page down
+                    st.warning(f"#{sim_id}: its result cannot be read ({exc}).")
+    results = {f"#{i} {finished[i].name}": cache[i] for i in selected if i in cache}
+    if not results:
+        st.stop()
     for label, result in results.items():
         if result.failed:
             st.warning(f"{label}: {result.termination}")
@@ -576,8 +605,8 @@ with results_tab:
     profile_label = st.selectbox("Run", list(results), key="sim.profile_run")
     profile_result = results[profile_label]
     names = profile_variables(profile_result)
-    if not names or profile_result[bdf.TEST_TIME].size == 0:
-        st.info("This run has no spatial profiles.")
+    if not names or profile_result[bdf.TEST_TIME].size < 2:
+        st.info("This run has no spatial profiles over time (it has fewer than two output points).")
     else:
         var = st.selectbox("Variable", names, key="sim.profile_var")
         times = profile_result.time_s

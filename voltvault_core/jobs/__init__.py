@@ -1,14 +1,44 @@
 """The job runner: long work away from the page, recorded in the ``Job`` table.
 
+The contract (what every feature that submits jobs — simulations, DOE sweeps, imports, reports — relies on)
+-----------------------------------------------------------------------------------------------------------
+1. **Submit** ``runner.submit("pkg.module:function", kwargs, kind=..., project_id=..., user_id=...,
+   timeout_s=..., memory_limit_bytes=...)`` writes a ``queued`` row and returns its id at once. Give
+   every kind its limits (a job past ``timeout_s`` is stopped and failed; one past its memory limit fails
+   with a readable ``MemoryError: ...`` message, never a traceback; the traceback goes to ``detail``).
+2. **Result** = an artifact written and linked on the row **by the worker side**: the process that ran
+   the function (pool worker, Dask task) stores its return value and marks the row ``completed`` in one
+   transaction. Return a :class:`~voltvault_core.jobs.results.JobOutput` (bytes in their own format,
+   e.g. an NPZ, plus a small JSON ``meta`` kept in ``Job.result_meta`` for lists), or any picklable value
+   (stored pickled). Nothing comes back through the pipe and nothing waits in app memory: any process,
+   after any restart, reads it with :func:`~voltvault_core.jobs.results.load_job_result` (or
+   ``runner.result(job_id, timeout=0)`` once the row says completed).
+3. **Waiting** = reading the row: ``runner.status(job_id)`` / the ``Job`` row give status, progress
+   (0..1) and message; a page polls them (``st.fragment(run_every=...)``) and never blocks on
+   ``runner.result(...)``. A record derived from a job (a ``Simulation``) takes its status from the row.
+4. **Nothing stuck**: an open row carries ``owner`` and ``lease_expires_at``; the owning runner renews
+   the lease every quarter of ``VOLTVAULT_JOB_LEASE_S`` (default 30 s). Rows of an app that was killed,
+   hung or lost its database are failed by any other runner (or ``voltvault jobs reap``) with
+   ``"abandoned: ..."`` once the lease has run out, on SQLite and PostgreSQL alike; a runner that finds
+   its own rows reaped stops those jobs. Status writes retry transient database errors.
+5. **States**: ``queued -> running -> completed | failed | cancelled``; every change is a compare-and-set,
+   so a late write never revives a finished job. Cancel works for queued and running jobs, from any
+   process (``runner.cancel(job_id)``, ``voltvault jobs cancel``).
+
+For hundreds of jobs (DOE): submit them all, keep the ids, poll ``store.read_statuses(engine, ids)``
+(one query), and read each result from its artifact when you need it; do not hold the values.
+
 Usage::
 
     from voltvault_core.jobs import get_runner, JobFailed, JobCancelled
+    from voltvault_core.jobs.results import load_job_result
 
     runner = get_runner(engine)          # the UI holds it in st.cache_resource
     job_id = runner.submit("voltvault_core.cycling.jobs:parse_file", {"path": p}, kind="cycling-import",
-                           project_id=project.id, user_id=user.id)
+                           project_id=project.id, user_id=user.id, timeout_s=3600,
+                           memory_limit_bytes=8 * 2**30)
     runner.status(job_id)                # JobStatus(job_id, status, progress, message, error)
-    value = runner.result(job_id, timeout=60)   # raises JobFailed(message) / JobCancelled
+    load_job_result(engine, job_id)      # once completed; JobFailed / JobCancelled from runner.result
     runner.cancel(job_id)
 
 Worker functions live in the package (never in page scripts) and look like::
@@ -16,15 +46,17 @@ Worker functions live in the package (never in page scripts) and look like::
     def parse_file(*, path: str, progress) -> dict:
         progress(0.5, "reading cycles")
         ...
-        return {...}          # picklable
+        return {...}          # picklable, or JobOutput(data=..., media_type=..., meta={...})
 
 Backends (:data:`RUNNER_BACKENDS`): ``process`` — a pool of persistent local worker processes
 (``VOLTVAULT_WORKERS``, default the CPU count); ``dask`` — a Dask distributed cluster, chosen when
-``VOLTVAULT_DASK_SCHEDULER=tcp://host:port`` is set.
+``VOLTVAULT_DASK_SCHEDULER=tcp://host:port`` is set (its workers need the database too: they store the
+results). In-memory SQLite cannot be used (the workers open the database themselves).
 
 Around it: :mod:`~voltvault_core.jobs.service` (list and cancel jobs with the project roles checked),
-:mod:`~voltvault_core.jobs.cli` (``voltvault jobs list|show|cancel``), :mod:`~voltvault_core.jobs.store`
-(the ``Job`` rows), :mod:`~voltvault_core.jobs.testing_tasks` (job functions for the tests).
+:mod:`~voltvault_core.jobs.cli` (``voltvault jobs list|show|cancel|reap``), :mod:`~voltvault_core.jobs.store`
+(the ``Job`` rows and their leases), :mod:`~voltvault_core.jobs.results` (results as artifacts),
+:mod:`~voltvault_core.jobs.testing_tasks` (job functions for the tests).
 
 The heavy parts load on first use (PEP 562), so a worker process importing this package stays light.
 """

@@ -5,9 +5,12 @@ Examples::
     voltvault jobs list --status running --json
     voltvault jobs show 42
     voltvault jobs cancel 42
+    voltvault jobs reap
 
 ``cancel`` changes the job's row; the runner that owns the job (the web app's pool, a Dask client)
-does not start it, or stops it within about a second.
+does not start it, or stops it within about a second. ``reap`` fails the open jobs whose lease has run
+out (their app process died); every running app does this by itself, so it is for databases no app
+uses any more.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ _FIELDS = (
     "user_id",
     "func_path",
     "result_artifact_id",
+    "owner",
+    "lease_expires_at",
     "created_at",
     "started_at",
     "finished_at",
@@ -66,6 +71,9 @@ def register(subparsers: Any) -> None:
     cancel.add_argument("job_id", type=int)
     cancel.set_defaults(func=_cancel)
 
+    reap = common(actions.add_parser("reap", help="fail the open jobs of processes that died (lease run out)"))
+    reap.set_defaults(func=_reap)
+
 
 def _engine(args: argparse.Namespace) -> Any:
     from voltvault_core.db.engine import create_db_engine
@@ -75,7 +83,7 @@ def _engine(args: argparse.Namespace) -> Any:
 
 def _as_dict(job: Any, *, with_detail: bool = False) -> dict[str, Any]:
     data = {name: getattr(job, name) for name in _FIELDS}
-    for name in ("created_at", "started_at", "finished_at"):
+    for name in ("created_at", "started_at", "finished_at", "lease_expires_at"):
         data[name] = data[name].isoformat() if data[name] is not None else None
     if with_detail:
         data["detail"] = job.detail
@@ -139,4 +147,13 @@ def _cancel(args: argparse.Namespace) -> int:
         else f"job {args.job_id} had already finished ({was}); nothing to cancel"
     )
     _emit(args, {"job_id": args.job_id, "cancelled": bool(cancelled), "previous_status": was}, text)
+    return 0
+
+
+def _reap(args: argparse.Namespace) -> int:
+    from voltvault_core.jobs import store
+
+    reaped = store.reap_expired_jobs(_engine(args))
+    text = f"reaped {len(reaped)} abandoned job(s): {reaped}" if reaped else "no abandoned jobs"
+    _emit(args, {"reaped": reaped}, text)
     return 0

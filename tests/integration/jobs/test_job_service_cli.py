@@ -120,3 +120,20 @@ def test_the_jobs_command_lists_shows_and_cancels(engine, capsys, runner):
     assert store.read_job_row(engine, waiting).error == "cancelled from the command line"
     code, again = run_cli(engine, capsys, "cancel", str(failed))
     assert (code, again["cancelled"]) == (0, False)
+
+
+def test_the_jobs_command_reaps_the_rows_of_dead_processes(engine, capsys):
+    expired = store.create_job_row(engine, kind="test", func_path=TASKS + "add", backend="process",
+                                   project_id=None, user_id=None, owner="old-host:1:dead", lease_s=0.01)  # fmt: skip
+    held = store.create_job_row(engine, kind="test", func_path=TASKS + "add", backend="process",
+                                project_id=None, user_id=None, owner="live-host:2:alive", lease_s=600)  # fmt: skip
+    import time
+
+    time.sleep(0.05)
+    code, answer = run_cli(engine, capsys, "reap")
+    assert (code, answer["reaped"]) == (0, [expired])
+    assert "old-host:1:dead" in store.read_job_row(engine, expired).error
+    assert store.read_job_row(engine, held).status == "queued"
+    code, shown = run_cli(engine, capsys, "show", str(held))
+    assert shown["owner"] == "live-host:2:alive"
+    assert shown["lease_expires_at"] is not None

@@ -17,33 +17,49 @@ PAGE = str(ROOT / "pages" / "simulation.py")
 
 
 class InlineRunner:
-    """Runs a job when it is submitted, in this process (the page logic without worker processes)."""
+    """Runs a job when it is submitted, in this process, and stores its result on the job's row as a
+    pool worker does (the page logic without worker processes). ``hold=True`` leaves jobs queued; then
+    :meth:`run_queued` runs them, as a worker would later."""
 
     def __init__(self, engine):
         self.engine = engine
-        self.values = {}
+        self.hold = False
+        self.queued = []
 
-    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None, **limits):
         from voltvault_core.jobs import store
 
         job_id = store.create_job_row(self.engine, kind=kind, func_path=func_path, backend="inline",
                                       project_id=project_id, user_id=user_id)  # fmt: skip
-        module, _, name = func_path.partition(":")
-        self.values[job_id] = getattr(__import__(module, fromlist=[name]), name)(
-            **kwargs, progress=lambda *a, **k: None
-        )
+        self.queued.append((job_id, func_path, kwargs))
+        if not self.hold:
+            self.run_queued()
         return job_id
 
-    def status(self, job_id):
-        from voltvault_core.jobs import JobState, JobStatus
+    def run_queued(self):
+        from voltvault_core.jobs.results import store_job_result
 
-        return JobStatus(job_id, JobState.COMPLETED, 1.0, None, None)
-
-    def wait(self, job_ids, timeout=None):
-        return None
+        while self.queued:
+            job_id, func_path, kwargs = self.queued.pop(0)
+            module, _, name = func_path.partition(":")
+            value = getattr(__import__(module, fromlist=[name]), name)(**kwargs, progress=lambda *a, **k: None)
+            store_job_result(self.engine, job_id, value)
 
     def result(self, job_id, timeout=None):
-        return self.values[job_id]
+        raise AssertionError("the page must not wait for a job's result")
+
+
+def _runs(engine):
+    """Every run as the app sees it (status derived from its job)."""
+    from sqlmodel import select
+
+    from voltvault_core import simulation_service as svc
+    from voltvault_core.db.models import Project, User
+
+    with session_scope(engine) as session:
+        eddie = session.exec(select(User).where(User.username == "eddie")).one()
+        project = session.exec(select(Project)).one()
+        return svc.list_simulations(session, eddie, project.id)
 
 
 @pytest.fixture
@@ -68,6 +84,7 @@ def page_env(tmp_path, monkeypatch):
     import voltvault_core.ui as ui
 
     monkeypatch.setattr(ui, "get_job_runner", lambda: runner)
+    engine.inline_runner = runner
     yield engine
     engine.dispose()
 
@@ -95,12 +112,7 @@ def test_editor_runs_a_model_and_sees_curves_profiles_and_exports(page_env):
     at.button(key="sim.run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    from sqlmodel import select
-
-    from voltvault_core.db.models import Simulation
-
-    with session_scope(page_env) as session:
-        rows = session.exec(select(Simulation)).all()
+    rows = _runs(page_env)
     assert len(rows) == 1
     assert rows[0].status == "completed"
     assert rows[0].inputs["experiment"] == ["Discharge at 1C for 20 minutes", "Rest for 5 minutes"]
@@ -141,28 +153,48 @@ def test_compare_runs_spm_spme_dfn_and_shows_their_rmse(page_env):
     assert rmse.loc[spme, dfn] < rmse.loc[spm, dfn] < 100.0
 
 
-def test_runs_left_queued_by_an_interrupted_page_are_collected_on_the_next_visit(page_env):
-    from sqlmodel import select
-
-    import voltvault_core.ui as ui
-    from voltvault_core import simulation_service as svc
-    from voltvault_core.db.models import Project, Simulation, User
-
-    runner = ui.get_job_runner()
-    with session_scope(page_env) as session:
-        eddie = session.exec(select(User).where(User.username == "eddie")).one()
-        project = session.exec(select(Project)).one()
-        inputs = svc.make_inputs("spm", "Chen2020", ["Discharge at 1C for 2 minutes"])
-        sim_id = svc.submit_simulation(session, eddie, project.id, inputs=inputs, runner=runner).id
-    with session_scope(page_env) as session:
-        assert session.get(Simulation, sim_id).status == "queued"
-    at = _app("eddie", "Eddie").run()
+def test_a_queued_run_shows_progress_without_the_page_waiting_and_shows_up_when_done(page_env):
+    """Issue 12: the page polls (a fragment) instead of blocking until the job ends; the run is stored
+    by the worker side, and the next rerun shows it, with nothing collected by the page."""
+    page_env.inline_runner.hold = True  # the worker has not picked the job up yet
+    at = AppTest.from_file(PAGE, default_timeout=30)  # the old page waited here for ever
+    signed_in(at, "eddie", "Eddie")
+    at.run()
+    at.selectbox(key="sim.model").select("spm")
+    at.text_area(key="sim.experiment").input("Discharge at 1C for 2 minutes")
+    at.button(key="sim.run").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    with session_scope(page_env) as session:
-        row = session.get(Simulation, sim_id)
-        assert row.status == "completed"
-        assert row.result_artifact_id is not None
-    assert at.multiselect(key="sim.overlay").value == [sim_id]
+    assert any("0 of 1 finished" in p.proto.text for p in at.get("progress"))
+    (run,) = _runs(page_env)
+    assert run.status == "queued"
+
+    page_env.inline_runner.run_queued()  # the worker finishes: it stores the result on the job's row
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (run,) = _runs(page_env)
+    assert run.status == "completed"
+    assert at.multiselect(key="sim.overlay").value == [run.id]
+
+
+def test_an_edge_run_is_a_failure_with_a_diagnosis_and_no_view_crashes(page_env):
+    """Issue 16: a one-point run (100C: the cut-off crossed at once) was saved as completed with 0 Ah,
+    selected, and the Results tab crashed."""
+    at = _app("eddie", "Eddie").run()
+    at.text_area(key="sim.experiment").input("Discharge at 100C until 2.5 V")
+    at.button(key="sim.run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (run,) = _runs(page_env)
+    assert run.status == "failed"
+    assert "stopped at its first point" in run.error
+    table = at.dataframe[0].value
+    assert table["status"].tolist() == ["failed"]
+    assert "stopped at its first point" in table["termination"].iloc[0]
+    assert at.multiselect(key="sim.overlay").value == []  # not selected as if it were a result
+
+    at.multiselect(key="sim.overlay").select(run.id).run()  # looking at its one point on purpose
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("stopped at its first point" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any("fewer than two output points" in i.value for i in at.info)
 
 
 def test_a_real_cycler_file_overlays_a_simulation_with_its_rmse(page_env):
@@ -227,12 +259,9 @@ def test_a_two_layer_negative_electrode_is_previewed_run_and_saved(page_env):
     at.button(key="sim.run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    from sqlmodel import select
 
-    from voltvault_core.db.models import Simulation
 
-    with session_scope(page_env) as session:
-        (row,) = session.exec(select(Simulation)).all()
+    (row,) = _runs(page_env)
     assert row.status == "completed", row.error
     assert row.model_type == "dfn"
     layers = row.inputs["electrode_grading"]["negative"]["layers"]
