@@ -74,8 +74,10 @@ def test_a_job_over_its_memory_limit_fails_and_the_worker_serves_the_next_job(po
         TASKS + "allocate", {"megabytes": 4096}, kind="test", memory_limit_bytes=1024 * 2**20
     )
 
-    with pytest.raises(JobFailed, match=r"MemoryError.*memory limit is 1024 MiB"):
+    with pytest.raises(JobFailed, match=r"MemoryError.*memory limit is 1024 MiB") as caught:
         pool.result(job_id, timeout=20)
+    assert "Traceback" not in caught.value.message  # a readable message; the traceback is for admins
+    assert "Traceback" in caught.value.detail
 
     failed_pid = store.read_job_row(engine, job_id).worker_pid
     assert (
