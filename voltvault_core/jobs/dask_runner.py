@@ -225,6 +225,7 @@ class DaskJobRunner(JobRunner):
             self._client = Client(address, set_as_default=False, timeout=connect_timeout_s)
         except (OSError, TimeoutError) as exc:
             self._closed = True
+            self._heartbeat_stop.set()
             self._stop_progress_writer()
             raise RuntimeError(
                 f"cannot reach the Dask scheduler at {address} ({exc}); start it (dask scheduler) or unset "
