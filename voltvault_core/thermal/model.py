@@ -11,14 +11,14 @@
 Coupling
 --------
 ``"one-way"``: one electrochemical solve at the ambient temperature; its heat drives the 3D field.
-``"two-way"``: the active region is split into ``n_regions`` (bands along the height for a pouch or
-prismatic cell, radial shells for a wound cylinder). Each region's electrochemistry is solved
-isothermally at that region's mean temperature over the run (the temperature the solver core accepts
-today: ``Simulation(..., ambient_temperature_K=T)`` sets the isothermal temperature of its Arrhenius
-and entropic terms), its heat goes to its own cells, and the loop repeats (Picard) until no region's
-mean temperature moves by more than 0.05 K. It is a fixed point on time-averaged region temperatures,
-not a time-resolved exchange: every region carries the same current density, and the reported voltage
-is the volume-weighted mean of the regions'.
+``"two-way"``: the electrochemistry is solved at a ladder of temperatures (8 K apart, from the ambient
+up past the hottest cell; the solver core's isothermal path, whose Arrhenius and entropic terms take
+the temperature given as ``Simulation(..., ambient_temperature_K=T)``), and every finite volume's heat
+is interpolated in that ladder at its own temperature, lagged by one implicit step. The coupling is
+quasi-static in temperature: it carries the instantaneous effect of the local temperature on kinetics,
+transport and entropy, but not the history (a region that was hot earlier keeps no memory of it), and
+every region carries the same current density. The reported voltage is the ladder's voltage at the
+active region's mean temperature; the run ends when it reaches the cut-off of the coldest run.
 """
 
 from __future__ import annotations
@@ -269,17 +269,6 @@ def collector_heat_per_A2(cell: CellGrid, parameters: Mapping, tab_layout: str,
 # --------------------------------------------------------------------------------------------------
 
 
-def _regions(cell: CellGrid, n_regions: int) -> np.ndarray:
-    """Region index per cell (-1 outside the active region): height bands, or radial shells when wound."""
-    g = cell.grid
-    axis = 0 if cell.format == "cylindrical" else 1
-    centres = np.meshgrid(*g.centres(), indexing="ij")[axis]
-    active = cell.active
-    lo, hi = centres[active].min(), centres[active].max()
-    band = np.clip(((centres - lo) / max(hi - lo, 1e-300) * n_regions).astype(int), 0, n_regions - 1)
-    return np.where(active, band, -1).ravel()
-
-
 def _output_times(t_end: float, period_s: float | None) -> np.ndarray:
     period = period_s or max(t_end / 100.0, 1.0)
     n = max(int(np.ceil(t_end / period)), 1)
@@ -300,7 +289,6 @@ def run_thermal(
     ambient_temperature_K: float | None = None,
     boundaries: Mapping[str, Boundary | Mapping] | None = None,
     coupling: str = "one-way",
-    n_regions: int = 4,
     tab_layout: str | None = "single",
     tab_width_m: float = 5e-3,
     collector_heating: bool = True,
@@ -331,8 +319,6 @@ def run_thermal(
     start = time.perf_counter()
     if coupling not in COUPLINGS:
         raise ThermalError(f"coupling {coupling!r}; choose one of {', '.join(COUPLINGS)}")
-    if int(n_regions) < 1:
-        raise ThermalError(f"n_regions = {n_regions}; give at least 1")
     sim_options = dict(simulation_options or {})
     try:
         base = Simulation(model, parameter_set, experiment, parameter_updates=parameter_updates,
@@ -359,70 +345,88 @@ def run_thermal(
     if collector_heating and tab_layout:
         q_cc, sheets = collector_heat_per_A2(cell, params, tab_layout, tab_width_m)
 
-    n_reg = 1 if coupling == "one-way" else int(n_regions)
-    region = _regions(cell, n_reg)
     vol = system.volume_m3
-    region_volume = np.array([vol[region == r].sum() for r in range(n_reg)])
-    weights = np.zeros((cell.grid.n_cells, n_reg))
-    for r in range(n_reg):
-        weights[region == r, r] = 1.0 / region_volume.sum()  # each region: its share of the cell's heat
-    T_regions = np.full(n_reg, T_amb)
+    active = cell.active.ravel()
+    share = np.where(active, 1.0 / vol[active].sum(), 0.0)  # W -> W/m3 over the active cells
     solved: dict[float, tuple] = {}
 
     def electrochemistry(T_K: float):
-        key = round(float(T_K), 3)
+        key = round(float(T_K), 6)
         if key not in solved:
             sim = base if abs(T_K - T_amb) < 1e-9 else Simulation(
-                model, params, experiment, ambient_temperature_K=T_K, **sim_options)  # fmt: skip
+                model, params, experiment, ambient_temperature_K=T_K, parameter_updates=parameter_updates,
+                **sim_options)  # fmt: skip
             result = sim.solve()
             if result.failed or result.time_s.size < 2:
-                raise ThermalError(f"the electrochemical solve failed: {result.termination}")
+                raise ThermalError(f"the electrochemical solve at {T_K:.2f} K failed: {result.termination}")
             solved[key] = (result, bulk_heat_source(result, params))
         return solved[key]
 
-    iterations = 0
-    history = []
-    while True:
-        iterations += 1
-        pairs = [electrochemistry(T) for T in T_regions]
-        heats = [p[1] for p in pairs]
-        t_end = min(hs.time_s[-1] for hs in heats)
-        times = _output_times(t_end, output_period_s)
+    ledger = EnergyLedger()
+    if coupling == "one-way":
+        result, heat = electrochemistry(T_amb)
+        times = _output_times(float(heat.time_s[-1]), output_period_s)
 
-        def source(t_s, heats=heats):
-            Q = np.array([hs.at(t_s) for hs in heats])
-            current = heats[0].current_at(t_s)
-            return weights @ Q + q_cc * current**2
+        def source(t_s):
+            return share * heat.at(t_s) + q_cc * heat.current_at(t_s) ** 2
 
-        ledger = EnergyLedger()
         out = system.transient(T_amb, times, source, max_step_s=thermal_step_s, ledger=ledger)
-        new_T = np.array([
-            float(np.mean(out.temperature_K[:, region == r] @ vol[region == r]) / region_volume[r])
-            for r in range(n_reg)
-        ])  # fmt: skip
-        history.append(new_T.tolist())
-        if progress is not None:
-            progress(min(0.95, iterations / 4), f"coupling iteration {iterations}")
-        if n_reg == 1 and coupling == "one-way":
-            break
-        if np.max(np.abs(new_T - T_regions)) < 0.05 or iterations >= 4:
-            T_regions = new_T
-            break
-        T_regions = new_T
-    if coupling == "two-way" and len(solved) > 0:
-        pairs = [electrochemistry(T) for T in T_regions]
-    results = [p[0] for p in pairs]
-    voltage = None
-    share = region_volume / region_volume.sum()
-    voltage = sum(s * np.interp(times, r.time_s, r[bdf.VOLTAGE]) for s, r in zip(share, results, strict=True))
+        temperatures = [T_amb]
+        voltage = np.interp(times, result.time_s, result[bdf.VOLTAGE])
+        rounds = 1
+    else:
+        # electrochemistry at a ladder of temperatures; each cell's heat interpolated at its own temperature
+        temperatures = [T_amb, T_amb + 8.0, T_amb + 16.0]
+        rounds = 0
+        while True:
+            rounds += 1
+            pairs = [electrochemistry(T) for T in temperatures]
+            T_grid = np.array(temperatures)
+            t_end = max(float(hs.time_s[-1]) for _, hs in pairs)
+            times = _output_times(t_end, output_period_s)
+
+            def heat_table(t_s, pairs=pairs):
+                return np.array([hs.at(t_s) if t_s <= hs.time_s[-1] else 0.0 for _, hs in pairs])
+
+            def electro_heat(T, t_s, dt_s, T_grid=T_grid, heat_table=heat_table):
+                Q = np.interp(np.clip(T, T_grid[0], T_grid[-1]), T_grid, heat_table(t_s + 0.5 * dt_s))
+                return share * Q
+
+            current = pairs[0][1]
+
+            def source(t_s, current=current):
+                return q_cc * current.current_at(t_s) ** 2
+
+            ledger = EnergyLedger()
+            out = system.transient(T_amb, times, source, max_step_s=thermal_step_s, reaction=electro_heat,
+                                   ledger=ledger)  # fmt: skip
+            if progress is not None:
+                progress(min(0.9, 0.3 * rounds), f"two-way round {rounds}")
+            T_top = float(out.temperature_K[:, active].max())
+            if T_top <= temperatures[-1] or rounds >= 6:
+                break
+            while temperatures[-1] < T_top:
+                temperatures.append(temperatures[-1] + 8.0)
+        # the cell ends when the volume-mean of the cells' interpolated voltages reaches its end
+        T_act = out.temperature_K[:, active]
+        w_act = vol[active] / vol[active].sum()
+        V_table = np.array([np.interp(times, r.time_s, r[bdf.VOLTAGE]) for r, _ in pairs])
+        T_mean_active = T_act @ w_act
+        voltage = np.array([np.interp(T_mean_active[k], T_grid, V_table[:, k]) for k in range(times.size)])
+        v_end = min(float(r[bdf.VOLTAGE][-1]) for r, _ in pairs)
+        ended = np.nonzero(voltage <= v_end + 1e-6)[0]
+        if ended.size and ended[0] < times.size - 1:  # the cell's own end: drop later outputs
+            last = int(ended[0])
+            times = times[: last + 1]
+            out.temperature_K = out.temperature_K[: last + 1]
+            voltage = voltage[: last + 1]
+        result, heat = pairs[0]
     info = {
         "coupling": coupling,
-        "heat_source": heats[0].method,
-        "n_regions": n_reg,
-        "region_temperatures_K": T_regions.tolist(),
-        "coupling_iterations": iterations,
-        "coupling_history_K": history,
-        "termination": results[0].termination,
+        "heat_source": heat.method,
+        "electrochemistry_temperatures_K": list(temperatures),
+        "coupling_rounds": rounds,
+        "termination": result.termination,
         "model": base.model_name,
         "parameter_set": params.name,
         "tab_layout": tab_layout if collector_heating else None,
@@ -438,4 +442,5 @@ def run_thermal(
     }
     if progress is not None:
         progress(1.0, "done")
-    return ThermalRun(cell, times, out.temperature_K, heats[0], out.energy, sheets, results, info, voltage)
+    results = [solved[k][0] for k in sorted(solved)]
+    return ThermalRun(cell, times, out.temperature_K, heat, out.energy, sheets, results, info, voltage)
