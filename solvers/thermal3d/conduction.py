@@ -213,6 +213,16 @@ class ThermalSystem:
             self._factors[key] = solve
         return solve
 
+    def step(self, T: np.ndarray, t_s: float, dt_s: float, q_W_m3: np.ndarray, ledger: EnergyLedger) -> np.ndarray:
+        """One backward-Euler step of ``dt_s`` from ``T`` at ``t_s`` with the source ``q`` over the step."""
+        rhs = self.capacity_J_K * T / dt_s + self.boundary_rhs(t_s + dt_s) + q_W_m3 * self.volume_m3
+        T_new = self._solver(dt_s)(rhs)
+        ledger.generated_J += dt_s * float(q_W_m3 @ self.volume_m3)
+        ledger.stored_J += float(self.capacity_J_K @ (T_new - T))
+        for face, loss in self.face_losses_W(T_new, t_s + dt_s).items():
+            ledger.lost_J[face] = ledger.lost_J.get(face, 0.0) + dt_s * loss
+        return T_new
+
     # ------------------------------------------------------------------ solves
     def steady_state(self, q_W_m3: np.ndarray | float) -> np.ndarray:
         """Steady temperatures [K] for a volumetric source [W.m-3] (per cell or uniform).
