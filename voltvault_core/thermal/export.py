@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["hexahedral_mesh", "write_vtk"]
+__all__ = ["hexahedral_mesh", "vtk_bytes", "write_vtk"]
 
 
 def hexahedral_mesh(grid, ring_segments: int = 24):
@@ -47,12 +47,20 @@ def write_vtk(run, path: str | Path, *, flagged: np.ndarray | None = None) -> Pa
     import meshio
 
     path = Path(path)
-    grid = run.cell.grid
-    fields = {
-        "Temperature [K]": run.temperature_K[-1],
-        "Maximum temperature [K]": run.temperature_K.max(axis=0),
-        "Region": grid.region.ravel().astype(float),
-    }
+    if isinstance(run, dict):  # a packed run (jobs.pack_run)
+        grid = _PackedGrid(run["grid"])
+        fields = {
+            "Temperature [K]": np.asarray(run["frames_K"][-1], dtype=float),
+            "Maximum temperature [K]": np.asarray(run["frames_K"], dtype=float).max(axis=0),
+            "Region": np.asarray(run["grid"]["region"], dtype=float).ravel(),
+        }
+    else:
+        grid = run.cell.grid
+        fields = {
+            "Temperature [K]": run.temperature_K[-1],
+            "Maximum temperature [K]": run.temperature_K.max(axis=0),
+            "Region": grid.region.ravel().astype(float),
+        }
     if flagged is not None:
         fields["Above onset temperature"] = np.asarray(flagged, dtype=float).ravel()
     suffix = path.suffix.lower()
@@ -68,6 +76,27 @@ def write_vtk(run, path: str | Path, *, flagged: np.ndarray | None = None) -> Pa
         _write_vti(path, grid, fields)
         return path
     raise ValueError(f"VTK export writes .vtu or .vti, not {path.suffix!r}")
+
+
+class _PackedGrid:
+    """The geometry part of a packed run's grid (what the writers need)."""
+
+    def __init__(self, data: dict):
+        self.kind = data["kind"]
+        self.edges = tuple(np.asarray(e, dtype=float) for e in data["edges"])
+        self.shape = tuple(e.size - 1 for e in self.edges)
+        self.n_cells = int(np.prod(self.shape))
+        self.full_circle = self.kind == "cylindrical" and abs(np.ptp(self.edges[1]) - 2 * np.pi) < 1e-9
+
+
+def vtk_bytes(pack: dict, suffix: str = ".vtu") -> bytes:
+    """The packed run as the bytes of a .vtu or .vti file (for a download button)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"thermal{suffix}"
+        write_vtk(pack, target)
+        return target.read_bytes()
 
 
 def _write_vti(path: Path, grid, fields: dict) -> None:

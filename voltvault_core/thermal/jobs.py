@@ -34,6 +34,7 @@ def pack_run(run, n_frames: int = 30) -> dict:
                  "region_names": list(g.region_names)},
         "heat_W": np.interp(run.time_s, run.heat.time_s, run.heat.total_W),
         "voltage_V": run.voltage_V,
+        "collector": dict(run.collector),
     }
 
 
