@@ -46,7 +46,7 @@ class CellGrid:
 
 
 def _stack_k(stack: StackProperties, normal_axis: int) -> np.ndarray:
-    k = np.full(3, stack.k_in_plane_W_m_K)
+    k = np.full(3, float(stack.k_in_plane_W_m_K))
     k[normal_axis] = stack.k_through_plane_W_m_K
     return k
 

@@ -134,3 +134,22 @@ def test_bad_inputs_name_what_is_wrong():
         Boundary("radiation")
     with pytest.raises(ValueError, match="at least one face"):
         ThermalSystem(grid, {}).steady_state(1.0)
+
+
+def test_kronecker_solver_equals_sparse_lu_on_a_uniform_cartesian_grid():
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
+    from solvers.thermal3d.grid import joined_edges
+
+    grid = Grid("cartesian", (joined_edges([(0.03, 5), (0.07, 4)]), uniform_edges(0.05, 6), uniform_edges(0.01, 3)),
+                np.array([30.0, 20.0, 0.8]), RHO_CP, 0)  # fmt: skip
+    system = ThermalSystem(grid, {"x_min": Boundary("convection", 50.0, 300.0), "z_max": Boundary("fixed", temperature_K=310.0),
+                                  "y_max": Boundary("cold_plate", 300.0, 290.0)})  # fmt: skip
+    assert system.solver_kind == "kronecker"
+    b = np.random.default_rng(0).normal(size=grid.n_cells)
+    direct = spla.spsolve((sp.diags(system.capacity_J_K / 7.0) + system.L).tocsc(), b)
+    assert np.max(np.abs(system._solver(7.0)(b) - direct)) < 1e-10 * np.max(np.abs(direct))
+    k = np.broadcast_to(np.array([30.0, 20.0, 0.8]), (*grid.shape, 3)).copy()
+    k[0, 0, 0, 0] = 31.0  # one different cell: back to the sparse LU
+    assert ThermalSystem(Grid("cartesian", grid.edges, k, RHO_CP, 0), {}).solver_kind == "sparse LU"
