@@ -68,7 +68,7 @@ def design_inputs(design: str | None, parameter_set: str | None, geometry: str, 
             doc = lg_m50()
         elif design.isdigit():
             from voltvault_core.db.engine import create_db_engine, session_scope
-            from voltvault_core.db.models import CellDesignRow
+            from voltvault_core.db.models import CellDesign as CellDesignRow
 
             with session_scope(create_db_engine()) as session:
                 row = session.get(CellDesignRow, int(design))
