@@ -206,8 +206,15 @@ def default_boundaries(cell: CellGrid, h_W_m2_K: float, ambient_K: float) -> dic
 
 
 def collector_heat_per_A2(cell: CellGrid, parameters: Mapping, tab_layout: str,
-                          tab_width_m: float = 5e-3, sheet_cells: int = 40) -> tuple[np.ndarray, dict]:  # fmt: skip
-    """Joule heat [W.m-3] per A^2 in every cell from both collectors, and their sheet solutions (1 A)."""
+                          tab_width_m: float = 5e-3, sheet_cells: int = 40, *, tab_length_m: float = 20e-3,
+                          tab_thickness_m: float = 1e-4) -> tuple[np.ndarray, dict]:  # fmt: skip
+    """Joule heat [W.m-3] per A^2 in every cell from both collectors and their tabs, and the sheets (1 A).
+
+    A tab (collector metal, ``tab_length_m`` x ``tab_width_m`` x ``tab_thickness_m``, the Cell Designer's
+    default tab) adds its :math:`I^2R` in the cells at its root; ``sheets["tab_resistance_Ohm"]`` holds
+    the tabs' resistance per polarity.
+    """
+    tab_resistance: dict[str, float] = {}
     if tab_layout not in TAB_LAYOUTS:
         raise ThermalError(f"tab layout {tab_layout!r}; choose one of {', '.join(TAB_LAYOUTS)}")
     g = cell.grid
@@ -235,6 +242,14 @@ def collector_heat_per_A2(cell: CellGrid, parameters: Mapping, tab_layout: str,
         tabs = sheet_tabs(tab_layout, polarity, length, tab_width_m)
         sol = solve_sheet(x_edges, y_edges, sigma * t_cc * n_foils, tabs, foil_cross_section_m=t_cc * n_foils)
         sheets[polarity] = sol
+        joule = sol.joule_W.copy()
+        if tab_layout != "tabless":  # each tab's own resistance, I^2 R at its root (n tabs share I)
+            r_tab = tab_length_m / (sigma * tab_width_m * tab_thickness_m)
+            for edge, lo, hi in tabs:
+                overlap = np.clip(np.minimum(x_edges[1:], hi) - np.maximum(x_edges[:-1], lo), 0.0, None)
+                j = 0 if edge == "y_min" else joule.shape[1] - 1
+                joule[:, j] += r_tab / len(tabs) ** 2 * overlap / overlap.sum()
+            tab_resistance[polarity] = r_tab / len(tabs)
         xc = 0.5 * (x_edges[1:] + x_edges[:-1])
         yc = 0.5 * (y_edges[1:] + y_edges[:-1])
         X, Y = np.meshgrid(xc, yc, indexing="ij")
@@ -253,15 +268,15 @@ def collector_heat_per_A2(cell: CellGrid, parameters: Mapping, tab_layout: str,
         ii = [np.clip(np.searchsorted(g.edges[a], coords[a].ravel()) - 1, 0, g.shape[a] - 1) for a in range(2)]
         if coords[2] is not None:
             kk = np.clip(np.searchsorted(g.edges[2], coords[2].ravel()) - 1, 0, g.shape[2] - 1)
-            np.add.at(q, (ii[0], ii[1], kk), sol.joule_W.ravel())
+            np.add.at(q, (ii[0], ii[1], kk), joule.ravel())
         else:  # a stacked sheet spans the stack's thickness: spread over the active cells of each column
             column = np.zeros(g.shape[:2])
-            np.add.at(column, (ii[0], ii[1]), sol.joule_W.ravel())
+            np.add.at(column, (ii[0], ii[1]), joule.ravel())
             act_vol = np.where(cell.active, vol, 0.0)
             share = act_vol / np.maximum(act_vol.sum(axis=2, keepdims=True), 1e-300)
             q += column[:, :, None] * share
     q = np.where(cell.active, q, 0.0) / vol
-    return q.ravel(), sheets
+    return q.ravel(), {**sheets, "tab_resistance_Ohm": tab_resistance}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -430,7 +445,8 @@ def run_thermal(
         "model": base.model_name,
         "parameter_set": params.name,
         "tab_layout": tab_layout if collector_heating else None,
-        "collector_resistance_Ohm": {k: s.resistance_Ohm for k, s in sheets.items()},
+        "collector_resistance_Ohm": {k: s.resistance_Ohm for k, s in sheets.items() if k != "tab_resistance_Ohm"},
+        "tab_resistance_Ohm": dict(sheets.get("tab_resistance_Ohm", {})),
         "h_W_m2_K": h,
         "ambient_temperature_K": T_amb,
         "boundaries": {f: {"kind": b.kind, "h_W_m2_K": b.h_W_m2_K,
@@ -443,4 +459,5 @@ def run_thermal(
     if progress is not None:
         progress(1.0, "done")
     results = [solved[k][0] for k in sorted(solved)]
-    return ThermalRun(cell, times, out.temperature_K, heat, out.energy, sheets, results, info, voltage)
+    collectors = {k: v for k, v in sheets.items() if k != "tab_resistance_Ohm"}
+    return ThermalRun(cell, times, out.temperature_K, heat, out.energy, collectors, results, info, voltage)
