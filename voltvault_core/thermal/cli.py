@@ -51,6 +51,8 @@ def _common(p) -> None:
     p.add_argument("--h", type=float, default=None, help="convection coefficient on every face [W/m2/K]")
     p.add_argument("--ambient-temperature-K", type=float, default=None)
     p.add_argument("--cells", type=int, default=5000, help="finite volumes (about)")
+    p.add_argument("--theta-cells", type=int, default=1,
+                   help="cylindrical cells: sectors around the axis (1: axisymmetric r-z)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
@@ -99,7 +101,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         run = run_thermal(
             args.model, params, args.experiment, geometry=geometry, size=size, dimensions_m=dims,
-            cells=args.cells, h_W_m2_K=args.h, ambient_temperature_K=args.ambient_temperature_K,
+            cells=args.cells, theta_cells=args.theta_cells, h_W_m2_K=args.h, ambient_temperature_K=args.ambient_temperature_K,
             boundaries=_parse_boundaries(args.boundary), coupling=args.coupling,
             tab_layout=None if args.tabs == "none" else args.tabs, collector_heating=args.tabs != "none",
             progress=_progress(args),
