@@ -9,6 +9,7 @@ import streamlit as st
 from voltvault_core import simulation_service as sim_svc
 from voltvault_core.simulation import available_parameter_sets
 from voltvault_core.thermal import plots
+from voltvault_core.thermal.demo import EXAMPLE, example_pack
 from voltvault_core.thermal.export import vtk_bytes
 from voltvault_core.thermal.model import CYLINDRICAL_SIZES_M, GEOMETRIES, build_cell_grid, default_boundaries
 from voltvault_core.thermal.service import load_design_for
@@ -98,6 +99,9 @@ with run_tab:
                             project_id=project.id, user_id=ctx.user.id if ctx.user else None)  # fmt: skip
         st.session_state["t3d.pack"] = _wait(runner, job, "3D thermal run")
     pack = st.session_state.get("t3d.pack")
+    if pack is None and not ctx.can_write:
+        st.info(EXAMPLE["title"])
+        pack = st.cache_data(show_spinner="Computing the example")(example_pack)()
     if pack:
         s = pack["summary"]
         c = st.columns(4)

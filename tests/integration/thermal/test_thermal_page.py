@@ -60,7 +60,10 @@ def test_editor_runs_a_cylinder_and_an_arc_test_and_sees_the_views(page_env):
     assert any("Onset" in m.label for m in at.metric)
 
 
-def test_viewer_cannot_run(page_env):
+def test_viewer_cannot_run_and_sees_the_example(page_env):
     at = signed_in(AppTest.from_file(PAGE, default_timeout=120), "vera", "Vera").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key="t3d.run").disabled
+    assert any("Example: LG M50" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) >= 3
+    assert not page_env.values  # nothing was submitted
