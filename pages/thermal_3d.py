@@ -48,7 +48,7 @@ with left:
     experiment = st.text_input("Experiment", "Discharge at 1C until 2.5 V", key="t3d.experiment")
 with right:
     cells = st.select_slider("Finite volumes", [500, 1000, 2000, 5000, 10000, 20000, 50000], 2000, key="t3d.cells")
-    coupling = st.radio("Coupling", ["one-way", "two-way"], horizontal=True, key="t3d.coupling")
+    coupling = st.radio("Coupling", ["two-way", "one-way"], horizontal=True, key="t3d.coupling")
     tabs = st.selectbox("Tabs (collector Joule heating)", ["single", "dual", "multi", "tabless", "none"],
                         key="t3d.tabs")  # fmt: skip
     h = st.number_input("Convection h [W/m²K]", 0.0, 5000.0, 10.0, key="t3d.h")

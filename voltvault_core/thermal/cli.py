@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     run.add_argument("--model", choices=("spm", "spme", "dfn", "p2d"), default="spme")
     run.add_argument("--experiment", action="append", metavar="STEP",
                      help='e.g. "Discharge at 1C until 2.5 V" (repeat for more steps)')  # fmt: skip
-    run.add_argument("--coupling", choices=("one-way", "two-way"), default="one-way")
+    run.add_argument("--coupling", choices=("one-way", "two-way"), default="two-way")
     run.add_argument("--tabs", choices=("single", "dual", "multi", "tabless", "none"), default="single",
                      help="tab layout of the collector Joule heating (none: no collector heating)")  # fmt: skip
     run.add_argument("--boundary", action="append", metavar="FACE=KIND[:h[:T]]", default=[],

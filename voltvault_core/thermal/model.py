@@ -303,7 +303,7 @@ def run_thermal(
     h_W_m2_K: float | None = None,
     ambient_temperature_K: float | None = None,
     boundaries: Mapping[str, Boundary | Mapping] | None = None,
-    coupling: str = "one-way",
+    coupling: str = "two-way",
     tab_layout: str | None = "single",
     tab_width_m: float = 5e-3,
     collector_heating: bool = True,
@@ -335,6 +335,9 @@ def run_thermal(
     if coupling not in COUPLINGS:
         raise ThermalError(f"coupling {coupling!r}; choose one of {', '.join(COUPLINGS)}")
     sim_options = dict(simulation_options or {})
+    if coupling == "two-way" and sim_options.get("thermal", "isothermal") != "isothermal":
+        raise ThermalError("two-way coupling feeds the 3D temperatures to isothermal solves; "
+                           "drop simulation_options thermal='lumped' or choose coupling='one-way'")  # fmt: skip
     try:
         base = Simulation(model, parameter_set, experiment, parameter_updates=parameter_updates,
                           ambient_temperature_K=ambient_temperature_K, **sim_options)  # fmt: skip

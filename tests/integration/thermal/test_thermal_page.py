@@ -49,7 +49,7 @@ def test_editor_runs_a_cylinder_and_an_arc_test_and_sees_the_views(page_env):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     options = next(iter(page_env.values.values()))["info"]
-    assert options["coupling"] == "one-way"
+    assert options["coupling"] == "two-way"
     assert set(options["boundaries"]) == {"r_max", "z_min", "z_max"}
     labels = [m.label for m in at.metric]
     assert "Mean at end" in labels

@@ -37,7 +37,7 @@ def test_high_conductivity_limit_equals_the_lumped_energy_balance_and_pybamm():
     lumped balance of that heat (to 0.05 K) and to PyBaMM's lumped SPMe (to 0.2 K)."""
     experiment = "Discharge at 1C until 2.5 V"
     run = run_thermal("spme", "Chen2020", experiment, geometry="cylindrical", size="21700", cells=800,
-                      homogeneous=True, conductivity_scale=1e3, collector_heating=False,
+                      homogeneous=True, conductivity_scale=1e3, collector_heating=False, coupling="one-way",
                       simulation_options={"thermal": "lumped", "output_period_s": 10.0}, thermal_step_s=5.0)  # fmt: skip
     assert run.info["heat_source"] == "result variable 'Total heating [W]'"
     sim = Simulation("spme", "Chen2020", experiment, thermal="lumped", output_period_s=10.0)
