@@ -55,22 +55,22 @@ def lico2_ocp_Ai2020(sto):
     return _LICO2_OCP(sto)
 
 
-def graphite_diffusivity_Dualfoil1998(sto, T):
+def graphite_diffusivity_Ai2020(sto, T):
     """Graphite diffusivity [m2.s-1]: 3.9e-14 with E = 5 kJ/mol. Ai et al. (2020), doi:10.1149/2.0122001JES."""
     return 3.9e-14 * arrhenius(5000.0, T) + 0.0 * np.asarray(sto, dtype=float)
 
 
-def lico2_diffusivity_Dualfoil1998(sto, T):
+def lico2_diffusivity_Ai2020(sto, T):
     """LiCoO2 diffusivity [m2.s-1]: 5.387e-15 with E = 5 kJ/mol (Dualfoil). Ai et al. (2020), doi:10.1149/2.0122001JES."""
     return 5.387e-15 * arrhenius(5000.0, T) + 0.0 * np.asarray(sto, dtype=float)
 
 
-def graphite_electrolyte_exchange_current_density_Dualfoil1998(c_e, c_s_surf, c_s_max, T):
+def graphite_electrolyte_exchange_current_density_Ai2020(c_e, c_s_surf, c_s_max, T):
     """Exchange-current density [A.m-2], m = 1e-11 F, E = 5 kJ/mol (Dualfoil). Ai et al. (2020), doi:10.1149/2.0122001JES."""
     return 1e-11 * F * arrhenius(5000.0, T) * c_e**0.5 * c_s_surf**0.5 * (c_s_max - c_s_surf) ** 0.5
 
 
-def lico2_electrolyte_exchange_current_density_Dualfoil1998(c_e, c_s_surf, c_s_max, T):
+def lico2_electrolyte_exchange_current_density_Ai2020(c_e, c_s_surf, c_s_max, T):
     """Exchange-current density [A.m-2], m = 1e-11 F, E = 5 kJ/mol (Dualfoil). Ai et al. (2020), doi:10.1149/2.0122001JES."""
     return 1e-11 * F * arrhenius(5000.0, T) * c_e**0.5 * c_s_surf**0.5 * (c_s_max - c_s_surf) ** 0.5
 
@@ -144,7 +144,7 @@ def get_parameter_values() -> dict:
         # negative electrode
         "Negative electrode conductivity [S.m-1]": 100.0,
         "Maximum concentration in negative electrode [mol.m-3]": 28700.0,
-        "Negative particle diffusivity [m2.s-1]": graphite_diffusivity_Dualfoil1998,
+        "Negative particle diffusivity [m2.s-1]": graphite_diffusivity_Ai2020,
         "Negative electrode OCP [V]": graphite_ocp_Enertech_Ai2020,
         "Negative electrode porosity": 0.33,
         "Negative electrode active material volume fraction": 0.61,
@@ -153,7 +153,7 @@ def get_parameter_values() -> dict:
         "Negative electrode Bruggeman coefficient (electrode)": 0.0,
         "Negative electrode charge transfer coefficient": 0.5,
         "Negative electrode double-layer capacity [F.m-2]": 0.2,
-        "Negative electrode exchange-current density [A.m-2]": graphite_electrolyte_exchange_current_density_Dualfoil1998,
+        "Negative electrode exchange-current density [A.m-2]": graphite_electrolyte_exchange_current_density_Ai2020,
         "Negative electrode density [kg.m-3]": 2470.0,
         "Negative electrode specific heat capacity [J.kg-1.K-1]": 1080.2,
         "Negative electrode thermal conductivity [W.m-1.K-1]": 1.04,
@@ -161,7 +161,7 @@ def get_parameter_values() -> dict:
         # positive electrode
         "Positive electrode conductivity [S.m-1]": 10.0,
         "Maximum concentration in positive electrode [mol.m-3]": 49943.0,
-        "Positive particle diffusivity [m2.s-1]": lico2_diffusivity_Dualfoil1998,
+        "Positive particle diffusivity [m2.s-1]": lico2_diffusivity_Ai2020,
         "Positive electrode OCP [V]": lico2_ocp_Ai2020,
         "Positive electrode porosity": 0.32,
         "Positive electrode active material volume fraction": 0.62,
@@ -170,7 +170,7 @@ def get_parameter_values() -> dict:
         "Positive electrode Bruggeman coefficient (electrode)": 0.0,
         "Positive electrode charge transfer coefficient": 0.5,
         "Positive electrode double-layer capacity [F.m-2]": 0.2,
-        "Positive electrode exchange-current density [A.m-2]": lico2_electrolyte_exchange_current_density_Dualfoil1998,
+        "Positive electrode exchange-current density [A.m-2]": lico2_electrolyte_exchange_current_density_Ai2020,
         "Positive electrode density [kg.m-3]": 2470.0,
         "Positive electrode specific heat capacity [J.kg-1.K-1]": 1080.2,
         "Positive electrode thermal conductivity [W.m-1.K-1]": 1.58,
