@@ -388,7 +388,8 @@ def run_thermal(
         def source(t_s):
             return share * heat.at(t_s) + q_cc * heat.current_at(t_s) ** 2
 
-        out = system.transient(T_amb, times, source, max_step_s=thermal_step_s, ledger=ledger)
+        report = None if progress is None else (lambda f: progress(0.1 + 0.85 * f, "conduction"))
+        out = system.transient(T_amb, times, source, max_step_s=thermal_step_s, ledger=ledger, progress=report)
         temperatures = [T_amb]
         voltage = np.interp(times, result.time_s, result[bdf.VOLTAGE])
         rounds = 1
