@@ -11,6 +11,7 @@ from voltvault_core.simulation import available_parameter_sets
 from voltvault_core.thermal import plots
 from voltvault_core.thermal.demo import EXAMPLE, example_pack
 from voltvault_core.thermal.export import vtk_bytes
+from voltvault_core.thermal.jobs import JOB_LIMITS
 from voltvault_core.thermal.model import CYLINDRICAL_SIZES_M, GEOMETRIES, build_cell_grid, default_boundaries
 from voltvault_core.thermal.service import load_design_for
 from voltvault_core.ui import get_job_runner, page_setup
@@ -96,7 +97,8 @@ with run_tab:
                    "tab_layout": None if tabs == "none" else tabs, "collector_heating": tabs != "none"}  # fmt: skip
         runner = get_job_runner()
         job = runner.submit("voltvault_core.thermal.jobs:thermal_run", {"options": options}, kind="thermal-run",
-                            project_id=project.id, user_id=ctx.user.id if ctx.user else None)  # fmt: skip
+                            project_id=project.id, user_id=ctx.user.id if ctx.user else None,
+                            **JOB_LIMITS)  # fmt: skip
         st.session_state["t3d.pack"] = _wait(runner, job, "3D thermal run")
     pack = st.session_state.get("t3d.pack")
     if pack is None and not ctx.can_write:
@@ -132,7 +134,7 @@ with abuse_tab:
                             {"parameters": ps, "geometry": geometry, "protocol": protocol, "size": size,
                              "dimensions_m": dims, "cells": 600, "oven_temperature_K": oven_C + ZERO_C_K},
                             kind="thermal-abuse", project_id=project.id,
-                            user_id=ctx.user.id if ctx.user else None)  # fmt: skip
+                            user_id=ctx.user.id if ctx.user else None, **JOB_LIMITS)  # fmt: skip
         st.session_state["t3d.abuse_result"] = _wait(runner, job, f"{protocol} test")
     result = st.session_state.get("t3d.abuse_result")
     if result:

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+#: time and memory limits of a thermal job (a 100,000-cell hour takes seconds and ~0.5 GB)
+JOB_LIMITS = {"timeout_s": 1800.0, "memory_limit_bytes": 4 * 1024**3}
 JOB_KINDS = {"thermal-run": "voltvault_core.thermal.jobs:thermal_run", "thermal-abuse": "voltvault_core.thermal.jobs:abuse_run"}
 
 

@@ -7,10 +7,23 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.integration.simulation.test_simulation_page import InlineRunner
+from tests.integration.simulation.test_simulation_page import InlineRunner as _Inline
 from voltvault_core.db.engine import create_db_engine, session_scope
 from voltvault_core.db.migrate import upgrade
 from voltvault_core.ui.testing import signed_in
+
+
+class InlineRunner(_Inline):
+    """The simulation page's inline runner, also recording the limits each job was given."""
+
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.limits = []
+
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None, **limits):
+        self.limits.append(limits)
+        return super().submit(func_path, kwargs, kind=kind, project_id=project_id, user_id=user_id)
+
 
 PAGE = str(Path(__file__).resolve().parents[3] / "pages" / "thermal_3d.py")
 
@@ -58,6 +71,7 @@ def test_editor_runs_a_cylinder_and_an_arc_test_and_sees_the_views(page_env):
     at.button(key="t3d.abuse").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Onset" in m.label for m in at.metric)
+    assert all(limits.get("timeout_s") and limits.get("memory_limit_bytes") for limits in page_env.limits)
 
 
 def test_viewer_cannot_run_and_sees_the_example(page_env):
