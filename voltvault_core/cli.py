@@ -28,6 +28,8 @@ FEATURE_COMMANDS = {
     "design": "voltvault_core.design.cli",
     "materials": "voltvault_core.materials.cli",
     "jobs": "voltvault_core.jobs.cli",
+    "report": "voltvault_core.reports.cli",
+    "run": "voltvault_core.tracking.run_cli",
 }
 FEATURE_COMMAND_MODULES = tuple(FEATURE_COMMANDS.values())
 FOUNDATION_COMMANDS = ("db", "user", "serve", "demo")

@@ -223,8 +223,13 @@ def figure_bytes(fig: Figure, fmt: str = "svg", *, dpi: int | None = None, style
     return data
 
 
-def svg_for_html(fig: Figure) -> str:
-    """Inline SVG text (the XML prolog and DOCTYPE removed) for an HTML report."""
+def svg_for_html(fig: Figure, prefix: str = "f") -> str:
+    """Inline SVG text for an HTML report: the XML prolog and DOCTYPE removed, and every id (and the
+    references to it) prefixed, so that several figures on one page keep their ids apart."""
+    import re
+
     text = figure_bytes(fig, "svg").decode()
-    start = text.find("<svg")
-    return text[start:]
+    text = text[text.find("<svg"):]
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', text)
+    text = re.sub(r'(href="#|url\(#)([^")]+)', lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
+    return text

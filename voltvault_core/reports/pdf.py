@@ -35,7 +35,7 @@ def _blocks(report: Report) -> list[dict[str, Any]]:
             elif isinstance(block, FigureBlock):
                 n_fig += 1
                 blocks.append({"kind": "figure", "number": n_fig, "caption": block.caption,
-                               "svg": svg_for_html(block.figure), "sources": block.sources})
+                               "svg": svg_for_html(block.figure, f"fig{n_fig}"), "sources": block.sources})
         sections.append({"key": section.key, "title": section.title, "blocks": blocks})
     return sections
 
