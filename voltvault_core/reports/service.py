@@ -62,7 +62,7 @@ def find_project(session: Session, actor: User | None, name: str) -> Project:
     for project in rows:
         try:
             require_role(session, actor, project.id, "viewer")
-        except Exception:  # noqa: BLE001 - PermissionDenied: not listed
+        except Exception: # PermissionDenied: not listed
             continue
         readable.append(project)
     exact = [p for p in readable if p.name == name]
@@ -197,8 +197,9 @@ def _overlay(runs: Sequence[_Run], x_key: str, style: FigureStyle, caption: str,
 
 class _Builder:
     def __init__(self, session: Session, actor: User | None, project: Project, experiment: Experiment | None,
-                 style: FigureStyle) -> None:
+                 style: FigureStyle, simulation_ids: Sequence[int] | None = None) -> None:
         self.session, self.actor, self.project, self.style = session, actor, project, style
+        self.simulation_ids = None if simulation_ids is None else {int(i) for i in simulation_ids}
         self.experiment = experiment
         self.sources = _Sources(session)
         self._runs: list[_Run] | None = None
@@ -209,6 +210,8 @@ class _Builder:
         if self._runs is None:
             rows = self.session.scalars(select(Simulation).where(Simulation.project_id == self.project.id)
                                         .order_by(Simulation.id)).all()
+            if self.simulation_ids is not None:
+                rows = [r for r in rows if r.id in self.simulation_ids]
             self._runs = _runs(self.session, self.actor, rows, self.sources)
         return self._runs
 
@@ -473,7 +476,7 @@ _SECTION_METHODS = {
 
 def build_report(session: Session, actor: User | None, project_id: int, *, experiment_id: int | None = None,
                  template: str = "project", style: FigureStyle | None = None,
-                 generated_at: datetime | None = None) -> Report:
+                 generated_at: datetime | None = None, simulation_ids: Sequence[int] | None = None) -> Report:
     """Collect a report of a project (viewer or higher).
 
     Parameters
@@ -484,6 +487,8 @@ def build_report(session: Session, actor: User | None, project_id: int, *, exper
         One of :data:`TEMPLATES`.
     generated_at : datetime, optional
         The report's date (default now); equal inputs and date give an identical PDF.
+    simulation_ids : sequence of int, optional
+        Only these runs of the project (a run's own report, as in a run bundle).
     """
     if template not in TEMPLATES:
         raise ReportError(f"unknown report template {template!r}; templates: {', '.join(TEMPLATES)}")
@@ -496,7 +501,11 @@ def build_report(session: Session, actor: User | None, project_id: int, *, exper
         experiment = session.get(Experiment, experiment_id)
         if experiment is None or experiment.project_id != project_id:
             raise ReportError(f"experiment {experiment_id} is not in project {project.name!r}")
-    builder = _Builder(session, actor, project, experiment, style or FigureStyle.preset("report"))
+    if simulation_ids is not None:
+        foreign = [i for i in simulation_ids if (session.get(Simulation, i) or Simulation(project_id=-1)).project_id != project_id]
+        if foreign:
+            raise ReportError(f"simulation(s) {foreign} are not in project {project.name!r}")
+    builder = _Builder(session, actor, project, experiment, style or FigureStyle.preset("report"), simulation_ids)
     sections = [getattr(builder, _SECTION_METHODS[key])() for key in TEMPLATES[template]]
     moment = generated_at or datetime.now(UTC).replace(microsecond=0)
     title_part = {"project": "Project report"}.get(template, template.replace("-", " ").capitalize())
