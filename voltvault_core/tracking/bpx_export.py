@@ -108,7 +108,11 @@ def parameter_set_to_bpx(ps, *, model: str = "DFN", title: str | None = None) ->
     BPXError
         For values BPX cannot state (graded electrodes, other exchange-current forms).
     """
-    import bpx
+    import warnings
+
+    with warnings.catch_warnings():  # bpx 1.1 still calls pyparsing's deprecated camelCase names
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import bpx
 
     from solvers.models.cell import Cell
 

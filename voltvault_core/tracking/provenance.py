@@ -374,17 +374,34 @@ class Reproduction:
         return asdict(self)
 
 
-def compare_voltage(t_ref, v_ref, t_new, v_new) -> tuple[float, int]:
-    """Largest |ΔV| on the stored time grid, over the time both runs cover [V], and the points compared."""
+def compare_voltage(t_ref, v_ref, t_new, v_new, step_ref=None, step_new=None) -> tuple[float, int]:
+    """Largest |ΔV| between two runs [V] over the time both cover, and the number of points compared.
+
+    Identical time grids compare point by point. Otherwise the new run is interpolated onto the stored
+    times one protocol step at a time (``step_ref``/``step_new``, the ``Step Count / 1`` columns): at a step
+    change the time repeats while the voltage jumps (the IR drop of a current change), and interpolating
+    across it would mistake the jump for a difference.
+    """
     t_ref, v_ref = np.asarray(t_ref, float), np.asarray(v_ref, float)
     t_new, v_new = np.asarray(t_new, float), np.asarray(v_new, float)
     if t_ref.size == 0 or t_new.size == 0:
         return math.inf, 0
-    inside = (t_ref >= t_new[0]) & (t_ref <= t_new[-1])
-    if not inside.any():
-        return math.inf, 0
-    diff = np.abs(np.interp(t_ref[inside], t_new, v_new) - v_ref[inside])
-    return float(diff.max()), int(inside.sum())
+    if t_ref.shape == t_new.shape and np.allclose(t_ref, t_new, rtol=1e-9, atol=1e-9):
+        return float(np.max(np.abs(v_new - v_ref))), int(t_ref.size)
+    if step_ref is None or step_new is None:
+        step_ref, step_new = np.zeros(t_ref.size), np.zeros(t_new.size)
+    step_ref, step_new = np.asarray(step_ref), np.asarray(step_new)
+    worst, n = 0.0, 0
+    for step in np.unique(step_ref):
+        ref, new = step_ref == step, step_new == step
+        if new.sum() < 2:
+            continue
+        tr, vr, tn, vn = t_ref[ref], v_ref[ref], t_new[new], v_new[new]
+        inside = (tr >= tn[0]) & (tr <= tn[-1])
+        if inside.any():
+            worst = max(worst, float(np.max(np.abs(np.interp(tr[inside], tn, vn) - vr[inside]))))
+            n += int(inside.sum())
+    return (worst, n) if n else (math.inf, 0)
 
 
 def reproduce_simulation(session: Session, actor: User | None, simulation_id: int) -> Reproduction:
@@ -406,7 +423,8 @@ def reproduce_simulation(session: Session, actor: User | None, simulation_id: in
     wall = time.perf_counter() - start
     v_ref = np.asarray(stored.timeseries[bdf.VOLTAGE], float)
     dv, n = compare_voltage(stored.timeseries[bdf.TEST_TIME], v_ref, rerun.timeseries[bdf.TEST_TIME],
-                            rerun.timeseries[bdf.VOLTAGE])
+                            rerun.timeseries[bdf.VOLTAGE], stored.timeseries.get(bdf.STEP),
+                            rerun.timeseries.get(bdf.STEP))
     tol = voltage_tolerance_V(record.get("solver_settings") or {}, v_ref)
     same_end = rerun.termination == stored.termination
     ok = bool(n > 0 and dv <= tol and same_end)

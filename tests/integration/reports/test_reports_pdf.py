@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -59,7 +60,7 @@ def _figure_regions(pdf: Path) -> list[tuple[int, float, float]]:
     for page_no, page in enumerate(re.findall(r"<page (.*?)</page>", html, flags=re.S), start=1):
         height = float(re.search(r'height="([\d.]+)"', page).group(1))
         words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', page)
-        for (_x, y, w), (_x2, _y2, w2) in zip(words, words[1:], strict=False):
+        for (_x, y, w), (_x2, _y2, w2) in itertools.pairwise(words):
             if w == "Figure" and re.fullmatch(r"\d+\.", w2):
                 regions.append((page_no, float(y), height))
     return regions
@@ -72,7 +73,8 @@ def test_demo_report_from_the_command_line_has_figures_and_text_on_its_pages(dem
     done = _cli(demo_home, "report", "--project", DEMO_NAME, "--output", str(out), "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["figures"] >= 6 and summary["tables"] >= 5
+    assert summary["figures"] >= 6
+    assert summary["tables"] >= 5
     assert out.read_bytes()[:5] == b"%PDF-"
 
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
@@ -123,9 +125,11 @@ def test_powerpoint_deck_has_the_key_figures_and_tables(demo_engine):
     pictures = sum(1 for s in deck.slides for shape in s.shapes if shape.shape_type == 13)
     tables = [shape.table for s in deck.slides for shape in s.shapes if shape.has_table]
     assert pictures == sum(1 for f in report.figures if f.key)
-    assert tables and tables[0].cell(0, 0).text == "Run"
+    assert tables
+    assert tables[0].cell(0, 0).text == "Run"
     texts = " ".join(shape.text_frame.text for s in deck.slides for shape in s.shapes if shape.has_text_frame)
-    assert "Provenance" in texts and "P1" in texts
+    assert "Provenance" in texts
+    assert "P1" in texts
 
 
 def test_templates_errors_and_experiment_selection(demo_engine):
@@ -148,6 +152,8 @@ def test_every_number_cites_a_source_that_the_appendix_lists(demo_engine):
         assert table.sources, f"table {table.caption!r} cites no source"
         assert set(table.sources) <= listed
     for figure in report.figures:
-        assert figure.sources and set(figure.sources) <= listed
+        assert figure.sources
+        assert set(figure.sources) <= listed
     runs = [s for s in report.sources if s.kind == "simulation"]
-    assert runs and all(len(s.input_sha256) == 64 and len(s.result_sha256) == 64 for s in runs)
+    assert runs
+    assert all(len(s.input_sha256) == 64 and len(s.result_sha256) == 64 for s in runs)
