@@ -127,11 +127,11 @@ def test_hostile_bundles_are_refused_with_clear_errors(exported):
         vvrun.read_bundle(b"PK\x03\x04 not really")
     with pytest.raises(vvrun.BundleError, match=r"unexpected member\(s\) \['../../etc/cron.d/evil'\]"):
         vvrun.read_bundle(_rezip({**members, "../../etc/cron.d/evil": b"* * * * * root rm -rf /"}))
-    with pytest.raises(vvrun.BundleError, match="lacks result.npz"):
+    with pytest.raises(vvrun.BundleError, match=r"lacks result\.npz"):
         vvrun.read_bundle(_rezip({n: c for n, c in members.items() if n != "result.npz"}))
-    with pytest.raises(vvrun.BundleError, match="inputs.json does not match the SHA-256"):
+    with pytest.raises(vvrun.BundleError, match=r"inputs\.json does not match the SHA-256"):
         vvrun.read_bundle(_rezip({**members, "inputs.json": members["inputs.json"].replace(b"3.3 V", b"3.0 V")}))
-    with pytest.raises(vvrun.BundleError, match="manifest.json is larger than its limit"):
+    with pytest.raises(vvrun.BundleError, match=r"manifest\.json is larger than its limit"):
         vvrun.read_bundle(_rezip({**members, "manifest.json": b" " * (2 << 20)}))
     with pytest.raises(vvrun.BundleError, match="zip bomb"):
         vvrun.read_bundle(_rezip({**members, "report.pdf": bytes(40 << 20)}))
@@ -142,7 +142,7 @@ def test_hostile_bundles_are_refused_with_clear_errors(exported):
     # a pickled object inside the result: refused by numpy without unpickling it, even with every hash resealed
     evil = io.BytesIO()
     np.savez(evil, time_s=np.array([object()], dtype=object))
-    with pytest.raises(vvrun.BundleError, match="result.npz cannot be read"):
+    with pytest.raises(vvrun.BundleError, match=r"result\.npz cannot be read"):
         vvrun.read_bundle(_reseal({**members, "result.npz": evil.getvalue()}))
 
 
