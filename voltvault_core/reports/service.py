@@ -514,3 +514,73 @@ def build_report(session: Session, actor: User | None, project_id: int, *, exper
                   generated_at=moment, template=template, sections=sections,
                   sources=list(builder.sources.refs.values()), project_name=project.name,
                   generator=f"VoltVault {package_version()} ({source_revision()[:12]})")
+
+
+# --------------------------------------------------------------------------------------------------
+# One call per page action
+# --------------------------------------------------------------------------------------------------
+
+REPORT_FORMATS = {"pdf": "application/pdf",
+                  "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                  "html": "text/html"}
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    data: bytes
+    filename: str
+    media_type: str
+    figures: int
+    tables: int
+    sources: int
+
+
+def make_report(session: Session, actor: User | None, project_id: int, *, fmt: str = "pdf",
+                template: str = "project", experiment_id: int | None = None, figure_preset: str = "report",
+                generated_at: datetime | None = None) -> RenderedReport:
+    """Build and render a report in one call (viewer or higher): what the Reports page and jobs use."""
+    if fmt not in REPORT_FORMATS:
+        raise ReportError(f"unknown report format {fmt!r}; use one of {', '.join(REPORT_FORMATS)}")
+    from voltvault_core.reports.cli import render
+
+    report = build_report(session, actor, project_id, experiment_id=experiment_id, template=template,
+                          style=FigureStyle.preset(figure_preset), generated_at=generated_at)
+    data = render(report, f".{fmt}")
+    stem = "".join(c if c.isalnum() else "-" for c in report.project_name).strip("-").lower()[:60] or "report"
+    return RenderedReport(data, f"{stem}-{template}.{fmt}", REPORT_FORMATS[fmt], len(report.figures),
+                          len(report.tables), len(report.sources))
+
+
+def publication_figure(session: Session, actor: User | None, simulation_ids: Sequence[int], *, x_axis: str = "capacity",
+                       style: FigureStyle | None = None, fmt: str = "svg", x_label: str | None = None,
+                       y_label: str | None = None) -> bytes:
+    """Voltage curves of saved runs as a publication figure (SVG, PNG, PDF or EPS), viewer or higher.
+
+    Parameters
+    ----------
+    x_axis : str
+        ``"capacity"`` (discharged capacity, Ah) or ``"time"`` (hours).
+    x_label, y_label : str, optional
+        Axis labels instead of the defaults.
+    """
+    from voltvault_core.reports.figures import figure_bytes
+
+    if x_axis not in ("capacity", "time"):
+        raise ReportError(f"x_axis must be 'capacity' or 'time', got {x_axis!r}")
+    if not simulation_ids:
+        raise ReportError("choose at least one run for the figure")
+    rows = []
+    for sim_id in simulation_ids:
+        row = session.get(Simulation, sim_id)
+        if row is None:
+            raise NotFound(f"simulation {sim_id} does not exist")
+        rows.append(row)
+    sources = _Sources(session)
+    runs = _runs(session, actor, rows, sources)
+    if not runs:
+        raise ReportError("none of the chosen runs has completed")
+    style = style or FigureStyle()
+    series = [Series(_label(r), *_curve(r, x_axis)) for r in runs]
+    fig = line_figure(series, x_label=x_label or ("Discharged capacity / Ah" if x_axis == "capacity" else "Time / h"),
+                      y_label=y_label or "Voltage / V", style=style)
+    return figure_bytes(fig, fmt, style=style)
