@@ -273,10 +273,8 @@ class _Builder:
         if breakdowns:
             d, b = breakdowns[0]
             parts = list(b)
-            fig = bar_figure(parts, [1e3 * float(b[k]) for k in parts], y_label="Mass / g", style=self.style)
-            for label in fig.axes[0].get_xticklabels():
-                label.set_rotation(30)
-                label.set_horizontalalignment("right")
+            fig = bar_figure(parts, [1e3 * float(b[k]) for k in parts], y_label="Mass / g", style=self.style,
+                             rotate_labels_deg=30)
             section.blocks.append(FigureBlock(f"Mass breakdown of {d.name}.", fig,
                                               sources=[refs[designs.index(d)]], name="design_mass_breakdown"))
         if len(designs) > 1:
