@@ -74,6 +74,31 @@ def bench_pptx() -> dict:
     return {"s": time.perf_counter() - start, "bytes": len(data)}
 
 
+def bpx_rows() -> list[str]:
+    """The BPX check recorded by tests/integration/reports/data/make_bpx_reference.py (PyBaMM in a throw-away env)."""
+    import json
+
+    path = REPO / "tests" / "integration" / "reports" / "data" / "bpx_pybamm_capacity.json"
+    if not path.is_file():
+        return []
+    ref = json.loads(path.read_text())
+    from solvers import bdf
+    from voltvault_core.simulation import Simulation
+
+    ours = float(Simulation("dfn", "Chen2020", ref["protocol"]).solve().timeseries[bdf.DISCHARGING_CAPACITY][-1])
+    bpx = ref["bpx_discharge_capacity_Ah"]
+    rel = abs(bpx - ours) / ours
+    rel_pybamm = abs(bpx - ref["pybamm_chen2020_discharge_capacity_Ah"]) / ref["pybamm_chen2020_discharge_capacity_Ah"]
+    return [
+        f"| Chen2020 exported as BPX, loaded by PyBaMM {ref['pybamm_version']} (`create_from_bpx`), DFN "
+        f"{ref['protocol']!r}: capacity against VoltVault's DFN | within 0.5 % | {bpx:.5f} Ah vs {ours:.5f} Ah "
+        f"({100 * rel:.3f} %) | {'met' if rel <= 0.005 else 'not met'} |",
+        f"| the same BPX in PyBaMM against PyBaMM's own Chen2020 | within 0.5 % | {bpx:.5f} Ah vs "
+        f"{ref['pybamm_chen2020_discharge_capacity_Ah']:.5f} Ah ({100 * rel_pybamm:.3f} %) | "
+        f"{'met' if rel_pybamm <= 0.005 else 'not met'} |",
+    ]
+
+
 def write_docs(text: str) -> None:
     path = REPO / "docs" / "benchmarks.md"
     content = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
@@ -110,6 +135,7 @@ def main() -> int:
         f"| same report twice gives the same PDF bytes | identical | {'identical' if pdf['deterministic'] else 'differ'} | "
         f"{'met' if pdf['deterministic'] else 'not met'} |",
         f"| PowerPoint deck of the same report (PNG at 300 dpi) | (none) | {pptx['s']:.2f} s ({pptx['bytes'] / 2**20:.1f} MiB) | - |",
+        *bpx_rows(),
         "",
     ])
     print(text)
