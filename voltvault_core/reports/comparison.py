@@ -65,3 +65,62 @@ def compare_to_measured(session, actor, result, dataset_id: int) -> dict[str, An
     stats = fit_statistics(v_m[inside], np.interp(q_m[inside], q_s[order], v_s[order]))
     stats["measured_capacity_Ah"], stats["measured_voltage_V"] = q_m, v_m
     return stats
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparison dashboard (Experiments page)
+# --------------------------------------------------------------------------------------------------
+
+INPUT_FIELDS = ("model", "parameter set", "protocol", "options", "graded electrodes")
+METRIC_FIELDS = (("discharge_capacity_Ah", "Capacity / Ah"), ("discharge_energy_Wh", "Energy / Wh"),
+                 ("end_voltage_V", "End voltage / V"), ("min_voltage_V", "Min voltage / V"),
+                 ("duration_s", "Duration / s"), ("wall_time_s", "Solve time / s"))
+
+
+def compare_runs(session, actor, simulation_ids, dataset_id: int | None = None) -> dict[str, Any]:
+    """Side-by-side inputs and metrics of saved runs, their curves, and each against a measured discharge.
+
+    Viewer or higher of each run's project. Returns ``{"runs": [names], "inputs": {field: [values]},
+    "metrics": {label: [values]}, "curves": [{"name", "capacity_Ah", "voltage_V", "time_h"}],
+    "measured": {"name", "capacity_Ah", "voltage_V"} or None, "fit": [{"run", "rmse_mV", "mae_mV", "r2",
+    "n_points"}]}``.
+    """
+    from voltvault_core.auth.permissions import NotFound
+    from voltvault_core.db.models import CyclingDataset, Simulation
+    from voltvault_core.simulation_service import load_measured_frame, load_result
+
+    names, inputs, metrics, curves, fits = [], {f: [] for f in INPUT_FIELDS}, {m[1]: [] for m in METRIC_FIELDS}, [], []
+    measured = None
+    if dataset_id is not None:
+        dataset = session.get(CyclingDataset, dataset_id)
+        if dataset is None:
+            raise NotFound(f"cycling dataset {dataset_id} does not exist")
+        q_m, v_m = first_discharge(load_measured_frame(session, actor, dataset_id))
+        measured = {"name": dataset.name, "capacity_Ah": q_m, "voltage_V": v_m}
+    for sim_id in simulation_ids:
+        row = session.get(Simulation, sim_id)
+        if row is None:
+            raise NotFound(f"simulation {sim_id} does not exist")
+        result = load_result(session, actor, sim_id)
+        name = row.name or f"simulation {sim_id}"
+        names.append(name)
+        doc = row.inputs or {}
+        ps = doc.get("parameter_set")
+        inputs["model"].append(str(doc.get("model", row.model_type)).upper())
+        inputs["parameter set"].append(ps if isinstance(ps, str) else (ps or {}).get("name", "custom set"))
+        inputs["protocol"].append("; ".join(doc.get("experiment", [])))
+        inputs["options"].append(", ".join(f"{k}={v}" for k, v in sorted((doc.get("options") or {}).items())) or "defaults")
+        inputs["graded electrodes"].append(", ".join(sorted(doc.get("electrode_grading") or {})) or "none")
+        summary = row.summary or {}
+        for key, label in METRIC_FIELDS:
+            metrics[label].append(summary.get(key))
+        ts = result.timeseries
+        curves.append({"name": name, "capacity_Ah": np.asarray(ts.get(bdf.DISCHARGING_CAPACITY, []), float),
+                       "voltage_V": np.asarray(ts[bdf.VOLTAGE], float),
+                       "time_h": np.asarray(ts[bdf.TEST_TIME], float) / 3600.0})
+        if measured is not None:
+            stats = compare_to_measured(session, actor, result, dataset_id)
+            fits.append({"run": name, **({"rmse_mV": 1e3 * stats["rmse_V"], "mae_mV": 1e3 * stats["mae_V"],
+                                         "r2": stats["r2"], "n_points": stats["n_points"]} if stats else
+                                        {"rmse_mV": None, "mae_mV": None, "r2": None, "n_points": 0})})
+    return {"runs": names, "inputs": inputs, "metrics": metrics, "curves": curves, "measured": measured, "fit": fits}

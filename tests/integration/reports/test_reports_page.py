@@ -57,3 +57,26 @@ def test_the_page_makes_a_pdf_report(page):
     assert not page.exception, [e.value for e in page.exception]
     assert any(s.value.endswith("provenance sources.") and "figures" in s.value for s in page.success), \
         [e.value for e in page.error]
+
+
+def test_experiments_page_compares_runs_against_measured_data(demo_url, monkeypatch):
+    url, project_id = demo_url
+    monkeypatch.setenv("VOLTVAULT_DATABASE_URL", url)
+    monkeypatch.delenv("VOLTVAULT_DEMO", raising=False)
+    monkeypatch.setenv("VOLTVAULT_COOKIE_KEY", "test-cookie-key")
+    at = signed_in(AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=180), "admin", "Ada Admin")
+    at.session_state["vv.project_id"] = project_id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.multiselect(key="exp.compare.runs").value) == 3
+    datasets = at.selectbox(key="exp.compare.dataset").options
+    at.selectbox(key="exp.compare.dataset").set_value(at.selectbox(key="exp.compare.dataset").options[1]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(datasets) > 1
+    assert not at.error, [e.value for e in at.error]
+    inputs, metrics, fit = (d.value for d in at.dataframe[-3:])  # side-by-side inputs, metrics, sim vs measured
+    assert list(inputs.columns[1:]) == list(fit["run"])
+    assert "Capacity / Ah" in list(metrics.iloc[:, 0])
+    assert len(fit) == 3
+    assert (fit["rmse_mV"] > 0).all()
+    assert (fit["r2"] <= 1).all()
