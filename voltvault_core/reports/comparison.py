@@ -7,6 +7,7 @@ The simulated voltage is interpolated onto the measured capacities both curves c
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -29,23 +30,38 @@ def fit_statistics(measured_V: np.ndarray, simulated_V: np.ndarray) -> dict[str,
 
 
 def first_discharge(frame) -> tuple[np.ndarray, np.ndarray]:
-    """Capacity [Ah] from the start of the first discharge, and voltage [V], of a measured BDF frame."""
+    """Capacity [Ah] from its start, and voltage [V], of the first full discharge of a measured BDF frame.
+
+    The discharge steps (negative current, BDF sign) are told apart by ``Step Count / 1`` (and cycle); the
+    first one that passes at least 80 % of the charge of the largest is taken, so pulses (DCIR, HPPC) and
+    partial steps are skipped.
+    """
     current = frame[bdf.CURRENT].to_numpy(float)
+    t_all = frame[bdf.TEST_TIME].to_numpy(float)
+    keys = np.zeros(len(frame), dtype=np.int64)
+    if bdf.STEP in frame.columns:
+        keys = frame[bdf.STEP].to_numpy(np.int64)
+    if bdf.CYCLE in frame.columns:
+        keys = keys + (1 << 20) * frame[bdf.CYCLE].to_numpy(np.int64)
     discharging = current < 0
     if not discharging.any():
         return np.zeros(0), np.zeros(0)
-    if bdf.CYCLE in frame.columns:
-        cycles = frame[bdf.CYCLE].to_numpy()
-        first = cycles[np.argmax(discharging)]
-        discharging &= cycles == first
-    if bdf.STEP in frame.columns:
-        steps = frame[bdf.STEP].to_numpy()
-        discharging &= steps == steps[np.argmax(discharging)]
-    part = frame[discharging]
-    t = part[bdf.TEST_TIME].to_numpy(float)
-    i = -part[bdf.CURRENT].to_numpy(float)
+    # contiguous runs of discharging rows within one step
+    change = np.flatnonzero((np.diff(discharging.astype(int)) != 0) | (np.diff(keys) != 0)) + 1
+    bounds = np.concatenate([[0], change, [len(frame)]])
+    segments = []
+    for a, b in itertools.pairwise(bounds):
+        if discharging[a] and b - a >= 2:
+            i = -current[a:b]
+            charge = float(np.sum(0.5 * (i[1:] + i[:-1]) * np.diff(t_all[a:b]))) / 3600.0
+            segments.append((a, b, charge))
+    if not segments:
+        return np.zeros(0), np.zeros(0)
+    largest = max(c for _a, _b, c in segments)
+    a, b, _ = next(seg for seg in segments if seg[2] >= 0.8 * largest)
+    t, i = t_all[a:b], -current[a:b]
     q = np.concatenate([[0.0], np.cumsum(0.5 * (i[1:] + i[:-1]) * np.diff(t))]) / 3600.0
-    return q, part[bdf.VOLTAGE].to_numpy(float)
+    return q, frame[bdf.VOLTAGE].to_numpy(float)[a:b]
 
 
 def compare_to_measured(session, actor, result, dataset_id: int) -> dict[str, Any] | None:
