@@ -3,6 +3,7 @@
 import streamlit as st
 
 from voltvault_core.reports.figures import FORMATS, JOURNAL_PRESETS, FigureError, FigureStyle
+from voltvault_core.reports.jobs import BatchReportError, submit_batch_reports
 from voltvault_core.reports.service import TEMPLATES, ReportError, make_report, publication_figure
 from voltvault_core.simulation_service import list_simulations
 from voltvault_core.tracking.bundle import BundleError, export_bundle, import_bundle
@@ -13,7 +14,7 @@ from voltvault_core.tracking.provenance import (
     verify_record,
 )
 from voltvault_core.tracking.service import list_experiments
-from voltvault_core.ui import page_setup
+from voltvault_core.ui import get_job_runner, page_setup
 
 ctx = page_setup("Reports", ":material/description:")
 project = ctx.require_project()
@@ -49,6 +50,29 @@ with report_tab:
                    f"{rendered.sources} provenance sources.")
         st.download_button("Download", rendered.data, file_name=rendered.filename, mime=rendered.media_type,
                            key="reports.download")
+
+    st.divider()
+    st.markdown("**Batch: a report for every completed run, in one zip** (runs as a background job)")
+    if st.button("Queue batch reports", key="reports.batch", disabled=not runs):
+        try:
+            with ctx.session() as session:
+                st.session_state["reports.batch_job"] = submit_batch_reports(
+                    session, ctx.user, project.id, runner=get_job_runner(), simulation_ids=list(runs))
+        except BatchReportError as exc:
+            st.error(str(exc))
+    batch_job = st.session_state.get("reports.batch_job")
+    if batch_job is not None:
+        runner = get_job_runner()
+        status = runner.status(batch_job)
+        if not status.done:
+            st.progress(float(status.progress or 0.0), text=f"job {batch_job}: {status.status}")
+            st.button("Refresh", key="reports.batch_refresh")
+        elif status.status == "completed":
+            outcome = runner.result(batch_job, timeout=5.0)
+            st.download_button(f"Download {outcome['reports']} reports (zip)", outcome["artifact"],
+                               file_name="reports.zip", mime="application/zip", key="reports.batch_download")
+        else:
+            st.error(f"job {batch_job} {status.status}: {status.error or ''}")
 
 with figure_tab:
     if not runs:

@@ -157,3 +157,28 @@ def test_every_number_cites_a_source_that_the_appendix_lists(demo_engine):
     runs = [s for s in report.sources if s.kind == "simulation"]
     assert runs
     assert all(len(s.input_sha256) == 64 and len(s.result_sha256) == 64 for s in runs)
+
+
+def test_batch_reports_of_every_run_in_one_zip(demo_engine):
+    import io
+    import zipfile
+
+    from voltvault_core.db.engine import session_scope
+    from voltvault_core.reports.jobs import BatchReportError, batch_report_job, submit_batch_reports
+    from voltvault_core.reports.service import find_project
+
+    with session_scope(demo_engine) as session:
+        project = find_project(session, None, DEMO_NAME)
+        with pytest.raises(BatchReportError, match="give a DOE study or a list of runs"):
+            submit_batch_reports(session, None, project.id, runner=None)
+    messages = []
+    out = batch_report_job(database_url=demo_engine.url.render_as_string(hide_password=False), user_id=None,
+                           project_id=project.id, simulation_ids=[1, 2, 3, 999],
+                           progress=lambda f, m=None: messages.append(m))
+    with zipfile.ZipFile(io.BytesIO(out["artifact"])) as zf:
+        index = json.loads(zf.read("index.json"))
+        assert sorted(zf.namelist()) == ["index.json", "run-1.pdf", "run-2.pdf", "run-3.pdf"]
+        assert all(zf.read(f"run-{i}.pdf").startswith(b"%PDF-") for i in (1, 2, 3))
+    assert out["reports"] == 3
+    assert index[-1] == {"simulation_id": 999, "skipped": "not a completed run of this project"}
+    assert messages[-1] == "done"
