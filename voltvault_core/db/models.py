@@ -331,9 +331,9 @@ class RunProvenance(SQLModel, table=True):
     """What a run ran on, written once when it finishes and never changed (see
     :mod:`voltvault_core.tracking.provenance`; updates and deletes through the ORM are refused there)."""
 
-    __table_args__ = (UniqueConstraint("target_type", "target_id", name="uq_runprovenance_target"),)
     id: int | None = Field(default=None, primary_key=True)
     project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    # not unique: a deleted dataset's record stays, and SQLite may give its id to the next one (newest wins)
     target_type: str = Field(index=True)  # simulation | cycling_dataset | eis_fit
     target_id: int = Field(index=True)
     input_sha256: str = ""  # canonical JSON of everything that re-runs it

@@ -93,7 +93,8 @@ class _Sources:
             return self.refs[key].ref
         ref = SourceRef(ref=f"P{len(self.refs) + 1}", kind=kind, target_id=int(target_id), label=label, note=note)
         record = self.session.scalars(select(RunProvenance).where(
-            RunProvenance.target_type == kind, RunProvenance.target_id == target_id)).first()
+            RunProvenance.target_type == kind, RunProvenance.target_id == target_id)
+            .order_by(RunProvenance.id.desc())).first()
         if record is not None:
             ref.input_sha256 = record.input_sha256
             ref.parameter_set_sha256 = record.parameter_set_sha256

@@ -153,6 +153,7 @@ def _artifact_sha(connection, artifact_id: int | None) -> str:
 
 
 def _exists(connection, target_type: str, target_id: int) -> bool:
+    """Whether a run has its record (simulations are never deleted, so their ids are never reused)."""
     query = select(RunProvenance.id).where(RunProvenance.target_type == target_type,
                                            RunProvenance.target_id == target_id)
     return connection.execute(query).first() is not None
@@ -317,7 +318,8 @@ def get_provenance(session: Session, actor: User | None, target_type: str, targe
     from voltvault_core.auth.permissions import require_role
 
     row = session.scalars(select(RunProvenance).where(RunProvenance.target_type == target_type,
-                                                      RunProvenance.target_id == target_id)).first()
+                                                      RunProvenance.target_id == target_id)
+                          .order_by(RunProvenance.id.desc())).first()
     if row is None:
         raise ProvenanceError(f"{target_type} {target_id} has no provenance record (it has not finished, or it "
                               "was stored before VoltVault recorded provenance)")

@@ -121,3 +121,26 @@ def test_imports_record_the_raw_file_they_read(engine, users):
         record = prov.get_provenance(session, session.merge(users["viewer"]), "cycling_dataset", dataset_id)
         assert record.input_data_sha256 == session.get(Artifact, row.raw_artifact_id).sha256
         assert prov.verify_record(record) == []
+
+
+def test_a_reimported_dataset_after_a_delete_gets_its_own_record(engine, users):
+    from voltvault_core.cycling import service as cycling
+    from voltvault_core.cycling.export import to_csv_bytes
+    from voltvault_core.cycling.synthetic import synthetic_cycling_frame
+    from voltvault_core.db.models import CyclingDataset
+
+    primary = {"cell_identifier": "CELL-P2", "chemistry": "NMC811/graphite", "nominal_capacity_Ah": 2.0,
+               "instrument": "synthetic", "owner": "lab", "test_objective": "provenance"}
+    ids = []
+    for cycles in (2, 3):
+        data = to_csv_bytes(synthetic_cycling_frame(cycles, points_per_step=10, rest_points=2))
+        with session_scope(engine) as session:
+            editor = session.merge(users["editor"])
+            dataset = cycling.import_dataset(session, editor, users["project_id"], data=data, filename="c.csv",
+                                             primary=primary)
+            ids.append(dataset.id)
+            if cycles == 2:
+                cycling.delete_dataset(session, editor, dataset.id)
+    with session_scope(engine) as session:
+        record = prov.get_provenance(session, session.merge(users["viewer"]), "cycling_dataset", ids[-1])
+        assert record.record["n_rows"] == session.get(CyclingDataset, ids[-1]).n_rows

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["created_by"], ["user.id"]),
         sa.ForeignKeyConstraint(["project_id"], ["project.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("target_type", "target_id", name="uq_runprovenance_target"),
     )
     with op.batch_alter_table("runprovenance", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_runprovenance_project_id"), ["project_id"], unique=False)
