@@ -50,11 +50,23 @@ def render_html(report: Report) -> str:
                                                    stamp=moment.strftime("%Y-%m-%d %H:%M UTC"))
 
 
+def _offline_fetcher():
+    """A URL fetcher that fetches nothing: a report is self-contained (inline SVG, fonts from fontconfig), so
+    no text in it (names, notes) can make WeasyPrint read a local file or reach the network."""
+    from weasyprint.urls import URLFetcher
+
+    class _Refuse(URLFetcher):
+        def fetch(self, url, headers=None):
+            raise PermissionError(f"reports fetch no resources ({url!r} refused)")
+
+    return _Refuse()
+
+
 def render_pdf(report: Report) -> bytes:
-    """The report as PDF bytes (WeasyPrint; fonts from fontconfig, no network)."""
+    """The report as PDF bytes (WeasyPrint; fonts from fontconfig, no network, no file reads)."""
     import weasyprint
 
     html = render_html(report)
     buffer = io.BytesIO()
-    weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR)).write_pdf(buffer)
+    weasyprint.HTML(string=html, base_url=str(TEMPLATE_DIR), url_fetcher=_offline_fetcher()).write_pdf(buffer)
     return buffer.getvalue()
