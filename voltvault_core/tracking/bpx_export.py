@@ -31,7 +31,7 @@ from voltvault_core.constants import F
 from voltvault_core.constants import R as R_GAS
 
 _STO = np.linspace(0.0005, 0.9995, 401)
-_CE = np.linspace(0.0, 6000.0, 241)
+_CE = np.linspace(1.0, 6001.0, 241)  # from 1 mol/m3: some fits divide by c_e
 
 
 class BPXError(ValueError):
@@ -84,7 +84,9 @@ def _electrolyte(ps, key: str, T_ref: float) -> tuple[Any, float]:
     fn = ps[key]
     if not callable(fn):
         return float(fn), 0.0
-    return _table(_CE, fn(_CE, T_ref)), _activation_energy(fn, lambda T: (np.array([1000.0]), T))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = fn(_CE, T_ref)
+    return _table(_CE, values), _activation_energy(fn, lambda T: (np.array([1000.0]), T))
 
 
 def _reaction_rate(ps, prefix: str, c_max: float, c_e0: float, T_ref: float) -> tuple[float, float]:

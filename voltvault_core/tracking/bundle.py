@@ -127,7 +127,7 @@ def export_bundle(session: Session, actor: User | None, simulation_id: int, *, w
         bpx_doc = parameter_set_to_bpx(ParameterSet.from_json_dict(parameters),
                                        model={"dfn": "DFN", "spme": "SPMe", "spm": "SPM"}.get(row.model_type, "DFN"))
         members["parameters.bpx.json"] = json.dumps(bpx_doc, indent=1, sort_keys=True).encode()
-    except BPXError as exc:
+    except (BPXError, TypeError, KeyError, ArithmeticError) as exc:  # the bundle is complete without it
         notes["parameters.bpx.json"] = f"not included: {exc}"
     if with_report:
         from voltvault_core.reports.pdf import render_pdf
