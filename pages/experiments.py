@@ -1,10 +1,14 @@
 """Experiment tracker: hypothesis, linked runs and datasets, notes, conclusions, comments."""
 
+import plotly.graph_objects as go
 import streamlit as st
 from sqlmodel import select
 
+from voltvault_core.auth.permissions import NotFound
 from voltvault_core.db.models import Comment, CyclingDataset, Simulation
 from voltvault_core.projects import ProjectError, add_comment
+from voltvault_core.reports.comparison import compare_runs
+from voltvault_core.simulation_service import SimulationServiceError
 from voltvault_core.tracking.service import (
     EXPERIMENT_STATUSES,
     ExperimentError,
@@ -82,6 +86,45 @@ with right:
                     st.rerun()
                 except ExperimentError as exc:
                     st.error(str(exc))
+
+st.divider()
+st.markdown("**Compare runs**")
+if simulations:
+    default_runs = [i for i in experiment.linked_simulations or [] if i in simulations] or list(simulations)[:3]
+    compare_ids = st.multiselect("Runs", list(simulations), default=default_runs, format_func=simulations.get,
+                                 key="exp.compare.runs")
+    linked_measured = [i for i in experiment.linked_datasets or [] if i in datasets]
+    measured_id = st.selectbox("Against measured data", [None, *datasets], key="exp.compare.dataset",
+                               index=(1 + list(datasets).index(linked_measured[0])) if linked_measured else 0,
+                               format_func=lambda i: "none" if i is None else datasets[i])
+    if compare_ids:
+        try:
+            with ctx.session() as session:
+                comparison = compare_runs(session, ctx.user, compare_ids, measured_id)
+        except (SimulationServiceError, NotFound) as exc:
+            st.error(str(exc))
+        else:
+            st.dataframe({"": list(comparison["inputs"]),
+                          **{run: [comparison["inputs"][f][k] for f in comparison["inputs"]]
+                             for k, run in enumerate(comparison["runs"])}}, hide_index=True, key="exp.compare.inputs")
+            st.dataframe({"": list(comparison["metrics"]),
+                          **{run: [comparison["metrics"][m][k] for m in comparison["metrics"]]
+                             for k, run in enumerate(comparison["runs"])}}, hide_index=True, key="exp.compare.metrics")
+            figure = go.Figure()
+            for curve in comparison["curves"]:
+                figure.add_scatter(x=curve["capacity_Ah"], y=curve["voltage_V"], mode="lines", name=curve["name"])
+            if comparison["measured"] is not None:
+                m = comparison["measured"]
+                figure.add_scatter(x=m["capacity_Ah"], y=m["voltage_V"], mode="markers", marker={"size": 4},
+                                   name=f"measured: {m['name']}")
+            figure.update_layout(xaxis_title="Discharged capacity / Ah", yaxis_title="Voltage / V", height=420,
+                                 margin={"t": 30})
+            st.plotly_chart(figure, key="exp.compare.chart")
+            if comparison["fit"]:
+                st.markdown("Simulation against the measured first discharge (on discharged capacity):")
+                st.dataframe(comparison["fit"], hide_index=True, key="exp.compare.fit")
+else:
+    st.caption("No simulations in this project to compare yet.")
 
 st.divider()
 st.markdown("**Comments**")

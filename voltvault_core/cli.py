@@ -29,6 +29,8 @@ FEATURE_COMMANDS = {
     "materials": "voltvault_core.materials.cli",
     "jobs": "voltvault_core.jobs.cli",
     "thermal": "voltvault_core.thermal.cli",
+    "report": "voltvault_core.reports.cli",
+    "run": "voltvault_core.tracking.run_cli",
 }
 FEATURE_COMMAND_MODULES = tuple(FEATURE_COMMANDS.values())
 FOUNDATION_COMMANDS = ("db", "user", "serve", "demo")

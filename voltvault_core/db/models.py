@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -333,3 +333,64 @@ class AppSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class RunProvenance(SQLModel, table=True):
+    """What a run ran on, written once when it finishes and never changed (see
+    :mod:`voltvault_core.tracking.provenance`; updates and deletes through the ORM are refused there)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id", index=True)
+    # not unique: a deleted dataset's record stays, and SQLite may give its id to the next one (newest wins)
+    target_type: str = Field(index=True)  # simulation | cycling_dataset | eis_fit
+    target_id: int = Field(index=True)
+    input_sha256: str = ""  # canonical JSON of everything that re-runs it
+    parameter_set_sha256: str = ""  # canonical JSON of the resolved parameter set (functions tabulated)
+    input_data_sha256: str = ""  # measured/raw data the run read, if any
+    result_sha256: str = ""  # the result artifact
+    record: dict | None = _json()  # the full record (inputs, solver settings, seeds, versions, times, who)
+    record_sha256: str = ""  # SHA-256 of ``record``: a changed row no longer matches it
+    package_version: str = ""
+    source_revision: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# Provenance is written by the database layer itself, whichever service stores a run (the functions live in
+# voltvault_core.tracking.provenance and are imported only when an event fires).
+@event.listens_for(Simulation, "before_update")
+def _simulation_provenance(_mapper, connection, row):
+    from voltvault_core.tracking.provenance import on_simulation_update
+
+    on_simulation_update(connection, row)
+
+
+@event.listens_for(Simulation, "after_insert")
+def _simulation_inserted_provenance(_mapper, connection, row):
+    from voltvault_core.tracking.provenance import on_simulation_insert
+
+    on_simulation_insert(connection, row)
+
+
+@event.listens_for(CyclingDataset, "after_insert")
+def _dataset_provenance(_mapper, connection, row):
+    from voltvault_core.tracking.provenance import on_dataset_insert
+
+    on_dataset_insert(connection, row)
+
+
+@event.listens_for(EISFit, "after_insert")
+def _fit_provenance(_mapper, connection, row):
+    from voltvault_core.tracking.provenance import on_fit_insert
+
+    on_fit_insert(connection, row)
+
+
+@event.listens_for(RunProvenance, "before_update")
+@event.listens_for(RunProvenance, "before_delete")
+def _provenance_is_immutable(mapper, connection, row):
+    from voltvault_core.tracking.provenance import refuse_change
+
+    refuse_change(mapper, connection, row)

@@ -25,6 +25,6 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/cycling_data.py", "Cycling Data", ":material/monitoring:", "Measure"),
     PageSpec("pages/eis.py", "EIS", ":material/blur_circular:", "Measure"),
     PageSpec("pages/experiments.py", "Experiments", ":material/science:", "Track & share"),
-    PageSpec("pages/reports.py", "Reports", ":material/description:", "Track & share", built=False),
+    PageSpec("pages/reports.py", "Reports", ":material/description:", "Track & share"),
     PageSpec("pages/admin.py", "Admin", ":material/admin_panel_settings:", "Track & share"),
 )

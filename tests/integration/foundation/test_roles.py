@@ -27,6 +27,7 @@ from voltvault_core.eis.readers import read_spectra
 from voltvault_core.jobs import JobState, JobStatus, store
 from voltvault_core.jobs import service as jobs
 from voltvault_core.materials import service as materials
+from voltvault_core.tracking import bundle as run_bundles
 from voltvault_core.tracking import service as tracking
 
 EIS_CSV = b"1000,1.0,-0.1\n100,1.2,-0.4\n10,1.6,-0.5\n1,2.0,-0.3\n0.1,2.2,-0.2\n"
@@ -42,6 +43,12 @@ def _owner(session, users):
 
 def _experiment(session, users):
     return tracking.create_experiment(session, _owner(session, users), users["project_id"], name="baseline").id
+
+
+def _run_bundle(session, users) -> bytes:
+    owner = _owner(session, users)
+    run = sims.run_simulation(session, owner, users["project_id"], inputs=SIMULATION_INPUTS)
+    return run_bundles.export_bundle(session, owner, run.id, with_report=False)
 
 
 def _share_link(session, users):
@@ -174,6 +181,8 @@ EXAMPLES = {
     "voltvault_core.cycling.service.save_column_mapping":
         lambda s, a, u: cycling.save_column_mapping(s, a, u["project_id"], name="lab",
                                                     mapping={"version": 1, "columns": {}}),
+    "voltvault_core.tracking.bundle.import_bundle":
+        lambda s, a, u: run_bundles.import_bundle(s, a, u["project_id"], data=_run_bundle(s, u)),
     "voltvault_core.jobs.service.cancel_job":
         lambda s, a, u: jobs.cancel_job(s, a, _queued_job(s, u), runner=_CancellingRunner()),
 }
