@@ -200,6 +200,11 @@ def stack_systems(systems, xp) -> DesignStack:
     for b, s in enumerate(systems):
         if s.compiled is None:
             raise ValueError(f"design {b} cannot be stacked: no compiled tables ({_why_not_compiled(s)})")
+        if getattr(s, "lumped", False):
+            raise ValueError(
+                f"design {b} cannot be stacked: lumped thermal (the array kernels are isothermal; "
+                "use thermal='isothermal' or solve_batch's threads)"
+            )
     dims0 = np.asarray(first.compiled[2], dtype=np.int64)
     for b, s in enumerate(systems[1:], start=1):
         checks = (

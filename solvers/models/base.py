@@ -95,16 +95,18 @@ class CellSystem(CellDAE):
         """
         if backend not in ("numba", "cupy") or self.kernel_name is None:
             return "numpy"
-        if self.lumped:
-            return "numpy (the compiled kernels are isothermal; lumped thermal runs the numpy path)"
         from solvers.models import kernels
 
         c = self.cell
         T = c.T_ambient_K
+        if self.lumped and not (c.cell_volume_m3 > 0 and c.volumetric_heat_capacity_J_m3_K > 0):
+            return "numpy (lumped thermal needs a cell volume and heat capacities)"
         try:
-            tab_n = kernels.tabulate_electrode(c.negative, T, c.T_ref_K, c.c_e_init_mol_m3)
-            tab_p = kernels.tabulate_electrode(c.positive, T, c.T_ref_K, c.c_e_init_mol_m3)
-            tab_e = kernels.tabulate_electrolyte(c, T)
+            # lumped: the tables at the ambient temperature with the activation temperatures of the set's
+            # functions, which the kernels apply at the cell's temperature (see solvers.models.kernels)
+            tab_n = kernels.tabulate_electrode(c.negative, T, c.T_ref_K, c.c_e_init_mol_m3, self.lumped)
+            tab_p = kernels.tabulate_electrode(c.positive, T, c.T_ref_K, c.c_e_init_mol_m3, self.lumped)
+            tab_e = kernels.tabulate_electrolyte(c, T, self.lumped)
         except kernels.NotTabulable as exc:
             return f"numpy ({exc})"
         geo = kernels.geometry_vector(c, getattr(self, "row_scale", 1.0), self.kernel_dims())
@@ -121,14 +123,15 @@ class CellSystem(CellDAE):
         """The core residual through the compiled kernel when active, else the numpy reference."""
         if self.compiled is None:
             return self.core_numpy(Y, T, I_A)
-        batch, geo, dims, tab_n, tab_p, tab_e, T_K = self.compiled
+        batch, geo, dims, tab_n, tab_p, tab_e, _T_K = self.compiled
         B = Y.shape[0]
         f = np.empty((B, self.n_core))
         V = np.empty(B)
+        H = np.empty((B, self.n_heat_terms() if self.lumped else 0))
         batch(
             np.ascontiguousarray(Y),
             np.ascontiguousarray(I_A, dtype=float),
-            T_K,
+            np.ascontiguousarray(np.broadcast_to(np.asarray(T, dtype=float), (B,))),
             geo,
             dims,
             tab_n,
@@ -136,8 +139,16 @@ class CellSystem(CellDAE):
             tab_e,
             f,
             V,
+            H,
         )
-        return {"f": f, "V": V, "heat": np.zeros(B)}
+        # the kernel's heat terms: reactions, then -I V (which rhs() adds itself)
+        heat = H[:, :-1].sum(axis=1) if self.lumped else np.zeros(B)
+        return {"f": f, "V": V, "heat": heat}
+
+    def n_heat_terms(self) -> int:
+        """Entries of the compiled kernels' heat output (see :func:`solvers.models.kernels.dfn_core`)."""
+        m = self.mesh_sizes
+        return m["x_n"] + m["x_p"] + 1 if self.kernel_name == "dfn" else 3
 
     def initial_state(self, c_n0: float, c_p0: float) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -172,7 +183,7 @@ class CellSystem(CellDAE):
 
     def voltage(self, Y):
         """Terminal voltage [V] of each state row; the SPM/SPMe kernel skips the residual here."""
-        if self.compiled is not None and self.kernel_name == "spm":
+        if self.compiled is not None and self.kernel_name == "spm" and not self.lumped:
             from solvers.models.kernels import spm_voltage_batch
 
             _batch, geo, dims, tab_n, tab_p, tab_e, T_K = self.compiled

@@ -138,9 +138,11 @@ class SPMSystem(CellSystem):
         kind = np.where(rows == last, np.where(cols == last, 3, 2), np.where(cols == last, 1, 0)).astype(
             np.int64
         )
+        if self.lumped:  # the temperature's column borders the system (see solvers.models.compiled)
+            kind[cols == self.i_T] = 4
         a1 = np.where(kind == 2, cols, rows).astype(np.int64)
         a2 = (cols - rows + 1).astype(np.int64)
-        tridiagonal = bool(np.all(np.abs(cols - rows)[kind == 0] <= 1)) and not self.lumped
+        tridiagonal = bool(np.all(np.abs(cols - rows)[kind == 0] <= 1))
         return {
             "rows": rows, "cols": cols, "kind": kind, "a1": a1, "a2": np.where(kind == 0, a2, 0),
             "x_of": -np.ones(n, dtype=np.int64), "nx": n, "cell_cols": np.zeros((1, 3), dtype=np.int64),
