@@ -262,6 +262,51 @@ class CellSystem(CellDAE):
         )
 
 
+def heat_variables(system, T, sources, total_W) -> dict[str, np.ndarray]:
+    """The thermal outputs under PyBaMM's names (``pybamm.thermal.BaseThermal``, ``Lumped``).
+
+    ``sources`` = (reversible, irreversible, Ohmic) heating [W.m-3] at the x cells; x-averages are over the
+    whole cell, current collectors included (where nothing is heated: their Ohmic heating, i^2/sigma_cc,
+    is below 1e-4 of the rest for the bundled sets), as PyBaMM's; [W] multiplies by that thickness and
+    the electrode area. "Total heating [W]" and "Volume-averaged total heating [W.m-3]" are the energy
+    balance that drives the lumped temperature (:mod:`solvers.physics.heat`); the sum of the three local
+    sources equals it to the discretisation error.
+    """
+    c = system.cell
+    m = system.mesh_sizes
+    dx = np.concatenate(
+        [
+            np.full(m["x_n"], c.negative.thickness_m / m["x_n"]),
+            np.full(m["x_s"], c.separator_thickness_m / m["x_s"]),
+            np.full(m["x_p"], c.positive.thickness_m / m["x_p"]),
+        ]
+    )
+    L = c.thermal_thickness_m or float(dx.sum())
+    V_cell = c.cell_volume_m3
+    rev, irr, ohm = sources
+    out = {
+        "Volume-averaged cell temperature [K]": T,
+        "X-averaged cell temperature [K]": T,
+        "Ambient temperature [K]": np.full_like(T, c.T_ambient_K),
+        "Total heating [W.m-3]": rev + irr + ohm,
+    }
+    for name, lower, q in (
+        ("Reversible heating", "reversible heating", rev),
+        ("Irreversible electrochemical heating", "irreversible electrochemical heating", irr),
+        ("Ohmic heating", "Ohmic heating", ohm),
+    ):
+        x_av = np.sum(q * dx, axis=-1) / L
+        out[f"{name} [W.m-3]"] = q
+        out[f"X-averaged {lower} [W.m-3]"] = x_av
+        out[f"{name} [W]"] = x_av * L * c.area_m2
+        if V_cell > 0:
+            out[f"Volume-averaged {lower} [W.m-3]"] = x_av * L * c.area_m2 / V_cell
+    out["X-averaged total heating [W.m-3]"] = np.sum(out["Total heating [W.m-3]"] * dx, axis=-1) / L
+    if V_cell > 0:
+        out["Volume-averaged total heating [W.m-3]"] = total_W / V_cell
+    return out
+
+
 def checked_mesh(mesh: Mapping[str, int] | None) -> dict[str, int]:
     """The cells per domain: the defaults updated with ``mesh``; unknown keys and < 2 cells are refused."""
     mesh_sizes = dict(DEFAULT_MESH)
@@ -585,10 +630,13 @@ class CellModel:
         def compute_variables():
             variables = system.variables(Y)
             heat_W = variables.pop("_heat_W", None)
+            sources = variables.pop("_heat_sources", None)
             variables["Terminal voltage [V]"] = V
             variables["Current [A]"] = I_A
             variables["Cell temperature [K]"] = T
             variables["Total heating [W]"] = system.heat(Y) if heat_W is None else heat_W - I_A * V
+            if sources is not None:
+                variables.update(heat_variables(system, T, sources(), variables["Total heating [W]"]))
             return variables
 
         if system.lumped:

@@ -42,6 +42,11 @@ def ohmic_heating(current_density, potential_gradient):
     return -current_density * potential_gradient
 
 
+def cell_average_of_faces(q_left, q_right):
+    """A cell's value of a quantity known at its two faces (the quadrature of face values over the mesh)."""
+    return 0.5 * (q_left + q_right)
+
+
 def reaction_enthalpy_rate(aj_dx, T, dUdT, U):
     """a j (T dU/dT - U) dx [W.m-2]: a cell's share of the stack's heating, before the electrical power."""
     return aj_dx * (T * dUdT - U)
