@@ -5,8 +5,8 @@ model's own equations in :meth:`CellSystem.core`, and this module adds
 
 * the row of the current unknown (the step's operating mode, :mod:`solvers.models.stepping`);
 * the lumped thermal row (optional): ``rho c_p V dT/dt = Q - h A (T - T_amb)``, with the heat source
-  ``Q = -I_A V + A sum(a j (T dU/dT - U) dx)`` [W] (reversible + irreversible, from the energy balance of
-  the electrochemical model), reported as ``"Total heating [W]"``.
+  ``Q`` [W] PyBaMM's local reversible, irreversible and Ohmic heating integrated over the cell
+  (:mod:`solvers.physics.heat`), reported as ``"Total heating [W]"`` with the other PyBaMM heat variables.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from solvers import bdf
 from solvers.models.cell import Cell
 from solvers.models.stepping import CellDAE, run_experiment
 from solvers.parameters.base import ParameterSet
+from solvers.physics import heat
 from solvers.result import LazyVariables, SolverResult
 from solvers.steps import Step
 
@@ -141,14 +142,32 @@ class CellSystem(CellDAE):
             V,
             H,
         )
-        # the kernel's heat terms: reactions, then -I V (which rhs() adds itself)
-        heat = H[:, :-1].sum(axis=1) if self.lumped else np.zeros(B)
+        # the kernel's local heat sources [W] (see solvers.models.kernels.dfn_core)
+        heat = H.sum(axis=1) if self.lumped else np.zeros(B)
         return {"f": f, "V": V, "heat": heat}
 
     def n_heat_terms(self) -> int:
         """Entries of the compiled kernels' heat output (see :func:`solvers.models.kernels.dfn_core`)."""
         m = self.mesh_sizes
-        return m["x_n"] + m["x_p"] + 1 if self.kernel_name == "dfn" else 3
+        if self.kernel_name == "dfn":
+            return 2 * (m["x_n"] + m["x_p"]) + m["x_n"] + m["x_s"] + m["x_p"] - 1
+        return 3
+
+    def total_heating_W(self, Y, T, fl) -> np.ndarray:
+        """The heat source of the lumped model [W]: PyBaMM's local sources integrated over the cell."""
+        rev, irr, ohm = self.heat_sources(Y, T, fl)
+        return self.cell.area_m2 * np.sum((rev + irr + ohm) * self.x_widths(), axis=-1)
+
+    def x_widths(self) -> np.ndarray:
+        """Widths of the x cells [m] (negative electrode, separator, positive electrode)."""
+        c, m = self.cell, self.mesh_sizes
+        return np.concatenate(
+            [
+                np.full(m["x_n"], c.negative.thickness_m / m["x_n"]),
+                np.full(m["x_s"], c.separator_thickness_m / m["x_s"]),
+                np.full(m["x_p"], c.positive.thickness_m / m["x_p"]),
+            ]
+        )
 
     def initial_state(self, c_n0: float, c_p0: float) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -195,9 +214,9 @@ class CellSystem(CellDAE):
         return self.core(Y, T, Y[:, -1])["V"]
 
     def heat(self, Y):
+        """"Total heating [W]" of each state row (the numpy reference's local sources)."""
         T = self.temperature(Y)
-        out = self.core_numpy(Y, T, Y[:, -1])
-        return -Y[:, -1] * out["V"] + out["heat"]
+        return self.total_heating_W(Y, T, self.fields(Y, T, Y[:, -1]))
 
     def rhs(self, Y, control):
         T = self.temperature(Y)
@@ -208,9 +227,10 @@ class CellSystem(CellDAE):
         f[:, : self.n_core] = out["f"]
         if self.lumped:
             c = self.cell
-            Q = -I_A * V + out["heat"]
-            cool = c.heat_transfer_W_m2_K * c.cooling_area_m2 * (T - c.T_ambient_K)
-            f[:, self.i_T] = (Q - cool) / (c.volumetric_heat_capacity_J_m3_K * c.cell_volume_m3)
+            f[:, self.i_T] = heat.lumped_temperature_rate(
+                out["heat"], T, c.T_ambient_K, c.heat_transfer_W_m2_K * c.cooling_area_m2,
+                c.volumetric_heat_capacity_J_m3_K * c.cell_volume_m3,
+            )  # fmt: skip
         step = control.step
         value = control.imposed()
         if step.mode == "current":
@@ -262,25 +282,16 @@ class CellSystem(CellDAE):
         )
 
 
-def heat_variables(system, T, sources, total_W) -> dict[str, np.ndarray]:
+def heat_variables(system, T, sources) -> dict[str, np.ndarray]:
     """The thermal outputs under PyBaMM's names (``pybamm.thermal.BaseThermal``, ``Lumped``).
 
     ``sources`` = (reversible, irreversible, Ohmic) heating [W.m-3] at the x cells; x-averages are over the
     whole cell, current collectors included (where nothing is heated: their Ohmic heating, i^2/sigma_cc,
     is below 1e-4 of the rest for the bundled sets), as PyBaMM's; [W] multiplies by that thickness and
-    the electrode area. "Total heating [W]" and "Volume-averaged total heating [W.m-3]" are the energy
-    balance that drives the lumped temperature (:mod:`solvers.physics.heat`); the sum of the three local
-    sources equals it to the discretisation error.
+    the electrode area; "Total heating [W]" (their sum) drives the lumped temperature.
     """
     c = system.cell
-    m = system.mesh_sizes
-    dx = np.concatenate(
-        [
-            np.full(m["x_n"], c.negative.thickness_m / m["x_n"]),
-            np.full(m["x_s"], c.separator_thickness_m / m["x_s"]),
-            np.full(m["x_p"], c.positive.thickness_m / m["x_p"]),
-        ]
-    )
+    dx = system.x_widths()
     L = c.thermal_thickness_m or float(dx.sum())
     V_cell = c.cell_volume_m3
     rev, irr, ohm = sources
@@ -301,9 +312,11 @@ def heat_variables(system, T, sources, total_W) -> dict[str, np.ndarray]:
         out[f"{name} [W]"] = x_av * L * c.area_m2
         if V_cell > 0:
             out[f"Volume-averaged {lower} [W.m-3]"] = x_av * L * c.area_m2 / V_cell
-    out["X-averaged total heating [W.m-3]"] = np.sum(out["Total heating [W.m-3]"] * dx, axis=-1) / L
+    x_av = np.sum(out["Total heating [W.m-3]"] * dx, axis=-1) / L
+    out["X-averaged total heating [W.m-3]"] = x_av
+    out["Total heating [W]"] = x_av * L * c.area_m2
     if V_cell > 0:
-        out["Volume-averaged total heating [W.m-3]"] = total_W / V_cell
+        out["Volume-averaged total heating [W.m-3]"] = out["Total heating [W]"] / V_cell
     return out
 
 
@@ -629,14 +642,11 @@ class CellModel:
 
         def compute_variables():
             variables = system.variables(Y)
-            heat_W = variables.pop("_heat_W", None)
-            sources = variables.pop("_heat_sources", None)
+            sources = variables.pop("_heat_sources")
             variables["Terminal voltage [V]"] = V
             variables["Current [A]"] = I_A
             variables["Cell temperature [K]"] = T
-            variables["Total heating [W]"] = system.heat(Y) if heat_W is None else heat_W - I_A * V
-            if sources is not None:
-                variables.update(heat_variables(system, T, sources(), variables["Total heating [W]"]))
+            variables.update(heat_variables(system, T, sources()))
             return variables
 
         if system.lumped:

@@ -261,13 +261,9 @@ class DFNSystem(CellSystem):
         f[:, self.sl["phis_p"]] = (divergence(i_s_p, self.mesh_p, left=0.0, right=i_cell) + a_p * j_p) / (
             abs(i_cell[0]) / self.xmesh.edges[-1] + 1.0
         )
-        # heat of the reactions: A sum(a j (T dU/dT - U) dx) [W]
-        dx_n, dx_p = self.mesh_n.widths, self.mesh_p.widths
-        heat = c.area_m2 * (
-            np.sum(a_n * j_n * (Tb * fl["dUdT_n"] - fl["U_n"]) * dx_n, axis=-1)
-            + np.sum(a_p * j_p * (Tb * fl["dUdT_p"] - fl["U_p"]) * dx_p, axis=-1)
-        )
-        return {"f": f, "V": fl["V"], "heat": heat}
+        # the lumped model's heat source [W] (PyBaMM's local sources), only when it is needed
+        heat_W = self.total_heating_W(Y, T, fl) if self.lumped else np.zeros(B)
+        return {"f": f, "V": fl["V"], "heat": heat_W}
 
     def event_functions(self, Y):
         # no zero-electrolyte event (as PyBaMM's DFN): the electrolyte functions are regularised instead
@@ -337,19 +333,7 @@ class DFNSystem(CellSystem):
         T = self.temperature(Y)
         fl = self.fields(Y, T, Y[:, -1])
         cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
-        Tb = T[:, None]
-        heat_reactions = c.area_m2 * (
-            np.sum(
-                self.a_n * fl["j_n"] * (Tb * fl["dUdT_n"] - fl["U_n"]) * self.mesh_n.widths,
-                axis=-1,
-            )
-            + np.sum(
-                self.a_p * fl["j_p"] * (Tb * fl["dUdT_p"] - fl["U_p"]) * self.mesh_p.widths,
-                axis=-1,
-            )
-        )
         return {
-            "_heat_W": heat_reactions,
             "_heat_sources": lambda: self.heat_sources(Y, T, fl),
             "Electrolyte concentration [mol.m-3]": fl["ce"],
             "Electrolyte potential [V]": fl["phie"],

@@ -44,8 +44,9 @@ from solvers.physics import heat as _heat
 # the pointwise relations of solvers.physics.heat, compiled into the loops below (written once there)
 _arrhenius = njit(cache=True, inline="always")(_heat.arrhenius)
 _ocp_at_temperature = njit(cache=True, inline="always")(_heat.ocp_at_temperature)
-_reaction_enthalpy_rate = njit(cache=True, inline="always")(_heat.reaction_enthalpy_rate)
-_electrical_power = njit(cache=True, inline="always")(_heat.electrical_power)
+_reversible = njit(cache=True, inline="always")(_heat.reversible_heating)
+_irreversible = njit(cache=True, inline="always")(_heat.irreversible_heating)
+_ohmic = njit(cache=True, inline="always")(_heat.ohmic_heating)
 
 #: entries of the geometry vector before its per-cell sections (see :func:`geometry_vector`)
 N_GEO = 23
@@ -369,8 +370,11 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat):
     """Residual of the DFN core unknowns (layout of :class:`solvers.models.dfn.DFNSystem`) -> V [V].
 
     ``T`` [K] is the cell temperature (the tables' own temperature, ``tab[5, 3]``, in an isothermal run).
-    A non-empty ``heat`` (Nn + Np + 1) receives the terms of the lumped heat source [W]: per electrode
-    cell A a j (T dU/dT - U) dx, then -I V (:mod:`solvers.physics.heat`); their sum is "Total heating [W]".
+    A non-empty ``heat`` (2 (Nn + Np) + Nx - 1) receives the local heat sources [W] of PyBaMM's thermal
+    models (:mod:`solvers.physics.heat`), each times its share of the volume: per electrode cell the
+    reversible and irreversible heating A a j (T dU/dT + eta) dx; per interior face the electrolyte's Ohmic
+    heating -A i_e dphi_e/dx gap; the solid's per face of each electrode (current collector faces
+    included, half a cell each). Their sum is "Total heating [W]".
 
     geo = [L_n, L_s, L_p, eps_n, eps_s, eps_p, tor_n, tor_s, tor_p, a_n, a_p, R_n, R_p, cmax_n, cmax_p,
            sig_n, sig_p, (unused), (unused), ce0, area, row_scale, contact_resistance,
@@ -441,7 +445,7 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat):
         j = 2.0 * j0 * np.sinh(0.5 * eta / RT_F)
         aj[cell] = a * j
         if want_heat:
-            heat[i] = area * _reaction_enthalpy_rate(aj[cell] * dx[cell], T, dUdT, U)
+            heat[i] = area * dx[cell] * (_reversible(aj[cell], T, dUdT) + _irreversible(aj[cell], eta))
         _particle(y, off, nr, tab, radius, j / (F * cmax), f, off, fd)
     # electrolyte: cell values once (each serves two faces), then the fluxes at the interior faces; t+
     # and TDF from the table (rows 2, 3), migration as solvers.models.dfn.excess_migration_flux
@@ -474,6 +478,8 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat):
             n_next = _harm(D_c[i], D_c[i + 1], beta) * grad_c
             ie_next = 0.5 * (k_c[i] + k_c[i + 1]) * (_harm(chi_c[i], chi_c[i + 1], beta) * grad_c - grad_p)
             n_next -= (t_c[i] + beta * (t_c[i + 1] - t_c[i]) - t_ref) * ie_next / F
+            if want_heat:
+                heat[Nn + Np + i] = area * gap * _ohmic(ie_next, grad_p)
         else:
             n_next = 0.0
             ie_next = 0.0
@@ -484,10 +490,15 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat):
     # solid potentials (per-cell conductivity, harmonic mean at faces between different cells)
     dxn = L_n / Nn
     is_prev = -geo[g_sig] * y[o_psn] / (0.5 * dxn)
+    o_hs = Nn + Np + Nx - 1  # the solid's faces in ``heat``
+    if want_heat:  # the current collector's face (phi_s = 0 there), half a cell
+        heat[o_hs] = area * 0.5 * dxn * _ohmic(is_prev, y[o_psn] / (0.5 * dxn))
     for i in range(Nn):
         if i < Nn - 1:
             sig_face = _face(geo[g_sig + i], geo[g_sig + i + 1])
             is_next = -sig_face * (y[o_psn + i + 1] - y[o_psn + i]) / dxn
+            if want_heat:
+                heat[o_hs + 1 + i] = area * dxn * _ohmic(is_next, (y[o_psn + i + 1] - y[o_psn + i]) / dxn)
         else:
             is_next = 0.0
         f[o_psn + i] = ((is_next - is_prev) / dxn + aj[i]) / row_scale
@@ -499,14 +510,15 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat):
         if i < Np - 1:
             sig_face = _face(geo[g_sig_p + i], geo[g_sig_p + i + 1])
             is_next = -sig_face * (y[o_psp + i + 1] - y[o_psp + i]) / dxp
+            if want_heat:
+                heat[o_hs + Nn + i] = area * dxp * _ohmic(is_next, (y[o_psp + i + 1] - y[o_psp + i]) / dxp)
         else:
             is_next = i_cell
+            if want_heat:  # the current leaves through the collector: grad phi_s = -i / sigma there
+                heat[o_hs + Nn + i] = area * 0.5 * dxp * _ohmic(i_cell, -i_cell / geo[g_sig_p + i])
         f[o_psp + i] = ((is_next - is_prev) / dxp + aj[Nn + Ns + i]) / row_scale
         is_prev = is_next
-    V = 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - I_A * r_contact
-    if want_heat:
-        heat[Nn + Np] = _electrical_power(I_A, V)
-    return V
+    return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - I_A * r_contact
 
 
 @njit(cache=True)
@@ -548,8 +560,10 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, want_v=True):
     electrolyte fluxes) and returns the voltage alone; ``want_v=False`` skips the SPMe's voltage (its
     exchange currents and concentration overpotential in every electrode cell) and returns NaN, for the
     Newton iterations of a step that imposes the current. ``T`` [K] is the cell temperature; a non-empty
-    ``heat`` (3) receives the lumped heat-source terms [W]: I (T dU_n/dT - U_n), -I (T dU_p/dT - U_p),
-    -I V (their sum is "Total heating [W]"; the voltage is then computed whatever ``want_v``).
+    ``heat`` (3) receives PyBaMM's local heat sources [W] (:mod:`solvers.physics.heat`) integrated over
+    the cell: the reversible and irreversible heating of each electrode (a j L A = +-I), and the Ohmic
+    heating of the SPMe's composite electrolyte and solid potentials (none in the SPM); their sum is
+    "Total heating [W]" (the voltage is then computed whatever ``want_v``).
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
     a_n, a_p = geo[9], geo[10]
@@ -582,16 +596,14 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, want_v=True):
         dUdT_p = _lookup(tab_p[6], s_p, 0.0, 1.0, N_STO)
         U_n = _ocp_at_temperature(U_n, dUdT_n, T, T_tab)
         U_p = _ocp_at_temperature(U_p, dUdT_p, T, T_tab)
-    if want_heat:
-        heat[0] = _reaction_enthalpy_rate(I_A, T, dUdT_n, U_n)
-        heat[1] = _reaction_enthalpy_rate(-I_A, T, dUdT_p, U_p)
     if with_e == 0:
         eta_n = 2.0 * RT_F * _arcsinh2(j_n, 2.0 * _j0(tab_n, ce0, ce0, s_n) * fj_n)
         eta_p = 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ce0, ce0, s_p) * fj_p)
-        V = U_p - U_n + eta_p - eta_n - I_A * r_contact
         if want_heat:
-            heat[2] = _electrical_power(I_A, V)
-        return V
+            heat[0] = _reversible(I_A, T, dUdT_n) + _irreversible(I_A, eta_n)
+            heat[1] = _reversible(-I_A, T, dUdT_p) + _irreversible(-I_A, eta_p)
+            heat[2] = 0.0
+        return U_p - U_n + eta_p - eta_n - I_A * r_contact
     Nx = Nn + Ns + Np
     g_eps, g_tor, g_a = N_GEO, N_GEO + Nx, N_GEO + 2 * Nx
     o = nr_n + nr_p
@@ -623,6 +635,7 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, want_v=True):
     prod_n = 1.0
     prod_p = 1.0
     inv_av = 1.0 / ce_av
+    ie_dln = 0.0  # sum over the faces of i_e d(ln c_e): the concentration part of the Ohmic heating
     for i in range(Nx):
         epsi, tori = geo[g_eps + i], geo[g_tor + i]
         if i < Nn:
@@ -651,6 +664,10 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, want_v=True):
                 ie_face = i_cell * (1.0 - (i - Nn - Ns + 1.0) / Np)
             t_next = _lookup(tab_e[2], max(cj, 1e-12), 0.0, ce_max_tab, N_CE) * f_tp
             n_next -= (t_i + beta * (t_next - t_i) - t_ref) * ie_face / F
+            if want_heat:
+                ie_dln += ie_face * (
+                    np.log(max(cj * inv_av, MACINNES_FLOOR)) - np.log(max(ci * inv_av, MACINNES_FLOOR))
+                )
         else:
             n_next = 0.0
             t_next = 0.0
@@ -680,10 +697,12 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, want_v=True):
     eta_c = chiRT_F * (ln_p - ln_n)
     dphi_e = -i_cell * (L_n / (3 * kappa * geo[6]) + L_s / (kappa * geo[7]) + L_p / (3 * kappa * geo[8]))
     dphi_s = -i_cell * (L_n / (3 * sig_n) + L_p / (3 * sig_p))
-    V = U_p - U_n + eta_p - eta_n + eta_c + dphi_e + dphi_s - I_A * r_contact
     if want_heat:
-        heat[2] = _electrical_power(I_A, V)
-    return V
+        heat[0] = _reversible(I_A, T, dUdT_n) + _irreversible(I_A, eta_n)
+        heat[1] = _reversible(-I_A, T, dUdT_p) + _irreversible(-I_A, eta_p)
+        # -i_e dphi_e/dx - i_s dphi_s/dx integrated: i^2 over the conductances, and -i_e chi d(ln c_e)
+        heat[2] = area * (_ohmic(i_cell, dphi_e + dphi_s) + _ohmic(chiRT_F, ie_dln))
+    return U_p - U_n + eta_p - eta_n + eta_c + dphi_e + dphi_s - I_A * r_contact
 
 
 @njit(cache=True)

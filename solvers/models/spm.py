@@ -107,14 +107,10 @@ class SPMSystem(CellSystem):
         out["V"] = out["U_p"] - out["U_n"] + out["eta_p"] - out["eta_n"] - I_A * c.contact_resistance_Ohm
         return out
 
-    @staticmethod
-    def reaction_heat(fl, T, I_A):
-        """I (T dU_n/dT - U_n) - I (T dU_p/dT - U_p) [W] (the total heating adds -I V)."""
-        return I_A * ((T * fl["dUdT_n"] - fl["U_n"]) - (T * fl["dUdT_p"] - fl["U_p"]))
-
     def core_numpy(self, Y, T, I_A):
         fl = self.fields(Y, T, I_A)
-        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": self.reaction_heat(fl, T, I_A)}
+        heat_W = self.total_heating_W(Y, T, fl) if self.lumped else np.zeros(Y.shape[0])
+        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": heat_W}
 
     def core_rhs(self, Y, T, I_A, fl):
         return fl["f_particles"]
@@ -179,7 +175,7 @@ class SPMSystem(CellSystem):
         phie = np.broadcast_to((-fl["U_n"] - fl["eta_n"])[:, None], (nt, Nx))
         return ce, phie
 
-    def heat_sources(self, Y, T, fl, phie):
+    def heat_sources(self, Y, T, fl, phie=None):
         """(reversible, irreversible, Ohmic) heating [W.m-3] at the x cells (:mod:`solvers.physics.heat`).
 
         The uniform j with each cell's a; the SPMe's overpotential of each cell; Ohmic heating in the
@@ -203,6 +199,8 @@ class SPMSystem(CellSystem):
         ohm = np.zeros((B, Nx))
         if "ce" not in self.sl:  # the SPM (as PyBaMM's, leading-order potentials): no Ohmic losses
             return rev, irr, ohm
+        if phie is None:
+            phie = self.electrolyte_fields(Y, T, Y[:, -1], fl)[1]
         if "ce" in self.sl:
             zero = np.zeros((B, 1))
             grad = gradient(phie, xm)
@@ -235,7 +233,6 @@ class SPMSystem(CellSystem):
         V = fl["V"][:, None]
         phis_p = V - i_cell / sig_p * ((x_p - L) ** 2 / (2 * L_p)) + 0 * x_p
         return {
-            "_heat_W": self.reaction_heat(fl, T, I_A),  # read off the fields: no second residual
             "_heat_sources": lambda: self.heat_sources(Y, T, fl, phie),
             "Electrolyte concentration [mol.m-3]": ce,
             "Electrolyte potential [V]": phie,

@@ -74,7 +74,8 @@ def test_kernel_residual_at_another_temperature_is_the_reference_residual(name):
     assert np.max(np.abs(f_fast[:, diff] - f_ref[:, diff]) / scale) < 5e-5  # tables vs the functions
     # dT/dt: the heating is a difference of gross terms (I U against -I V), whose tabulated parts (OCPs,
     # exchange currents) agree to about 1e-7 of themselves
-    np.testing.assert_allclose(f_fast[:, ref.i_T], f_ref[:, ref.i_T], rtol=1e-4)
+    fT = f_ref[:, ref.i_T]
+    np.testing.assert_allclose(f_fast[:, ref.i_T], fT, rtol=1e-4, atol=1e-4 * np.max(np.abs(fT)))
     assert np.ptp(f_ref[:, ref.i_T]) > 1e-2 * np.max(np.abs(f_ref[:, ref.i_T]))  # the four temperatures differ
     T = Y[:, ref.i_T]
     np.testing.assert_allclose(fast.core(Y, T, Y[:, -1])["V"], ref.core_numpy(Y, T, Y[:, -1])["V"], atol=1e-6)
@@ -182,7 +183,7 @@ def test_table_cache_survives_threads_evicting_at_once(monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["spm", "spme", "dfn"])
-def test_heat_sources_have_pybamm_names_and_add_up_to_the_energy_balance(name):
+def test_heat_sources_have_pybamm_names_and_add_up_to_the_total_heating(name):
     ps = get_parameter_set("Marquis2019")  # entropic changes: reversible heating is not zero
     result = get_model(name).solve(ps, _steps(ps, 1.0), thermal="lumped", mesh=MESH, output_period_s=60.0)
     Q = result["Total heating [W]"]
@@ -196,8 +197,8 @@ def test_heat_sources_have_pybamm_names_and_add_up_to_the_energy_balance(name):
     assert np.max(np.abs(result["Reversible heating [W]"][during])) > 0.01 * np.max(Q[during])
     if name == "dfn":
         assert np.all(result["Ohmic heating [W]"][during] > 0)
-    # the local sources integrate to the energy balance that drives the temperature
-    np.testing.assert_allclose(parts[during], Q[during], rtol=0.01, atol=1e-3 * np.max(np.abs(Q)))
+    # the local sources add up to the heating that drives the temperature
+    np.testing.assert_allclose(parts, Q, rtol=1e-10, atol=1e-12)
     V_cell = ps["Cell volume [m3]"]
     np.testing.assert_allclose(result["Volume-averaged total heating [W.m-3]"] * V_cell, Q, rtol=1e-12)
     x_av = result["X-averaged total heating [W.m-3]"]
