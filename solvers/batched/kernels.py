@@ -135,8 +135,6 @@ def _why_not_compiled(system) -> str:
     """Why a system holds no compiled tables, in words a user can act on."""
     if getattr(system, "kernel_name", None) is None:
         return f"the {type(system).__name__} has no compiled kernel"
-    if getattr(system, "lumped", False):
-        return "lumped thermal: the compiled kernels are isothermal; use thermal='isothermal'"
     from solvers.models import kernels
 
     c = system.cell
