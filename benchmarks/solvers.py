@@ -14,6 +14,11 @@ side: measured in the same run when PyBaMM is importable or ``--pybamm-python`` 
 that has it (PyBaMM is not a VoltVault dependency), else the figures of the reference README.
 
 ``--write-docs`` replaces the "Solvers" section of docs/benchmarks.md with the measured table.
+
+``--thermal`` measures lumped thermal instead (issue 11): Chen2020 DFN and SPMe, 2C discharge to 2.5 V,
+isothermal and ``thermal="lumped"``, timed through ``voltvault_core.simulation.Simulation(...).solve()`` as a
+user calls it, beside PyBaMM's warm solve of the same models in the same run; with ``--write-docs`` it
+replaces the "Lumped thermal" section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -190,6 +195,134 @@ for name, cls in (("spm", pybamm.lithium_ion.SPM), ("spme", pybamm.lithium_ion.S
     out[name] = {"warm_ms": 1e3 * float(np.median(warm)), "new_design_ms": 1e3 * float(np.median(new))}
 print(json.dumps(out))
 """
+
+
+#: PyBaMM's warm solve of Chen2020 at 2C (10 A) to its 2.5 V cut-off event, isothermal and lumped
+PYBAMM_THERMAL_SNIPPET = r"""
+import json, sys, time
+import numpy as np
+import pybamm
+
+out = {"version": pybamm.__version__}
+t_interp = np.linspace(0, 1800, 600)
+for name, cls in (("spme", pybamm.lithium_ion.SPMe), ("dfn", pybamm.lithium_ion.DFN)):
+    for thermal in ("isothermal", "lumped"):
+        values = pybamm.ParameterValues("Chen2020")
+        values["Current function [A]"] = 10.0
+        sim = pybamm.Simulation(cls(options={"thermal": thermal}), parameter_values=values, solver=pybamm.IDAKLUSolver())
+        sim.solve([0, 1800], t_interp=t_interp)
+        solver, model = sim.solver, sim.built_model
+        warm = []
+        for _ in range(int(sys.argv[1])):
+            start = time.perf_counter()
+            sol = solver.solve(model, [0, 1800], t_interp=t_interp)
+            sol["Voltage [V]"].entries
+            warm.append(time.perf_counter() - start)
+        out[f"{name} {thermal}"] = 1e3 * float(np.median(warm))
+print(json.dumps(out))
+"""
+
+
+def pybamm_thermal_figures(python: str | None, repeats: int) -> dict | None:
+    """PyBaMM's warm 2C times [ms] (isothermal and lumped), measured in this run; None without PyBaMM."""
+    import json
+    import subprocess
+
+    try:
+        import pybamm  # noqa: F401
+
+        python = sys.executable
+    except ImportError:
+        if not python:
+            return None
+    done = subprocess.run(
+        [python, "-c", PYBAMM_THERMAL_SNIPPET, str(repeats)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(f"PyBaMM timing failed ({python}):", done.stderr.strip().splitlines()[-1:], flush=True)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_thermal(repeats: int) -> dict:
+    """Warm 2C discharges through Simulation(...).solve(): median [ms], kernel, final temperature [K]."""
+    from voltvault_core.simulation import Simulation
+
+    out = {}
+    for model in ("spme", "dfn"):
+        for thermal in ("isothermal", "lumped"):
+
+            def solve(model=model, thermal=thermal):
+                return Simulation(model, "Chen2020", "Discharge at 2C until 2.5 V", thermal=thermal).solve()
+
+            for _ in range(2):
+                result = solve()  # compile / warm
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                result = solve()
+                times.append(time.perf_counter() - start)
+            out[f"{model} {thermal}"] = {
+                "warm_ms": 1e3 * float(np.median(times)),
+                "min_ms": 1e3 * float(np.min(times)),
+                "kernel": result.info["kernel"],
+                "T_end_K": float(result["Cell temperature [K]"][-1]),
+                "n_steps": result.info["n_steps"],
+            }
+            print(f"{model} {thermal}: {out[f'{model} {thermal}']}", flush=True)
+    return out
+
+
+def render_thermal(ours: dict, pyb: dict | None) -> str:
+    def cell(key):
+        return f"{pyb[key]:.1f}" if pyb is not None else "not measured"
+
+    lines = [
+        "## Lumped thermal (issue 11)",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()} "
+        f"({os.cpu_count()} CPUs shared with other work: load average {LOAD_AT_START} at the start, so every "
+        "figure is noisy, by +-30 % between runs). Chen2020, 2C (10 A) discharge to 2.5 V, default mesh and "
+        "tolerances, timed through `Simulation(...).solve()` as a user calls it (median of warm runs); "
+        + (
+            f"PyBaMM {pyb['version']} in the same run: the built model re-solved by IDAKLU to its cut-off event "
+            "and its voltage read."
+            if pyb is not None
+            else "PyBaMM not measured (not importable, no --pybamm-python)."
+        ),
+        "",
+        "| model | thermal | VoltVault warm [ms] (min) | kernel | T at the end [K] | PyBaMM warm [ms] |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, r in ours.items():
+        model, thermal = key.split()
+        lines.append(
+            f"| {model.upper()} | {thermal} | {r['warm_ms']:.1f} ({r['min_ms']:.1f}) | {r['kernel']} "
+            f"| {r['T_end_K']:.2f} | {cell(key)} |"
+        )
+    dfn_l, dfn_i = ours["dfn lumped"]["warm_ms"], ours["dfn isothermal"]["warm_ms"]
+    lines += [
+        "",
+        f"- DFN lumped / DFN isothermal: **{dfn_l / dfn_i:.2f}x** (target <= 1.5x).",
+    ]
+    if pyb is not None:
+        lines.append(f"- DFN lumped / PyBaMM DFN lumped: **{dfn_l / pyb['dfn lumped']:.2f}x** (target <= 0.5x).")
+        lines.append(
+            f"- SPMe lumped / PyBaMM SPMe lumped: {ours['spme lumped']['warm_ms'] / pyb['spme lumped']:.2f}x."
+        )
+    return "\n".join(lines)
+
+
+def write_thermal_docs(text: str) -> None:
+    path = REPO / "docs" / "benchmarks.md"
+    start, end = "<!-- thermal:start -->", "<!-- thermal:end -->"
+    body = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}\n{end}"
+    if start in body and end in body:
+        body = body[: body.index(start)] + block + body[body.index(end) + len(end) :]
+    else:
+        body = body.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(body)
 
 
 def pybamm_figures(python: str | None, repeats: int) -> dict | None:
@@ -433,7 +566,18 @@ def main(argv=None) -> int:
         default=os.environ.get("VOLTVAULT_PYBAMM_PYTHON"),
         help="an interpreter with PyBaMM installed (never VoltVault's own environment), timed side by side",
     )
+    parser.add_argument("--thermal", action="store_true", help="lumped thermal against isothermal and PyBaMM")
     args = parser.parse_args(argv)
+    if args.thermal:
+        ours = bench_thermal(repeats=5 if args.quick else 15)
+        pyb = pybamm_thermal_figures(args.pybamm_python, repeats=5 if args.quick else 15)
+        print("PyBaMM:", pyb)
+        text = render_thermal(ours, pyb)
+        print(text)
+        if args.write_docs:
+            write_thermal_docs(text)
+            print("docs/benchmarks.md updated")
+        return 0
     if args.accuracy_only:
         write_accuracy_only()
         print(accuracy())

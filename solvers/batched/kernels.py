@@ -135,8 +135,6 @@ def _why_not_compiled(system) -> str:
     """Why a system holds no compiled tables, in words a user can act on."""
     if getattr(system, "kernel_name", None) is None:
         return f"the {type(system).__name__} has no compiled kernel"
-    if getattr(system, "lumped", False):
-        return "lumped thermal: the compiled kernels are isothermal; use thermal='isothermal'"
     from solvers.models import kernels
 
     c = system.cell
@@ -200,6 +198,11 @@ def stack_systems(systems, xp) -> DesignStack:
     for b, s in enumerate(systems):
         if s.compiled is None:
             raise ValueError(f"design {b} cannot be stacked: no compiled tables ({_why_not_compiled(s)})")
+        if getattr(s, "lumped", False):
+            raise ValueError(
+                f"design {b} cannot be stacked: lumped thermal (the array kernels are isothermal; "
+                "use thermal='isothermal' or solve_batch's threads)"
+            )
     dims0 = np.asarray(first.compiled[2], dtype=np.int64)
     for b, s in enumerate(systems[1:], start=1):
         checks = (

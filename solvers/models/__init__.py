@@ -14,7 +14,8 @@ from pathlib import Path
 def _numba_cache_per_source_version() -> None:
     """Keep numba's disk cache in a folder named after a hash of these model sources.
 
-    numba keys a cached function on its own file only, and ``compiled.py`` inlines ``kernels.py``: after
+    numba keys a cached function on its own file only, and ``compiled.py`` inlines ``kernels.py`` (which
+    inlines ``solvers/physics``): after
     an edit to the kernels, an old cache would silently run the old machine code. A folder per source
     version makes every edit start a fresh cache (and works where the installed package is read-only).
     A ``NUMBA_CACHE_DIR`` set by the user wins.
@@ -24,7 +25,9 @@ def _numba_cache_per_source_version() -> None:
     import numba
 
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(here.glob("*.py")))).hexdigest()[:16]
+    # the kernels also inline the pointwise physics of solvers/physics (written once, run by both executors)
+    sources = sorted(here.glob("*.py")) + sorted((here.parent / "physics").glob("*.py"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "voltvault" / "numba" / digest
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,8 @@ model's own equations in :meth:`CellSystem.core`, and this module adds
 
 * the row of the current unknown (the step's operating mode, :mod:`solvers.models.stepping`);
 * the lumped thermal row (optional): ``rho c_p V dT/dt = Q - h A (T - T_amb)``, with the heat source
-  ``Q = -I_A V + A sum(a j (T dU/dT - U) dx)`` [W] (reversible + irreversible, from the energy balance of
-  the electrochemical model), reported as ``"Total heating [W]"``.
+  ``Q`` [W] PyBaMM's local reversible, irreversible and Ohmic heating integrated over the cell
+  (:mod:`solvers.physics.heat`), reported as ``"Total heating [W]"`` with the other PyBaMM heat variables.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from solvers import bdf
 from solvers.models.cell import Cell
 from solvers.models.stepping import CellDAE, run_experiment
 from solvers.parameters.base import ParameterSet
+from solvers.physics import heat
 from solvers.result import LazyVariables, SolverResult
 from solvers.steps import Step
 
@@ -95,16 +96,18 @@ class CellSystem(CellDAE):
         """
         if backend not in ("numba", "cupy") or self.kernel_name is None:
             return "numpy"
-        if self.lumped:
-            return "numpy (the compiled kernels are isothermal; lumped thermal runs the numpy path)"
         from solvers.models import kernels
 
         c = self.cell
         T = c.T_ambient_K
+        if self.lumped and not (c.cell_volume_m3 > 0 and c.volumetric_heat_capacity_J_m3_K > 0):
+            return "numpy (lumped thermal needs a cell volume and heat capacities)"
         try:
-            tab_n = kernels.tabulate_electrode(c.negative, T, c.T_ref_K, c.c_e_init_mol_m3)
-            tab_p = kernels.tabulate_electrode(c.positive, T, c.T_ref_K, c.c_e_init_mol_m3)
-            tab_e = kernels.tabulate_electrolyte(c, T)
+            # lumped: the tables at the ambient temperature with the activation temperatures of the set's
+            # functions, which the kernels apply at the cell's temperature (see solvers.models.kernels)
+            tab_n = kernels.tabulate_electrode(c.negative, T, c.T_ref_K, c.c_e_init_mol_m3, self.lumped)
+            tab_p = kernels.tabulate_electrode(c.positive, T, c.T_ref_K, c.c_e_init_mol_m3, self.lumped)
+            tab_e = kernels.tabulate_electrolyte(c, T, self.lumped)
         except kernels.NotTabulable as exc:
             return f"numpy ({exc})"
         geo = kernels.geometry_vector(c, getattr(self, "row_scale", 1.0), self.kernel_dims())
@@ -121,14 +124,15 @@ class CellSystem(CellDAE):
         """The core residual through the compiled kernel when active, else the numpy reference."""
         if self.compiled is None:
             return self.core_numpy(Y, T, I_A)
-        batch, geo, dims, tab_n, tab_p, tab_e, T_K = self.compiled
+        batch, geo, dims, tab_n, tab_p, tab_e, _T_K = self.compiled
         B = Y.shape[0]
         f = np.empty((B, self.n_core))
         V = np.empty(B)
+        H = np.empty((B, self.n_heat_terms() if self.lumped else 0))
         batch(
             np.ascontiguousarray(Y),
             np.ascontiguousarray(I_A, dtype=float),
-            T_K,
+            np.ascontiguousarray(np.broadcast_to(np.asarray(T, dtype=float), (B,))),
             geo,
             dims,
             tab_n,
@@ -136,8 +140,34 @@ class CellSystem(CellDAE):
             tab_e,
             f,
             V,
+            H,
         )
-        return {"f": f, "V": V, "heat": np.zeros(B)}
+        # the kernel's local heat sources [W] (see solvers.models.kernels.dfn_core)
+        heat = H.sum(axis=1) if self.lumped else np.zeros(B)
+        return {"f": f, "V": V, "heat": heat}
+
+    def n_heat_terms(self) -> int:
+        """Entries of the compiled kernels' heat output (see :func:`solvers.models.kernels.dfn_core`)."""
+        m = self.mesh_sizes
+        if self.kernel_name == "dfn":
+            return 2 * (m["x_n"] + m["x_p"]) + m["x_n"] + m["x_s"] + m["x_p"] - 1
+        return 3
+
+    def total_heating_W(self, Y, T, fl) -> np.ndarray:
+        """The heat source of the lumped model [W]: PyBaMM's local sources integrated over the cell."""
+        rev, irr, ohm = self.heat_sources(Y, T, fl)
+        return self.cell.area_m2 * np.sum((rev + irr + ohm) * self.x_widths(), axis=-1)
+
+    def x_widths(self) -> np.ndarray:
+        """Widths of the x cells [m] (negative electrode, separator, positive electrode)."""
+        c, m = self.cell, self.mesh_sizes
+        return np.concatenate(
+            [
+                np.full(m["x_n"], c.negative.thickness_m / m["x_n"]),
+                np.full(m["x_s"], c.separator_thickness_m / m["x_s"]),
+                np.full(m["x_p"], c.positive.thickness_m / m["x_p"]),
+            ]
+        )
 
     def initial_state(self, c_n0: float, c_p0: float) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
@@ -172,7 +202,7 @@ class CellSystem(CellDAE):
 
     def voltage(self, Y):
         """Terminal voltage [V] of each state row; the SPM/SPMe kernel skips the residual here."""
-        if self.compiled is not None and self.kernel_name == "spm":
+        if self.compiled is not None and self.kernel_name == "spm" and not self.lumped:
             from solvers.models.kernels import spm_voltage_batch
 
             _batch, geo, dims, tab_n, tab_p, tab_e, T_K = self.compiled
@@ -184,9 +214,9 @@ class CellSystem(CellDAE):
         return self.core(Y, T, Y[:, -1])["V"]
 
     def heat(self, Y):
+        """"Total heating [W]" of each state row (the numpy reference's local sources)."""
         T = self.temperature(Y)
-        out = self.core_numpy(Y, T, Y[:, -1])
-        return -Y[:, -1] * out["V"] + out["heat"]
+        return self.total_heating_W(Y, T, self.fields(Y, T, Y[:, -1]))
 
     def rhs(self, Y, control):
         T = self.temperature(Y)
@@ -197,9 +227,10 @@ class CellSystem(CellDAE):
         f[:, : self.n_core] = out["f"]
         if self.lumped:
             c = self.cell
-            Q = -I_A * V + out["heat"]
-            cool = c.heat_transfer_W_m2_K * c.cooling_area_m2 * (T - c.T_ambient_K)
-            f[:, self.i_T] = (Q - cool) / (c.volumetric_heat_capacity_J_m3_K * c.cell_volume_m3)
+            f[:, self.i_T] = heat.lumped_temperature_rate(
+                out["heat"], T, c.T_ambient_K, c.heat_transfer_W_m2_K * c.cooling_area_m2,
+                c.volumetric_heat_capacity_J_m3_K * c.cell_volume_m3,
+            )  # fmt: skip
         step = control.step
         value = control.imposed()
         if step.mode == "current":
@@ -249,6 +280,44 @@ class CellSystem(CellDAE):
             f"failure: step {k + 1} ({step.text or step.mode}) at t = {t:.4g} s: {what}; {cause}. "
             "Try a lower C-rate or power, a shorter step, a finer mesh, or looser tolerances (rtol=1e-4)."
         )
+
+
+def heat_variables(system, T, sources) -> dict[str, np.ndarray]:
+    """The thermal outputs under PyBaMM's names (``pybamm.thermal.BaseThermal``, ``Lumped``).
+
+    ``sources`` = (reversible, irreversible, Ohmic) heating [W.m-3] at the x cells; x-averages are over the
+    whole cell, current collectors included (where nothing is heated: their Ohmic heating, i^2/sigma_cc,
+    is below 1e-4 of the rest for the bundled sets), as PyBaMM's; [W] multiplies by that thickness and
+    the electrode area; "Total heating [W]" (their sum) drives the lumped temperature.
+    """
+    c = system.cell
+    dx = system.x_widths()
+    L = c.thermal_thickness_m or float(dx.sum())
+    V_cell = c.cell_volume_m3
+    rev, irr, ohm = sources
+    out = {
+        "Volume-averaged cell temperature [K]": T,
+        "X-averaged cell temperature [K]": T,
+        "Ambient temperature [K]": np.full_like(T, c.T_ambient_K),
+        "Total heating [W.m-3]": rev + irr + ohm,
+    }
+    for name, lower, q in (
+        ("Reversible heating", "reversible heating", rev),
+        ("Irreversible electrochemical heating", "irreversible electrochemical heating", irr),
+        ("Ohmic heating", "Ohmic heating", ohm),
+    ):
+        x_av = np.sum(q * dx, axis=-1) / L
+        out[f"{name} [W.m-3]"] = q
+        out[f"X-averaged {lower} [W.m-3]"] = x_av
+        out[f"{name} [W]"] = x_av * L * c.area_m2
+        if V_cell > 0:
+            out[f"Volume-averaged {lower} [W.m-3]"] = x_av * L * c.area_m2 / V_cell
+    x_av = np.sum(out["Total heating [W.m-3]"] * dx, axis=-1) / L
+    out["X-averaged total heating [W.m-3]"] = x_av
+    out["Total heating [W]"] = x_av * L * c.area_m2
+    if V_cell > 0:
+        out["Volume-averaged total heating [W.m-3]"] = out["Total heating [W]"] / V_cell
+    return out
 
 
 def checked_mesh(mesh: Mapping[str, int] | None) -> dict[str, int]:
@@ -573,11 +642,11 @@ class CellModel:
 
         def compute_variables():
             variables = system.variables(Y)
-            heat_W = variables.pop("_heat_W", None)
+            sources = variables.pop("_heat_sources")
             variables["Terminal voltage [V]"] = V
             variables["Current [A]"] = I_A
             variables["Cell temperature [K]"] = T
-            variables["Total heating [W]"] = system.heat(Y) if heat_W is None else heat_W - I_A * V
+            variables.update(heat_variables(system, T, sources()))
             return variables
 
         if system.lumped:

@@ -411,6 +411,8 @@ class Cell:
     cooling_area_m2: float
     cell_volume_m3: float
     volumetric_heat_capacity_J_m3_K: float
+    #: the cell's thickness through its layers, current collectors included [m] (PyBaMM's L)
+    thermal_thickness_m: float = 0.0
     #: "Separator porosity" as a function of x [m] (None: uniform ``separator_porosity``)
     separator_porosity_of_x: Callable | None = None
     #: x_profiles already built, by mesh sizes (the model's setup and the kernel's geometry share them)
@@ -595,6 +597,7 @@ class Cell:
             cooling_area_m2=num("Cell cooling surface area [m2]", 0.0),
             cell_volume_m3=num("Cell volume [m3]", 0.0),
             volumetric_heat_capacity_J_m3_K=(rho_cp_L / L_total) if L_total > 0 else 0.0,
+            thermal_thickness_m=L_total,
         )
 
     # ------------------------------------------------------------------ state of charge

@@ -3,7 +3,14 @@
 tridiagonal diffusion block onto its cell's electrolyte/solid unknowns (a Schur complement), leaving a
 small banded system in x.
 
-Used for ``backend="numba"`` isothermal DFN runs without profile steps; anything it cannot finish
+With lumped thermal the temperature is one more unknown (just before the current). Its column (every row
+whose physics depends on T) and its row (the heat balance, which depends on every cell) border the
+condensed system: the Newton matrix ``[[M, u], [v^T, d]]`` is solved with ``M``'s factors and one extra
+solve ``z = M^-1 u`` (Schur complement ``d - v.z``). The row is found without spoiling the colouring: the
+heat source is a sum of local terms (one per electrode cell, :func:`solvers.models.kernels.dfn_core`),
+each a row of the finite-difference plan, and the row of T is their sum.
+
+Used for ``backend="numba"`` DFN, SPMe and SPM runs (isothermal or lumped) without profile steps; anything it cannot finish
 (a failed Newton, an output buffer too small, a step needing the homotopy start) is re-run by the
 Python stepper, which also writes the diagnoses. The Jacobian is a finite-difference one grouped by
 the colouring of :class:`solvers.models.stepping.JacobianPlan`.
@@ -19,6 +26,9 @@ from numba import njit
 
 from solvers.models.kernels import dfn_core, spm_core
 from solvers.models.stepping import NEWTON_MAX_RATE, NEWTON_TOL  # the same Newton test as the Python stepper
+from solvers.physics import heat as _heat
+
+_lumped_temperature_rate = njit(cache=True, inline="always")(_heat.lumped_temperature_rate)
 
 # status codes
 OK_FINAL, OK_EVENT, OK_LIMIT, FAIL_NEWTON, FAIL_BUFFER, FAIL_INIT = 0, 1, 2, 3, 4, 5
@@ -41,6 +51,7 @@ INIT_NEWTON_TOL = 0.0033
 def structure(system, plan):
     """Classify every Jacobian entry of the DFN for the condensed solve (done once per mesh)."""
     n = system.n
+    iT = system.i_T if system.lumped else -1
     Nn, Ns, Np = system.Nn, system.Ns, system.Np
     nr_n, nr_p = system.nr_n, system.nr_p
     sl = system.sl
@@ -89,7 +100,11 @@ def structure(system, plan):
     x_particle = -np.ones(nx, dtype=np.int64)  # the particle an x-row couples to
     kl = ku = 0
     for e, (r, c) in enumerate(zip(rows, cols, strict=True)):
-        if p_of[r] >= 0 and p_of[c] >= 0:
+        if c == iT or r == iT:  # the temperature's column borders the condensed system
+            if r == iT:
+                raise ValueError("the temperature row belongs to the heat terms, not to the plan")
+            kind[e], a1[e], a2[e] = 4, r, 0
+        elif p_of[r] >= 0 and p_of[c] >= 0:
             if p_of[r] != p_of[c] or abs(k_of[r] - k_of[c]) > 1:
                 raise ValueError("unexpected particle coupling in the DFN Jacobian")
             kind[e], a1[e], a2[e] = 0, p_of[r], k_of[r] * 3 + (k_of[c] - k_of[r] + 1)
@@ -130,15 +145,27 @@ def structure(system, plan):
 
 
 @njit(cache=True)
-def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
-    """Full residual (core rows + the current row); returns V (NaN for an SPM/SPMe current step)."""
+def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, f, heat):
+    """Full residual (core rows, the temperature row when lumped, the current row); returns V (NaN for an
+    isothermal SPM/SPMe current step).
+
+    ``therm = [T (isothermal), h A [W/K], rho c_p V [J/K], T_ambient]``; ``dims[7] == 1`` when lumped: T is
+    then ``y[n - 2]`` and ``heat`` receives the kernel's heat terms (an empty ``heat`` otherwise).
+    """
     n = y.size
     I_A = y[n - 1]
+    lumped = dims[7] == 1
+    T = y[n - 2] if lumped else therm[0]
     if dims[6] == 1:
         # with the current imposed the residual does not need the voltage (the SPMe's costly part)
-        V = spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, mode != 0)
+        V = spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, mode != 0)
     else:
-        V = dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f)
+        V = dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat)
+    if lumped:
+        Q = 0.0
+        for i in range(heat.size):
+            Q += heat[i]
+        f[n - 2] = _lumped_temperature_rate(Q, T, therm[3], therm[1], therm[2])
     if mode == 0:
         f[n - 1] = I_A - value
     elif mode == 1:
@@ -151,46 +178,64 @@ def _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
 
 
 @njit(cache=True)
-def _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f):
+def _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, f):
     """Terminal voltage [V]: read off the solid potential for the DFN; the SPM/SPMe kernel's voltage-only
     pass (an empty ``f``) otherwise."""
     n = y.size
     if dims[6] == 0:
         Np = dims[2]
-        o_psp = n - 1 - Np
+        o_psp = n - 1 - Np - dims[7]
         return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - y[n - 1] * geo[22]
-    return spm_core(y, y[n - 1], T, geo, dims, tab_n, tab_p, tab_e, f[:0], True)
+    T = y[n - 2] if dims[7] == 1 else therm[0]
+    return spm_core(y, y[n - 1], T, geo, dims, tab_n, tab_p, tab_e, f[:0], f[:0], True)
 
 
 @njit(cache=True)
 def _jacobian(
-    y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, colours, n_colours, rows, cols, f0, jac, work_y, work_f
-):
-    _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f0)
+    y, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, colours, n_colours, rows, cols, f0, jac, work_y,
+    work_f, hbuf, h_rows, h_cols, jT,
+):  # fmt: skip
+    """The plan's entries into ``jac``; when lumped, the temperature row into ``jT`` (dense, length n), as
+    the sum of the heat terms' derivatives (entries ``h_rows, h_cols``, coloured with the plan)."""
+    _rhs(y, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, f0, hbuf[0])
     n = y.size
+    lumped = dims[7] == 1
     delta = np.empty(n)
     for j in range(n):
         delta[j] = 1e-7 * max(abs(y[j]), 1e-3)
+    if lumped:
+        jT[:] = 0.0
     for c in range(n_colours):
         for j in range(n):
             work_y[j] = y[j] + delta[j] if colours[j] == c else y[j]
-        _rhs(work_y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, work_f)
+        _rhs(work_y, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, work_f, hbuf[1])
         for e in range(rows.size):
             col = cols[e]
             if colours[col] == c:
                 jac[e] = (work_f[rows[e]] - f0[rows[e]]) / delta[col]
+        if lumped:
+            for e in range(h_rows.size):
+                col = h_cols[e]
+                if colours[col] == c:
+                    jT[col] += (hbuf[1, h_rows[e]] - hbuf[0, h_rows[e]]) / delta[col]
+    if lumped:
+        for j in range(n):
+            jT[j] /= therm[2]
+        jT[n - 2] -= therm[1] / therm[2]
 
 
 # ------------------------------------------------------------------------------ condensed linear algebra
 
 
 @njit(cache=True)
-def _dense_factor(jac, diff, hb, rows, cols, A, piv):
-    """LU with partial pivoting of diag(diff/hb) - J, in place in A (the small SPM / SPMe systems)."""
+def _dense_factor(jac, diff, hb, kind, rows, cols, A, piv):
+    """LU with partial pivoting of diag(diff/hb) - J, in place in A (the small SPM / SPMe systems); the
+    temperature's column (kind 4) is left to the border (:func:`_factor`)."""
     n = diff.size
     A[:] = 0.0
     for e in range(rows.size):
-        A[rows[e], cols[e]] -= jac[e]
+        if kind[e] != 4:
+            A[rows[e], cols[e]] -= jac[e]
     for i in range(n):
         A[i, i] += diff[i] / hb
     for k in range(n):
@@ -229,7 +274,7 @@ def _bordered_factor(jac, diff, hb, kind, a1, a2, rows, A):
             A[rows[e], 4] -= jac[e]
         elif k == 2:
             A[m, a1[e]] -= jac[e]
-        else:
+        elif k == 3:
             A[m, m] -= jac[e]
     for r in range(m):
         A[r, 1] += diff[r] / hb
@@ -303,15 +348,77 @@ def _dense_solve(G, A, piv, out):
 def _factor(
     jac, diff, hb, kind, a1, a2, rows, cols, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac
 ):
-    """Factorise diag(diff/hb) - J into (tri, P2X, X2P, V, banded LU of the Schur complement).
+    """Factorise diag(diff/hb) - J; with lumped thermal bordered by the temperature's row and column.
+
+    The matrix without T (``M``) by :func:`_factor_inner`; then ``z = M^-1 u`` (``u`` minus the T column)
+    and the Schur complement ``s = d - v.z`` (``v`` minus the T row ``jT``, ``d = 1/hb - dT'/dT``), kept in
+    ``border = [u, (s, ...), z, jT]``.
+    """
+    border, iT_arr = fac[8], fac[9]
+    if not _factor_inner(
+        jac, diff, hb, kind, a1, a2, rows, cols, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac
+    ):
+        return False
+    iT = iT_arr[0]
+    if iT < 0:
+        return True
+    n = diff.size
+    u, z, jT = border[0], border[2], border[3]
+    u[:] = 0.0
+    for e in range(rows.size):
+        if kind[e] == 4:
+            u[rows[e]] -= jac[e]
+    _solve_inner(u, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, z)
+    z[iT] = 0.0
+    s = diff[iT] / hb - jT[iT]
+    for j in range(n):
+        if j != iT:
+            s += jT[j] * z[j]
+    if s == 0.0 or not math.isfinite(s):
+        return False
+    border[1, 0] = s
+    return True
+
+
+@njit(cache=True)
+def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
+    """out = (diag/hb - J)^-1 G using the factors of :func:`_factor` (the border's too, when lumped)."""
+    border, iT_arr = fac[8], fac[9]
+    iT = iT_arr[0]
+    if iT < 0:
+        _solve_inner(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out)
+        return
+    n = G.size
+    g_T = G[iT]
+    G[iT] = 0.0
+    _solve_inner(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out)
+    G[iT] = g_T
+    out[iT] = 0.0
+    z, jT = border[2], border[3]
+    x_T = g_T
+    for j in range(n):
+        if j != iT:
+            x_T += jT[j] * out[j]
+    x_T /= border[1, 0]
+    for j in range(n):
+        out[j] -= z[j] * x_T
+    out[iT] = x_T
+
+
+@njit(cache=True)
+def _factor_inner(
+    jac, diff, hb, kind, a1, a2, rows, cols, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac
+):
+    """Factorise diag(diff/hb) - J (without the T column) into (tri, P2X, X2P, V, banded LU of the Schur
+    complement).
 
     ``kl < 0`` selects a dense LU of the whole matrix instead (the small SPM / SPMe systems).
     """
-    tri, p2x, x2p, vlast, A, piv, _rx, _x_rows = fac
+    tri, p2x, x2p, vlast, A, piv = fac[0], fac[1], fac[2], fac[3], fac[4], fac[5]
     if kl == -2:
         return _bordered_factor(jac, diff, hb, kind, a1, a2, rows, A)
     if kl < 0:
-        return _dense_factor(jac, diff, hb, rows, cols, A, piv)
+        return _dense_factor(jac, diff, hb, kind, rows, cols, A, piv)
     n_p = p_off.size
     tri[:] = 0.0
     p2x[:] = 0.0
@@ -328,7 +435,7 @@ def _factor(
             p2x[a1[e], a2[e]] += v
         elif k == 2:
             x2p[a1[e], a2[e]] += v
-        else:
+        elif k == 3:
             A[a1[e], a2[e]] += v
     for r in range(diff.size):
         if diff[r] > 0.0:
@@ -394,9 +501,9 @@ def _factor(
 
 
 @njit(cache=True)
-def _solve(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
-    """out = (diag/hb - J)^-1 G using the factors of :func:`_factor`."""
-    tri, p2x, x2p, vlast, A, piv, rx, x_rows = fac
+def _solve_inner(G, p_off, p_nr, cell_cols, x_particle, x_of, nx, kl, ku, fac, out):
+    """out = M^-1 G using the factors of :func:`_factor_inner` (the T slot of ``out`` is not written)."""
+    tri, p2x, x2p, vlast, A, piv, rx, x_rows = fac[0], fac[1], fac[2], fac[3], fac[4], fac[5], fac[6], fac[7]
     if kl == -2:
         _bordered_solve(G, A, out)
         return
@@ -490,8 +597,8 @@ def _events(y, V, I_A, lim_q, lim_op, lim_v, n_lim, mode, value, v_min, v_max, s
 def _voltage_and_events(y, k, nl, mode, value, args, limits, f, ev):
     """The terminal voltage of state ``y`` (returned) and the event functions of step ``k`` into ``ev``."""
     lim_q, lim_op, lim_v, v_min, v_max, sl_info, margin = limits
-    geo, dims, tab_n, tab_p, tab_e, T = args[0], args[1], args[2], args[3], args[4], args[5]
-    V = _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+    geo, dims, tab_n, tab_p, tab_e, therm = args[0], args[1], args[2], args[3], args[4], args[5]
+    V = _voltage(y, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, f)
     _events(
         y, V, y[y.size - 1], lim_q[k], lim_op[k], lim_v[k], nl, mode, value, v_min, v_max, sl_info, margin, ev
     )
@@ -513,7 +620,7 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWT
         tab_n,
         tab_p,
         tab_e,
-        T,
+        therm,
         colours,
         n_colours,
         rows,
@@ -532,6 +639,9 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWT
         diff,
         atol,
         rtol,
+        hbuf,
+        h_rows,
+        h_cols,
     ) = args
     (jac, fac, have_jac, hb_fac, f0, work_y, work_f, G, dy, ypred, psi, fresh, counters, ss) = st
     n = diff.size
@@ -575,7 +685,7 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWT
                 tab_n,
                 tab_p,
                 tab_e,
-                T,
+                therm,
                 colours,
                 n_colours,
                 rows,
@@ -584,6 +694,10 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWT
                 jac,
                 work_y,
                 work_f,
+                hbuf,
+                h_rows,
+                h_cols,
+                fac[8][3],
             )
             counters[2] += 1
             have_jac[0] = 1
@@ -623,7 +737,7 @@ def _bdf_step(ht, hy, nh, h, mode, value, args, st, y_out, max_it=4, toldel=NEWT
             if m_it >= max_it:
                 break
             counters[1] += 1
-            _rhs(y_out, mode, value, geo, dims, tab_n, tab_p, tab_e, T, work_f)
+            _rhs(y_out, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, work_f, hbuf[1])
             g_norm = 0.0
             for i in range(n):
                 G[i] = diff[i] * (y_out[i] - psi[i]) / hb - work_f[i]
@@ -733,7 +847,7 @@ def run(
     accepted steps the state is interpolated, then its voltage evaluated: interpolating the voltage itself
     strays by 0.1 V where the OCP steepens at the end of a discharge).
     """
-    geo, dims, tab_n, tab_p, tab_e, T = args[0], args[1], args[2], args[3], args[4], args[5]
+    geo, dims, tab_n, tab_p, tab_e, therm = args[0], args[1], args[2], args[3], args[4], args[5]
     have_jac, hb_fac, counters = st[2], st[3], st[12]
     limits = (lim_q, lim_op, lim_v, v_min, v_max, sl_info, margin)
     n = y0.size
@@ -907,7 +1021,7 @@ def run(
                 for i in range(n):
                     y_new[i] = y_i[i]
                 t_new = t_n + best_h
-                V = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, T, f)
+                V = _voltage(y_new, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, f)
             n_acc += 1
             counters[0] += 1
             if nh < 3:
@@ -927,7 +1041,7 @@ def run(
                     ok = _record(t_new, y_new, V, k, t_out, Y_out, V_out, k_out, count)
                 else:
                     _interp(ht, hy, nh, next_out, y_s)
-                    Vs = _voltage(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, T, no_f)
+                    Vs = _voltage(y_s, mode, value, geo, dims, tab_n, tab_p, tab_e, therm, no_f)
                     ok = _record(next_out, y_s, Vs, k, t_out, Y_out, V_out, k_out, count)
                 if not ok:
                     return FAIL_BUFFER, -1, k, n_acc, count[0]
@@ -972,14 +1086,78 @@ def jacobian_plan(system, y0, steps):
 
     current_only = all(s_.mode == "current" for s_ in steps)
     key = (*system.structure_key, "current" if current_only else "any mode")
+    if system.lumped:
+        key = (*key, "temperature row from the heat terms")
     plan = _PLAN_CACHE.get(key)
     if plan is None:
         probe_mode = "current" if current_only else "power"
         probe = Control(Step(probe_mode, 1.0, text="sparsity probe"), 0.0, 0.0)
         jitter = y0 * (1.0 + 1e-3 * np.sin(np.arange(y0.size) + 1.0)) + 1e-4
-        plan = JacobianPlan.build(lambda Y: system.rhs(Y, probe), [y0, jitter])
+        if not system.lumped:
+            plan = JacobianPlan.build(lambda Y: system.rhs(Y, probe), [y0, jitter])
+        else:
+            plan = _lumped_plan(system, probe, [y0, jitter])
         _PLAN_CACHE[key] = plan
     return plan
+
+
+def _lumped_plan(system, probe, points):
+    """The plan without the temperature row, coloured so that the heat terms can be differenced too.
+
+    The row of T depends on every cell (the heat sums over them); as a row of the plan it would give every
+    column its own colour. It is the sum of the kernel's local heat terms instead, whose patterns join the
+    colouring (``heat_rows, heat_cols`` on the plan): the colours stay those of the isothermal system.
+    """
+    from solvers.models.stepping import JacobianPlan, colour_columns, sparsity_pattern
+
+    iT = system.i_T
+    pattern = sparsity_pattern(lambda Y: system.rhs(Y, probe), points)
+    pattern[iT, :] = False
+    heat_pattern = _heat_pattern(system, points)
+    colours = colour_columns(np.vstack([pattern, heat_pattern]))
+    rows, cols = np.nonzero(pattern)
+    plan = JacobianPlan(rows, cols, colours, int(colours.max()) + 1, pattern.shape[0])
+    plan.heat_rows, plan.heat_cols = (a.astype(np.int64) for a in np.nonzero(heat_pattern))
+    return plan
+
+
+def _heat_pattern(system, points):
+    """Boolean (heat terms, n) pattern of the compiled kernel's heat terms, by perturbing every unknown."""
+    _batch, geo, dims, tab_n, tab_p, tab_e, T = system.compiled
+    dims = _kernel_dims(system, dims)
+    therm = _thermal_inputs(system, T)
+    n, nh = system.n, system.n_heat_terms()
+    pattern = np.zeros((nh, n), dtype=bool)
+    f, h0, h1 = np.empty(n), np.empty(nh), np.empty(nh)
+    for y in points:
+        _rhs(y, 1, 0.0, geo, dims, tab_n, tab_p, tab_e, therm, f, h0)
+        for j in range(n):
+            yj = y.copy()
+            yj[j] += 1e-6 * max(abs(y[j]), 1.0)
+            _rhs(yj, 1, 0.0, geo, dims, tab_n, tab_p, tab_e, therm, f, h1)
+            pattern[:, j] |= h1 != h0
+    return pattern
+
+
+def _kernel_dims(system, dims):
+    """The kernel's dims with the stepper's flags: [..., 0 DFN / 1 SPM(e), 1 when lumped]."""
+    kind = 0 if system.kernel_name == "dfn" else 1
+    return np.concatenate([dims, [kind, 1 if system.lumped else 0]]).astype(np.int64)
+
+
+def _thermal_inputs(system, T):
+    """[T (isothermal), h A [W/K], rho c_p V [J/K], T_ambient [K]] (see :func:`_rhs`)."""
+    c = system.cell
+    if not system.lumped:
+        return np.array([float(T), 0.0, 1.0, float(T)])
+    return np.array(
+        [
+            float(T),
+            c.heat_transfer_W_m2_K * c.cooling_area_m2,
+            c.volumetric_heat_capacity_J_m3_K * c.cell_volume_m3,
+            c.T_ambient_K,
+        ]
+    )
 
 
 def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max):
@@ -990,7 +1168,7 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
     from solvers.models.base import STO_EVENT_MARGIN
     from solvers.models.stepping import Control, _limit_label
 
-    if system.compiled is None or system.lumped:
+    if system.compiled is None:
         return None
     if any(s.profile_value is not None or s.period_s is not None or s.mode not in _MODE_CODES for s in steps):
         return None
@@ -999,19 +1177,26 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
     from solvers.models.stepping import Integrator, StepFailure
 
     integ = Integrator(system, rtol, atol)
-    integ.plan = plan
+    if not system.lumped:  # the lumped plan lacks the temperature row that the Python Newton needs
+        integ.plan = plan
     s = _STRUCTURE_CACHE.get(key)
     if s is None:
         s = _STRUCTURE_CACHE[key] = system.compiled_structure(plan)
     _batch, geo, dims, tab_n, tab_p, tab_e, T = system.compiled
-    dims = np.concatenate([dims, [0 if system.kernel_name == "dfn" else 1]]).astype(np.int64)
+    dims = _kernel_dims(system, dims)
     n = system.n
     diff = system.is_differential.astype(float)
     atol_vec = atol * system.atol_scale
+    if system.lumped:
+        hbuf = np.zeros((2, system.n_heat_terms()))
+        h_rows, h_cols = plan.heat_rows, plan.heat_cols
+    else:
+        hbuf, h_rows, h_cols = np.zeros((2, 0)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     args = (
-        geo, dims, tab_n, tab_p, tab_e, float(T), plan.colours, int(plan.n_colours), s["rows"], s["cols"],
-        s["kind"], s["a1"], s["a2"], s["p_off"], s["p_nr"], s["cell_cols"], s["x_particle"], s["x_of"],
-        int(s["nx"]), int(s["kl"]), int(s["ku"]), diff, atol_vec, float(rtol),
+        geo, dims, tab_n, tab_p, tab_e, _thermal_inputs(system, T), plan.colours, int(plan.n_colours),
+        s["rows"], s["cols"], s["kind"], s["a1"], s["a2"], s["p_off"], s["p_nr"], s["cell_cols"],
+        s["x_particle"], s["x_of"], int(s["nx"]), int(s["kl"]), int(s["ku"]), diff, atol_vec, float(rtol),
+        hbuf, h_rows, h_cols,
     )  # fmt: skip
     n_p, nx = s["p_off"].size, s["nx"]
     x_rows = np.zeros(nx, dtype=np.int64)  # the state index of each x-system unknown
@@ -1021,6 +1206,7 @@ def run_compiled(system, y0, steps, *, rtol, atol, cap_s, period_s, v_min, v_max
     fac = (
         np.zeros((n_p, 3 * s["nr_max"])), np.zeros((n_p, 3)), np.zeros((nx, 2)), np.zeros((n_p, s["nr_max"])),
         np.zeros((nx, nx)), np.zeros(nx, dtype=np.int64), np.zeros(nx), x_rows,
+        np.zeros((4, n)), np.array([system.i_T if system.lumped else -1], dtype=np.int64),
     )  # fmt: skip
     st = (
         np.zeros(s["rows"].size), fac, np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(n), np.zeros(n),

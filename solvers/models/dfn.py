@@ -46,6 +46,7 @@ from solvers.mesh import (
 )
 from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
 from solvers.models.cell import THERMODYNAMIC_FLOOR_MOL_M3, uniform_or_mean
+from solvers.physics import heat
 
 _TINY = 1e-12
 
@@ -260,13 +261,9 @@ class DFNSystem(CellSystem):
         f[:, self.sl["phis_p"]] = (divergence(i_s_p, self.mesh_p, left=0.0, right=i_cell) + a_p * j_p) / (
             abs(i_cell[0]) / self.xmesh.edges[-1] + 1.0
         )
-        # heat of the reactions: A sum(a j (T dU/dT - U) dx) [W]
-        dx_n, dx_p = self.mesh_n.widths, self.mesh_p.widths
-        heat = c.area_m2 * (
-            np.sum(a_n * j_n * (Tb * fl["dUdT_n"] - fl["U_n"]) * dx_n, axis=-1)
-            + np.sum(a_p * j_p * (Tb * fl["dUdT_p"] - fl["U_p"]) * dx_p, axis=-1)
-        )
-        return {"f": f, "V": fl["V"], "heat": heat}
+        # the lumped model's heat source [W] (PyBaMM's local sources), only when it is needed
+        heat_W = self.total_heating_W(Y, T, fl) if self.lumped else np.zeros(B)
+        return {"f": f, "V": fl["V"], "heat": heat_W}
 
     def event_functions(self, Y):
         # no zero-electrolyte event (as PyBaMM's DFN): the electrolyte functions are regularised instead
@@ -287,24 +284,57 @@ class DFNSystem(CellSystem):
         phis_p = Y[:, self.sl["phis_p"]]
         return surface_value(phis_p) - Y[:, -1] * self.cell.contact_resistance_Ohm
 
+    def heat_sources(self, Y, T, fl):
+        """(reversible, irreversible, Ohmic) heating [W.m-3] at the x cells (:mod:`solvers.physics.heat`).
+
+        Ohmic: -i . grad(phi) at the faces (the electrolyte current as in the residual; the solid current
+        -sigma grad(phi_s), with the current collector's current at x = 0 and x = L), each cell taking the
+        mean of its two faces.
+        """
+        c = self.cell
+        B = Y.shape[0]
+        Tb = T[:, None]
+        Nn, Ns = self.Nn, self.Ns
+        pos = slice(Nn + Ns, self.Nx)
+        rev = np.zeros((B, self.Nx))
+        irr = np.zeros((B, self.Nx))
+        for key, a, cells in (("n", self.a_n, slice(0, Nn)), ("p", self.a_p, pos)):
+            aj = a * fl[f"j_{key}"]
+            rev[:, cells] = heat.reversible_heating(aj, Tb, fl[f"dUdT_{key}"])
+            irr[:, cells] = heat.irreversible_heating(aj, fl[f"eta_{key}"])
+        ce, ce_safe, phie = fl["ce"], fl["ce_safe"], fl["phie"]
+        kappa = self.tor * c.electrolyte_conductivity(ce_safe, Tb)
+        ce_chi = np.maximum(ce, THERMODYNAMIC_FLOOR_MOL_M3)
+        chi = 2.0 * (1.0 - c.transference(ce_chi, Tb)) * c.thermodynamic_factor(ce_chi, Tb) * R * Tb / F / ce_chi
+        grad_phie = gradient(phie, self.xmesh)
+        i_e = edge_mean(kappa) * (edge_harmonic(chi, self.xmesh) * gradient(ce, self.xmesh) - grad_phie)
+        zero = np.zeros((B, 1))
+        q_e = np.concatenate([zero, heat.ohmic_heating(i_e, grad_phie), zero], axis=1)
+        ohm = heat.cell_average_of_faces(q_e[:, :-1], q_e[:, 1:])
+        i_cell = (Y[:, -1] / c.area_m2)[:, None]
+        phis_n, phis_p = fl["phis_n"], fl["phis_p"]
+        g_n = gradient(phis_n, self.mesh_n)
+        g_n0 = phis_n[:, :1] / (0.5 * self.mesh_n.widths[0])  # phi_s = 0 at x = 0
+        q_n = np.concatenate(
+            [heat.ohmic_heating(-self.sig_n[0] * g_n0, g_n0), heat.ohmic_heating(-self.sig_n_edges * g_n, g_n), zero],
+            axis=1,
+        )
+        g_p = gradient(phis_p, self.mesh_p)
+        g_pL = -i_cell / self.sig_p[-1]  # the current collector's current leaves at x = L
+        q_p = np.concatenate(
+            [zero, heat.ohmic_heating(-self.sig_p_edges * g_p, g_p), heat.ohmic_heating(i_cell, g_pL)], axis=1
+        )
+        ohm[:, :Nn] += heat.cell_average_of_faces(q_n[:, :-1], q_n[:, 1:])
+        ohm[:, pos] += heat.cell_average_of_faces(q_p[:, :-1], q_p[:, 1:])
+        return rev, irr, ohm
+
     def variables(self, Y):
         c = self.cell
         T = self.temperature(Y)
         fl = self.fields(Y, T, Y[:, -1])
         cmn, cmp_ = c.negative.c_max_mol_m3, c.positive.c_max_mol_m3
-        Tb = T[:, None]
-        heat_reactions = c.area_m2 * (
-            np.sum(
-                self.a_n * fl["j_n"] * (Tb * fl["dUdT_n"] - fl["U_n"]) * self.mesh_n.widths,
-                axis=-1,
-            )
-            + np.sum(
-                self.a_p * fl["j_p"] * (Tb * fl["dUdT_p"] - fl["U_p"]) * self.mesh_p.widths,
-                axis=-1,
-            )
-        )
         return {
-            "_heat_W": heat_reactions,
+            "_heat_sources": lambda: self.heat_sources(Y, T, fl),
             "Electrolyte concentration [mol.m-3]": fl["ce"],
             "Electrolyte potential [V]": fl["phie"],
             "Negative electrode potential [V]": fl["phis_n"],

@@ -13,7 +13,16 @@ radius, solid conductivity) for graded and layered electrodes. The tables:
   :math:`\ln j_0(c_e, c_s) = A(\ln c_e) + B(\mathrm{logit}(c_s/c_{max}))` (true for every published
   :math:`m\,c_e^{a} c_s^{b} (c_{max}-c_s)^{c}` form); both parts tabulated (4097 points).
 
-Temperature is fixed per solve (isothermal); the lumped-thermal option uses the numpy path.
+Temperature: the tables are built at one temperature ``T_tab`` (the ambient), and the kernels take the
+temperature ``T`` as an input (a state of the lumped thermal model). The OCPs are exactly linear in T
+(``U(T_tab) + (T - T_tab) dU/dT``, the entropic change tabulated in row 6), and every other function whose
+temperature dependence is an Arrhenius factor times a function of the rest,
+``f(x, T) = f(x, T_tab) exp(E/R (1/T_tab - 1/T))``, is evaluated exactly at any T from its table and its
+activation temperature E/R, found from the function's own values at six temperatures
+(:func:`activation_temperature`; row 5 of the electrode tables, row 4 of the electrolyte table). Every
+published set's diffusivities, exchange currents and electrolyte functions take that form (or none);
+one that does not (e.g. a polynomial in c_e and T) raises :class:`NotTabulable` for the lumped option, whose
+run then takes the numpy path. Isothermal runs use E = 0 (factor exactly 1 at ``T = T_tab``).
 :func:`tabulate` raises :class:`NotTabulable` when a function does not fit these forms, and the model then
 falls back to the numpy path (reported in ``info["kernel"]``).
 
@@ -23,11 +32,21 @@ both agree.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit
 
 from solvers.constants import F, R
 from solvers.models.cell import ARCSINH_EPS, MACINNES_FLOOR, THERMODYNAMIC_FLOOR_MOL_M3, uniform_or_mean
+from solvers.physics import heat as _heat
+
+# the pointwise relations of solvers.physics.heat, compiled into the loops below (written once there)
+_arrhenius = njit(cache=True, inline="always")(_heat.arrhenius)
+_ocp_at_temperature = njit(cache=True, inline="always")(_heat.ocp_at_temperature)
+_reversible = njit(cache=True, inline="always")(_heat.reversible_heating)
+_irreversible = njit(cache=True, inline="always")(_heat.irreversible_heating)
+_ohmic = njit(cache=True, inline="always")(_heat.ohmic_heating)
 
 #: entries of the geometry vector before its per-cell sections (see :func:`geometry_vector`)
 N_GEO = 23
@@ -50,27 +69,66 @@ def _grid(lo, hi, n):
 
 
 _TABLE_CACHE: dict = {}
+_TABLE_CACHE_SIZE = 64
+#: solve_batch's threads build and evict tables at once: two evicting the same oldest key raced (KeyError)
+_TABLE_CACHE_LOCK = threading.Lock()
 
 
 def _cached(key, build):
-    """Tables depend on the functions and a few numbers only: a new design reuses them."""
+    """Tables depend on the functions and a few numbers only: a new design reuses them (thread-safe)."""
     try:
-        return _TABLE_CACHE[key]
-    except (KeyError, TypeError):
-        pass
-    value = build()
-    try:
-        if len(_TABLE_CACHE) > 64:
-            _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
-        _TABLE_CACHE[key] = value
+        hit = _TABLE_CACHE.get(key)
     except TypeError:  # unhashable function objects are simply not cached
-        pass
+        return build()
+    if hit is not None:
+        return hit
+    value = build()
+    with _TABLE_CACHE_LOCK:
+        while len(_TABLE_CACHE) >= _TABLE_CACHE_SIZE:
+            _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)), None)
+        _TABLE_CACHE[key] = value
     return value
 
 
-def tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray:
-    """Cached :func:`_tabulate_electrode`."""
+#: temperatures [K] above and below the table's at which :func:`activation_temperature` probes a function
+T_PROBES_K = (-40.0, -20.0, -5.0, 10.0, 30.0, 60.0)
+
+
+def activation_temperature(values_at, T_tab: float, what: str) -> float:
+    """E/R [K] of ``f(., T) = f(., T_tab) exp(E/R (1/T_tab - 1/T))``, from ``values_at(T)`` (an array).
+
+    0 for a function without temperature dependence. Raises :class:`NotTabulable` naming ``what`` when the
+    temperature factor is not one Arrhenius factor common to every point (then the kernels cannot
+    evaluate the function at another temperature without new tables).
+    """
+    with np.errstate(all="ignore"):
+        f0 = np.asarray(values_at(T_tab), dtype=float)
+        ok = np.isfinite(f0) & (f0 != 0.0)
+        if not ok.any():
+            return 0.0
+        estimates = []
+        for dT in T_PROBES_K:
+            T = T_tab + dT
+            ratio = np.asarray(values_at(T), dtype=float)[ok] / f0[ok]
+            if not np.all(np.isfinite(ratio) & (ratio > 0.0)):
+                raise NotTabulable(f"{what} changes sign or is not finite at {T:.1f} K")
+            ln_r = np.log(ratio)
+            if np.max(np.abs(ln_r - ln_r[0])) > 1e-9 * max(1.0, abs(ln_r[0])):
+                raise NotTabulable(
+                    f"{what} is not a function of the rest times a factor of temperature (lumped thermal)"
+                )
+            estimates.append(ln_r[0] / (1.0 / T_tab - 1.0 / T))
+    e = np.array(estimates)
+    E = float(np.mean(e))
+    if np.max(np.abs(e - E)) > 1e-6 * max(1.0, abs(E)):
+        raise NotTabulable(f"{what}: its temperature dependence is not an Arrhenius factor (lumped thermal)")
+    return 0.0 if abs(E) < 1e-6 else E
+
+
+def tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float, thermal: bool = False) -> np.ndarray:
+    """Cached :func:`_tabulate_electrode`; ``thermal`` adds the activation temperatures (lumped option)."""
     key = (
+        bool(thermal),
         e.ocp,
         e.entropic,
         e.diffusivity,
@@ -80,16 +138,17 @@ def tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray
         float(T_ref_K),
         c_e0,
     )
-    return _cached(key, lambda: _tabulate_electrode(e, T_K, T_ref_K, c_e0))
+    return _cached(key, lambda: _tabulate_electrode(e, T_K, T_ref_K, c_e0, thermal))
 
 
-def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarray:
-    """Tables of one electrode as rows of a (6, N) array.
+def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float, thermal: bool = False) -> np.ndarray:
+    """Tables of one electrode as rows of a (7, N) array.
 
     ``tab[0] = U(sto) [V]``, ``tab[1] = D_s(sto) [m2/s]`` on the sto grid, ``tab[2][:N_LOG] = A`` and
     ``tab[3][:N_LOG] = B`` (so that ``j0 = exp(A(ln c_e/c_e0) + B(logit sto))``), and
     ``tab[4] = exp(A)`` = ``j0(c_e, c_max/2)`` on a c_e grid over [0, 8 c_e0]; ``tab[5, 0]`` is 1 when
-    D_s is constant.
+    D_s is constant; ``tab[5, 1]`` and ``tab[5, 2]`` are the activation temperatures E/R [K] of D_s and j0
+    (0 unless ``thermal``), ``tab[5, 3]`` the table temperature T_K; ``tab[6] = dU/dT(sto)`` [V/K].
     """
     sto = _grid(0.0, 1.0, N_STO)
     with np.errstate(all="ignore"):
@@ -133,19 +192,42 @@ def _tabulate_electrode(e, T_K: float, T_ref_K: float, c_e0: float) -> np.ndarra
     finite = np.isfinite(J)
     if not finite.all():
         J[~finite] = np.interp(ce_lin[~finite], ce_lin[finite], J[finite])
-    tab = np.zeros((6, N_STO))
+    if thermal:
+        s_chk = np.linspace(0.01, 0.99, 33)
+        E_D = activation_temperature(
+            lambda T: e.diffusivity(s_chk, T) * np.ones_like(s_chk), T_K, f"{e.domain} particle diffusivity"
+        )
+        ce_g, s_g = np.meshgrid(c_e0 * np.array([0.1, 0.5, 1.0, 2.0]), np.array([0.05, 0.3, 0.6, 0.95]))
+        E_j0 = activation_temperature(
+            lambda T: e.exchange_current(ce_g, s_g * c_max, c_max, T) * np.ones_like(ce_g),
+            T_K,
+            f"{e.domain} exchange-current density",
+        )
+    else:
+        E_D = E_j0 = 0.0
+    with np.errstate(all="ignore"):
+        dUdT = np.asarray(e.entropic(sto, c_max), dtype=float) * np.ones_like(sto)
+    finite = np.isfinite(dUdT)
+    if not finite.all():
+        if finite.sum() < 0.9 * dUdT.size:
+            raise NotTabulable(f"{e.domain} electrode OCP entropic change is not finite over most of 0 < sto < 1")
+        dUdT[~finite] = np.interp(sto[~finite], sto[finite], dUdT[finite])
+    tab = np.zeros((7, N_STO))
     tab[0], tab[1] = U, D
     tab[2, :N_LOG], tab[3, :N_LOG] = A, B
     tab[4] = J
     # row 5: flags; [0] = 1 when the particle diffusivity is one constant (the particle kernel then skips
     # its per-face look-ups and harmonic means)
     tab[5, 0] = 1.0 if np.all(D == D[0]) else 0.0
+    tab[5, 1], tab[5, 2], tab[5, 3] = E_D, E_j0, float(T_K)
+    tab[6] = dUdT
     return tab
 
 
-def tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
-    """Cached :func:`_tabulate_electrolyte`."""
+def tabulate_electrolyte(cell, T_K: float, thermal: bool = False) -> np.ndarray:
+    """Cached :func:`_tabulate_electrolyte`; ``thermal`` adds the activation temperatures (lumped option)."""
     key = (
+        bool(thermal),
         cell.electrolyte_diffusivity,
         cell.electrolyte_conductivity,
         cell.transference,
@@ -153,11 +235,13 @@ def tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
         cell.c_e_init_mol_m3,
         float(T_K),
     )
-    return _cached(key, lambda: _tabulate_electrolyte(cell, T_K))
+    return _cached(key, lambda: _tabulate_electrolyte(cell, T_K, thermal))
 
 
-def _tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
-    """(4, N_CE) table on [0, 8 c_e0]: D_e(c_e), kappa(c_e), t+(c_e), TDF(c_e) at T_K.
+def _tabulate_electrolyte(cell, T_K: float, thermal: bool = False) -> np.ndarray:
+    """(5, N_CE) table on [0, 8 c_e0]: D_e(c_e), kappa(c_e), t+(c_e), TDF(c_e) at T_K.
+
+    Row 4: the activation temperatures E/R [K] of the four (0 unless ``thermal``), then T_K.
 
     The kernels apply the same floors as the numpy models (the functions are tabulated unfloored).
     """
@@ -176,6 +260,20 @@ def _tabulate_electrolyte(cell, T_K: float) -> np.ndarray:
             raise NotTabulable(f"electrolyte {what} is not finite over 0..8 c_e0")
         arr[~finite] = np.interp(ce[~finite], ce[finite], arr[finite])
         rows.append(arr)
+    last = np.zeros(N_CE)
+    if thermal:
+        c_chk = cell.c_e_init_mol_m3 * np.linspace(0.05, 4.0, 41)
+        for k, (func, what) in enumerate(
+            (
+                (cell.electrolyte_diffusivity, "electrolyte diffusivity"),
+                (cell.electrolyte_conductivity, "electrolyte conductivity"),
+                (cell.transference, "cation transference number"),
+                (cell.thermodynamic_factor, "thermodynamic factor"),
+            )
+        ):
+            last[k] = activation_temperature(lambda T, f=func: f(c_chk, T) * np.ones_like(c_chk), T_K, what)
+    last[4] = float(T_K)
+    rows.append(last)
     return np.stack(rows)
 
 
@@ -228,8 +326,10 @@ def _face(a, b):
 
 
 @njit(cache=True)
-def _particle(y, off, nr, tab, radius, flux_sto, out, out_off):
+def _particle(y, off, nr, tab, radius, flux_sto, out, out_off, dfac=1.0):
     """d(sto)/dt of one particle (uniform cells in r/R), surface flux -D dsto/dr = flux_sto.
+
+    ``dfac`` multiplies the tabulated diffusivity (its Arrhenius factor at the present temperature).
 
     Cell k spans r/R in [k/nr, (k+1)/nr]: d(sto_k)/dt = (r_out^2 F_out - r_in^2 F_in) / (vol_k R), with
     vol_k = (r_out^3 - r_in^3)/3 = (3k^2 + 3k + 1) / (3 nr^3) and the face fluxes F = D dsto/dr.
@@ -239,7 +339,7 @@ def _particle(y, off, nr, tab, radius, flux_sto, out, out_off):
     scale = 3.0 * nr * nr * nr / radius  # 1 / (vol_k R) = scale / (3k^2 + 3k + 1)
     prev = 0.0  # r_in^2 F_in (zero at the centre)
     if tab[5, 0] == 1.0:  # constant diffusivity: no look-ups, no harmonic means
-        d_over_dr = tab[1, 0] / dr
+        d_over_dr = tab[1, 0] * dfac / dr
         for k in range(nr):
             kk = k + 1.0
             if k < nr - 1:
@@ -254,7 +354,7 @@ def _particle(y, off, nr, tab, radius, flux_sto, out, out_off):
         kk = k + 1.0
         if k < nr - 1:
             d_next = _lookup(tab[1], y[off + k + 1], 0.0, 1.0, N_STO)
-            nxt = kk * kk * inv_n2 * _harm(d_prev, d_next, 0.5) * (y[off + k + 1] - y[off + k]) / dr
+            nxt = kk * kk * inv_n2 * _harm(d_prev, d_next, 0.5) * dfac * (y[off + k + 1] - y[off + k]) / dr
             d_prev = d_next
         else:
             nxt = -flux_sto
@@ -266,8 +366,15 @@ def _particle(y, off, nr, tab, radius, flux_sto, out, out_off):
 
 
 @njit(cache=True)
-def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
+def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat):
     """Residual of the DFN core unknowns (layout of :class:`solvers.models.dfn.DFNSystem`) -> V [V].
+
+    ``T`` [K] is the cell temperature (the tables' own temperature, ``tab[5, 3]``, in an isothermal run).
+    A non-empty ``heat`` (2 (Nn + Np) + Nx - 1) receives the local heat sources [W] of PyBaMM's thermal
+    models (:mod:`solvers.physics.heat`), each times its share of the volume: per electrode cell the
+    reversible and irreversible heating A a j (T dU/dT + eta) dx; per interior face the electrolyte's Ohmic
+    heating -A i_e dphi_e/dx gap; the solid's per face of each electrode (current collector faces
+    included, half a cell each). Their sum is "Total heating [W]".
 
     geo = [L_n, L_s, L_p, eps_n, eps_s, eps_p, tor_n, tor_s, tor_p, a_n, a_p, R_n, R_p, cmax_n, cmax_p,
            sig_n, sig_p, (unused), (unused), ce0, area, row_scale, contact_resistance,
@@ -292,6 +399,14 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     RT_F = R * T / F
     i_cell = I_A / area
     ce_max_tab = 8.0 * ce0
+    want_heat = heat.shape[0] > 0
+    # temperature: OCPs linear in T, Arrhenius factors of the tabulated functions (1 at the tables' T)
+    T_tab = tab_n[5, 3]
+    dT = T - T_tab
+    fj_n, fj_p = _arrhenius(tab_n[5, 2], T_tab, T), _arrhenius(tab_p[5, 2], T_tab, T)
+    fd_n, fd_p = _arrhenius(tab_n[5, 1], T_tab, T), _arrhenius(tab_p[5, 1], T_tab, T)
+    f_De, f_ka = _arrhenius(tab_e[4, 0], T_tab, T), _arrhenius(tab_e[4, 1], T_tab, T)
+    f_tp, f_tdf = _arrhenius(tab_e[4, 2], T_tab, T), _arrhenius(tab_e[4, 3], T_tab, T)
     # per-cell widths, porosity, tortuosity
     dx = np.empty(Nx)
     eps = np.empty(Nx)
@@ -313,17 +428,25 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         if neg:
             off, nr, tab, cmax = o_csn + i * nr_n, nr_n, tab_n, cmax_n
             phis = y[o_psn + i]
+            fj, fd = fj_n, fd_n
         else:
             off, nr, tab, cmax = o_csp + (i - Nn) * nr_p, nr_p, tab_p, cmax_p
             phis = y[o_psp + (i - Nn)]
+            fj, fd = fj_p, fd_p
         s_surf = 1.5 * y[off + nr - 1] - 0.5 * y[off + nr - 2]
         s_cl = min(max(s_surf, 1e-12), 1.0 - 1e-12)
         U = _lookup(tab[0], s_cl, 0.0, 1.0, N_STO)
-        j0 = _j0(tab, y[o_ce + cell] * ce0, ce0, s_cl)
+        dUdT = 0.0
+        if dT != 0.0 or want_heat:
+            dUdT = _lookup(tab[6], s_cl, 0.0, 1.0, N_STO)
+            U = _ocp_at_temperature(U, dUdT, T, T_tab)
+        j0 = _j0(tab, y[o_ce + cell] * ce0, ce0, s_cl) * fj
         eta = phis - y[o_pe + cell] - U
         j = 2.0 * j0 * np.sinh(0.5 * eta / RT_F)
         aj[cell] = a * j
-        _particle(y, off, nr, tab, radius, j / (F * cmax), f, off)
+        if want_heat:
+            heat[i] = area * dx[cell] * (_reversible(aj[cell], T, dUdT) + _irreversible(aj[cell], eta))
+        _particle(y, off, nr, tab, radius, j / (F * cmax), f, off, fd)
     # electrolyte: cell values once (each serves two faces), then the fluxes at the interior faces; t+
     # and TDF from the table (rows 2, 3), migration as solvers.models.dfn.excess_migration_flux
     D_c = np.empty(Nx)
@@ -332,18 +455,18 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     t_c = np.empty(Nx)
     for i in range(Nx):
         c = max(y[o_ce + i] * ce0, 1e-12)
-        D_c[i] = tor[i] * _lookup(tab_e[0], c, 0.0, ce_max_tab, N_CE)
-        k_c[i] = tor[i] * _lookup(tab_e[1], c, 0.0, ce_max_tab, N_CE)
+        D_c[i] = tor[i] * _lookup(tab_e[0], c, 0.0, ce_max_tab, N_CE) * f_De
+        k_c[i] = tor[i] * _lookup(tab_e[1], c, 0.0, ce_max_tab, N_CE) * f_ka
         x = max(c, THERMODYNAMIC_FLOOR_MOL_M3)
         chi_c[i] = (
             2.0
-            * (1.0 - _lookup(tab_e[2], x, 0.0, ce_max_tab, N_CE))
-            * _lookup(tab_e[3], x, 0.0, ce_max_tab, N_CE)
+            * (1.0 - _lookup(tab_e[2], x, 0.0, ce_max_tab, N_CE) * f_tp)
+            * (_lookup(tab_e[3], x, 0.0, ce_max_tab, N_CE) * f_tdf)
             * RT_F
             / x
         )
-        t_c[i] = _lookup(tab_e[2], c, 0.0, ce_max_tab, N_CE)
-    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
+        t_c[i] = _lookup(tab_e[2], c, 0.0, ce_max_tab, N_CE) * f_tp
+    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE) * f_tp
     n_prev = 0.0
     ie_prev = 0.0
     for i in range(Nx):
@@ -355,6 +478,8 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
             n_next = _harm(D_c[i], D_c[i + 1], beta) * grad_c
             ie_next = 0.5 * (k_c[i] + k_c[i + 1]) * (_harm(chi_c[i], chi_c[i + 1], beta) * grad_c - grad_p)
             n_next -= (t_c[i] + beta * (t_c[i + 1] - t_c[i]) - t_ref) * ie_next / F
+            if want_heat:
+                heat[Nn + Np + i] = area * gap * _ohmic(ie_next, grad_p)
         else:
             n_next = 0.0
             ie_next = 0.0
@@ -365,10 +490,15 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
     # solid potentials (per-cell conductivity, harmonic mean at faces between different cells)
     dxn = L_n / Nn
     is_prev = -geo[g_sig] * y[o_psn] / (0.5 * dxn)
+    o_hs = Nn + Np + Nx - 1  # the solid's faces in ``heat``
+    if want_heat:  # the current collector's face (phi_s = 0 there), half a cell
+        heat[o_hs] = area * 0.5 * dxn * _ohmic(is_prev, y[o_psn] / (0.5 * dxn))
     for i in range(Nn):
         if i < Nn - 1:
             sig_face = _face(geo[g_sig + i], geo[g_sig + i + 1])
             is_next = -sig_face * (y[o_psn + i + 1] - y[o_psn + i]) / dxn
+            if want_heat:
+                heat[o_hs + 1 + i] = area * dxn * _ohmic(is_next, (y[o_psn + i + 1] - y[o_psn + i]) / dxn)
         else:
             is_next = 0.0
         f[o_psn + i] = ((is_next - is_prev) / dxn + aj[i]) / row_scale
@@ -380,17 +510,22 @@ def dfn_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f):
         if i < Np - 1:
             sig_face = _face(geo[g_sig_p + i], geo[g_sig_p + i + 1])
             is_next = -sig_face * (y[o_psp + i + 1] - y[o_psp + i]) / dxp
+            if want_heat:
+                heat[o_hs + Nn + i] = area * dxp * _ohmic(is_next, (y[o_psp + i + 1] - y[o_psp + i]) / dxp)
         else:
             is_next = i_cell
+            if want_heat:  # the current leaves through the collector: grad phi_s = -i / sigma there
+                heat[o_hs + Nn + i] = area * 0.5 * dxp * _ohmic(i_cell, -i_cell / geo[g_sig_p + i])
         f[o_psp + i] = ((is_next - is_prev) / dxp + aj[Nn + Ns + i]) / row_scale
         is_prev = is_next
     return 1.5 * y[o_psp + Np - 1] - 0.5 * y[o_psp + Np - 2] - I_A * r_contact
 
 
 @njit(cache=True)
-def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
+def dfn_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out, H_out):
+    """:func:`dfn_core` of each row; ``T`` and ``H_out`` per row (``H_out`` (B, 0) skips the heat)."""
     for b in range(Y.shape[0]):
-        V_out[b] = dfn_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, F_out[b])
+        V_out[b] = dfn_core(Y[b], I_A[b], T[b], geo, dims, tab_n, tab_p, tab_e, F_out[b], H_out[b])
 
 
 # ------------------------------------------------------------------------------------------ SPM(e)
@@ -415,7 +550,7 @@ def _log_product(prod, ln):
 
 
 @njit(cache=True)
-def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
+def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, heat, want_v=True):
     """Residual of the SPM / SPMe core unknowns -> V [V] (layout of :class:`solvers.models.spm.SPMSystem`).
 
     geo as :func:`dfn_core`: the single particles use the electrode-averaged a (x-average of 3 eps_s/R)
@@ -424,7 +559,11 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     dims = [Nn, Ns, Np, nr_n, nr_p, with_electrolyte]. An empty ``f`` skips the residual (particle and
     electrolyte fluxes) and returns the voltage alone; ``want_v=False`` skips the SPMe's voltage (its
     exchange currents and concentration overpotential in every electrode cell) and returns NaN, for the
-    Newton iterations of a step that imposes the current.
+    Newton iterations of a step that imposes the current. ``T`` [K] is the cell temperature; a non-empty
+    ``heat`` (3) receives PyBaMM's local heat sources [W] (:mod:`solvers.physics.heat`) integrated over
+    the cell: the reversible and irreversible heating of each electrode (a j L A = +-I), and the Ohmic
+    heating of the SPMe's composite electrolyte and solid potentials (none in the SPM); their sum is
+    "Total heating [W]" (the voltage is then computed whatever ``want_v``).
     """
     L_n, L_s, L_p = geo[0], geo[1], geo[2]
     a_n, a_p = geo[9], geo[10]
@@ -438,16 +577,32 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     j_n = i_cell / (a_n * L_n)
     j_p = -i_cell / (a_p * L_p)
     want_f = f.shape[0] > 0  # an empty f asks for the voltage only (output assembly)
+    want_heat = heat.shape[0] > 0
+    if want_heat:
+        want_v = True
+    T_tab = tab_n[5, 3]
+    dT = T - T_tab
+    fj_n, fj_p = _arrhenius(tab_n[5, 2], T_tab, T), _arrhenius(tab_p[5, 2], T_tab, T)
     if want_f:
-        _particle(y, 0, nr_n, tab_n, R_n, j_n / (F * cmax_n), f, 0)
-        _particle(y, nr_n, nr_p, tab_p, R_p, j_p / (F * cmax_p), f, nr_n)
+        _particle(y, 0, nr_n, tab_n, R_n, j_n / (F * cmax_n), f, 0, _arrhenius(tab_n[5, 1], T_tab, T))
+        _particle(y, nr_n, nr_p, tab_p, R_p, j_p / (F * cmax_p), f, nr_n, _arrhenius(tab_p[5, 1], T_tab, T))
     s_n = min(max(1.5 * y[nr_n - 1] - 0.5 * y[nr_n - 2], 1e-12), 1.0 - 1e-12)
     s_p = min(max(1.5 * y[nr_n + nr_p - 1] - 0.5 * y[nr_n + nr_p - 2], 1e-12), 1.0 - 1e-12)
     U_n = _lookup(tab_n[0], s_n, 0.0, 1.0, N_STO)
     U_p = _lookup(tab_p[0], s_p, 0.0, 1.0, N_STO)
+    dUdT_n = dUdT_p = 0.0
+    if dT != 0.0 or want_heat:
+        dUdT_n = _lookup(tab_n[6], s_n, 0.0, 1.0, N_STO)
+        dUdT_p = _lookup(tab_p[6], s_p, 0.0, 1.0, N_STO)
+        U_n = _ocp_at_temperature(U_n, dUdT_n, T, T_tab)
+        U_p = _ocp_at_temperature(U_p, dUdT_p, T, T_tab)
     if with_e == 0:
-        eta_n = 2.0 * RT_F * _arcsinh2(j_n, 2.0 * _j0(tab_n, ce0, ce0, s_n))
-        eta_p = 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ce0, ce0, s_p))
+        eta_n = 2.0 * RT_F * _arcsinh2(j_n, 2.0 * _j0(tab_n, ce0, ce0, s_n) * fj_n)
+        eta_p = 2.0 * RT_F * _arcsinh2(j_p, 2.0 * _j0(tab_p, ce0, ce0, s_p) * fj_p)
+        if want_heat:
+            heat[0] = _reversible(I_A, T, dUdT_n) + _irreversible(I_A, eta_n)
+            heat[1] = _reversible(-I_A, T, dUdT_p) + _irreversible(-I_A, eta_p)
+            heat[2] = 0.0
         return U_p - U_n + eta_p - eta_n - I_A * r_contact
     Nx = Nn + Ns + Np
     g_eps, g_tor, g_a = N_GEO, N_GEO + Nx, N_GEO + 2 * Nx
@@ -464,11 +619,13 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     b_p = _lookup(tab_p[3], np.log(s_p / (1.0 - s_p)), LOGIT_RANGE[0], LOGIT_RANGE[1], N_LOG)
     j0_zero_n = tab_n[2, 1] > tab_n[2, 0]
     j0_zero_p = tab_p[2, 1] > tab_p[2, 0]
-    eb_n, eb_p = np.exp(b_n), np.exp(b_p)
+    eb_n, eb_p = np.exp(b_n) * fj_n, np.exp(b_p) * fj_p
+    f_De, f_ka = _arrhenius(tab_e[4, 0], T_tab, T), _arrhenius(tab_e[4, 1], T_tab, T)
+    f_tp, f_tdf = _arrhenius(tab_e[4, 2], T_tab, T), _arrhenius(tab_e[4, 3], T_tab, T)
     n_prev = 0.0
     # migration as solvers.models.dfn.excess_migration_flux, i_e exact at the faces
-    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE)
-    t_i = _lookup(tab_e[2], max(y[o] * ce0, 1e-12), 0.0, ce_max_tab, N_CE) if want_f else 0.0
+    t_ref = _lookup(tab_e[2], ce0, 0.0, ce_max_tab, N_CE) * f_tp
+    t_i = _lookup(tab_e[2], max(y[o] * ce0, 1e-12), 0.0, ce_max_tab, N_CE) * f_tp if want_f else 0.0
     eta_n = 0.0
     eta_p = 0.0
     # the MacInnes term sums ln(max(c / c_av, floor)) over each electrode: as the log of a running product
@@ -478,6 +635,7 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     prod_n = 1.0
     prod_p = 1.0
     inv_av = 1.0 / ce_av
+    ie_dln = 0.0  # sum over the faces of i_e d(ln c_e): the concentration part of the Ohmic heating
     for i in range(Nx):
         epsi, tori = geo[g_eps + i], geo[g_tor + i]
         if i < Nn:
@@ -494,8 +652,8 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
             dxj = L_n / Nn if j_next < Nn else (L_s / Ns if j_next < Nn + Ns else L_p / Np)
             torj = geo[g_tor + j_next]
             cj = y[o + j_next] * ce0
-            D_l = tori * _lookup(tab_e[0], max(ci, 0.0), 0.0, ce_max_tab, N_CE)
-            D_r = torj * _lookup(tab_e[0], max(cj, 0.0), 0.0, ce_max_tab, N_CE)
+            D_l = tori * _lookup(tab_e[0], max(ci, 0.0), 0.0, ce_max_tab, N_CE) * f_De
+            D_r = torj * _lookup(tab_e[0], max(cj, 0.0), 0.0, ce_max_tab, N_CE) * f_De
             beta = dxi / (dxi + dxj)
             n_next = _harm(D_l, D_r, beta) * (cj - ci) / (0.5 * (dxi + dxj))
             if i < Nn:
@@ -504,8 +662,12 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
                 ie_face = i_cell
             else:
                 ie_face = i_cell * (1.0 - (i - Nn - Ns + 1.0) / Np)
-            t_next = _lookup(tab_e[2], max(cj, 1e-12), 0.0, ce_max_tab, N_CE)
+            t_next = _lookup(tab_e[2], max(cj, 1e-12), 0.0, ce_max_tab, N_CE) * f_tp
             n_next -= (t_i + beta * (t_next - t_i) - t_ref) * ie_face / F
+            if want_heat:
+                ie_dln += ie_face * (
+                    np.log(max(cj * inv_av, MACINNES_FLOOR)) - np.log(max(ci * inv_av, MACINNES_FLOOR))
+                )
         else:
             n_next = 0.0
             t_next = 0.0
@@ -529,19 +691,25 @@ def spm_core(y, I_A, T, geo, dims, tab_n, tab_p, tab_e, f, want_v=True):
     eta_p *= 2.0 * RT_F / Np
     ln_n /= Nn
     ln_p /= Np
-    kappa = _lookup(tab_e[1], ce_av, 0.0, ce_max_tab, N_CE)
-    t_av = _lookup(tab_e[2], ce_av, 0.0, ce_max_tab, N_CE)
-    chiRT_F = 2.0 * (1.0 - t_av) * _lookup(tab_e[3], ce_av, 0.0, ce_max_tab, N_CE) * RT_F
+    kappa = _lookup(tab_e[1], ce_av, 0.0, ce_max_tab, N_CE) * f_ka
+    t_av = _lookup(tab_e[2], ce_av, 0.0, ce_max_tab, N_CE) * f_tp
+    chiRT_F = 2.0 * (1.0 - t_av) * (_lookup(tab_e[3], ce_av, 0.0, ce_max_tab, N_CE) * f_tdf) * RT_F
     eta_c = chiRT_F * (ln_p - ln_n)
     dphi_e = -i_cell * (L_n / (3 * kappa * geo[6]) + L_s / (kappa * geo[7]) + L_p / (3 * kappa * geo[8]))
     dphi_s = -i_cell * (L_n / (3 * sig_n) + L_p / (3 * sig_p))
+    if want_heat:
+        heat[0] = _reversible(I_A, T, dUdT_n) + _irreversible(I_A, eta_n)
+        heat[1] = _reversible(-I_A, T, dUdT_p) + _irreversible(-I_A, eta_p)
+        # -i_e dphi_e/dx - i_s dphi_s/dx integrated: i^2 over the conductances, and -i_e chi d(ln c_e)
+        heat[2] = area * (_ohmic(i_cell, dphi_e + dphi_s) + _ohmic(chiRT_F, ie_dln))
     return U_p - U_n + eta_p - eta_n + eta_c + dphi_e + dphi_s - I_A * r_contact
 
 
 @njit(cache=True)
-def spm_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out):
+def spm_core_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, F_out, V_out, H_out):
+    """:func:`spm_core` of each row; ``T`` and ``H_out`` per row (``H_out`` (B, 0) skips the heat)."""
     for b in range(Y.shape[0]):
-        V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, F_out[b])
+        V_out[b] = spm_core(Y[b], I_A[b], T[b], geo, dims, tab_n, tab_p, tab_e, F_out[b], H_out[b])
 
 
 @njit(cache=True)
@@ -549,7 +717,7 @@ def spm_voltage_batch(Y, I_A, T, geo, dims, tab_n, tab_p, tab_e, V_out):
     """Terminal voltage [V] of each state row, without the residual (``spm_core`` with an empty ``f``)."""
     no_f = np.empty(0)
     for b in range(Y.shape[0]):
-        V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, no_f)
+        V_out[b] = spm_core(Y[b], I_A[b], T, geo, dims, tab_n, tab_p, tab_e, no_f, no_f)
 
 
 def geometry_vector(cell, row_scale: float, dims) -> np.ndarray:

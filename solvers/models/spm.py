@@ -23,10 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from solvers.constants import F, R
-from solvers.mesh import SphereMesh, surface_value
+from solvers.mesh import SphereMesh, gradient, surface_value
 from solvers.models.base import STO_EVENT_MARGIN, CellModel, CellSystem
 from solvers.models.cell import regularised_arcsinh
 from solvers.models.dfn import particle_rhs
+from solvers.physics import heat
 
 _TINY = 1e-12
 
@@ -106,14 +107,10 @@ class SPMSystem(CellSystem):
         out["V"] = out["U_p"] - out["U_n"] + out["eta_p"] - out["eta_n"] - I_A * c.contact_resistance_Ohm
         return out
 
-    @staticmethod
-    def reaction_heat(fl, T, I_A):
-        """I (T dU_n/dT - U_n) - I (T dU_p/dT - U_p) [W] (the total heating adds -I V)."""
-        return I_A * ((T * fl["dUdT_n"] - fl["U_n"]) - (T * fl["dUdT_p"] - fl["U_p"]))
-
     def core_numpy(self, Y, T, I_A):
         fl = self.fields(Y, T, I_A)
-        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": self.reaction_heat(fl, T, I_A)}
+        heat_W = self.total_heating_W(Y, T, fl) if self.lumped else np.zeros(Y.shape[0])
+        return {"f": self.core_rhs(Y, T, I_A, fl), "V": fl["V"], "heat": heat_W}
 
     def core_rhs(self, Y, T, I_A, fl):
         return fl["f_particles"]
@@ -138,9 +135,11 @@ class SPMSystem(CellSystem):
         kind = np.where(rows == last, np.where(cols == last, 3, 2), np.where(cols == last, 1, 0)).astype(
             np.int64
         )
+        if self.lumped:  # the temperature's column borders the system (see solvers.models.compiled)
+            kind[cols == self.i_T] = 4
         a1 = np.where(kind == 2, cols, rows).astype(np.int64)
         a2 = (cols - rows + 1).astype(np.int64)
-        tridiagonal = bool(np.all(np.abs(cols - rows)[kind == 0] <= 1)) and not self.lumped
+        tridiagonal = bool(np.all(np.abs(cols - rows)[kind == 0] <= 1))
         return {
             "rows": rows, "cols": cols, "kind": kind, "a1": a1, "a2": np.where(kind == 0, a2, 0),
             "x_of": -np.ones(n, dtype=np.int64), "nx": n, "cell_cols": np.zeros((1, 3), dtype=np.int64),
@@ -176,6 +175,45 @@ class SPMSystem(CellSystem):
         phie = np.broadcast_to((-fl["U_n"] - fl["eta_n"])[:, None], (nt, Nx))
         return ce, phie
 
+    def heat_sources(self, Y, T, fl, phie=None):
+        """(reversible, irreversible, Ohmic) heating [W.m-3] at the x cells (:mod:`solvers.physics.heat`).
+
+        The uniform j with each cell's a; the SPMe's overpotential of each cell; Ohmic heating in the
+        electrolyte -i_e . grad(phi_e) and in the solid sigma (grad phi_s)^2 of the SPMe's composite fields;
+        none in the SPM, whose voltage has no Ohmic losses (PyBaMM's leading-order potentials are uniform).
+        """
+        c, m = self.cell, self.mesh_sizes
+        Nn, Ns, Np = m["x_n"], m["x_s"], m["x_p"]
+        B, Nx = Y.shape[0], Nn + Ns + Np
+        Tb = T[:, None]
+        xm = self.x_mesh()
+        a = c.x_profiles(Nn, Ns, Np)["surface_area_density_m"]
+        rev = np.zeros((B, Nx))
+        irr = np.zeros((B, Nx))
+        for key, cells in (("n", slice(0, Nn)), ("p", slice(Nn + Ns, Nx))):
+            aj = a[cells] * fl[f"j_{key}"][:, None]
+            eta = fl.get(f"eta_{key}_x", fl[f"eta_{key}"][:, None])
+            rev[:, cells] = heat.reversible_heating(aj, Tb, fl[f"dUdT_{key}"][:, None])
+            irr[:, cells] = heat.irreversible_heating(aj, eta)
+        i_cell = (Y[:, -1] / c.area_m2)[:, None]
+        ohm = np.zeros((B, Nx))
+        if "ce" not in self.sl:  # the SPM (as PyBaMM's, leading-order potentials): no Ohmic losses
+            return rev, irr, ohm
+        if phie is None:
+            phie = self.electrolyte_fields(Y, T, Y[:, -1], fl)[1]
+        if "ce" in self.sl:
+            zero = np.zeros((B, 1))
+            grad = gradient(phie, xm)
+            q = np.concatenate([zero, heat.ohmic_heating(i_cell * self.i_e_face_fraction, grad), zero], axis=1)
+            ohm += heat.cell_average_of_faces(q[:, :-1], q[:, 1:])
+        x = xm.nodes
+        L_n, L_p, L = c.negative.thickness_m, c.positive.thickness_m, xm.edges[-1]
+        g_n = i_cell / self.sig_n_av * (x[:Nn] - L_n) / L_n  # d/dx of the composite phi_s
+        g_p = -i_cell / self.sig_p_av * (x[Nn + Ns :] - L) / L_p
+        ohm[:, :Nn] += heat.ohmic_heating(-self.sig_n_av * g_n, g_n)
+        ohm[:, Nn + Ns :] += heat.ohmic_heating(-self.sig_p_av * g_p, g_p)
+        return rev, irr, ohm
+
     def variables(self, Y):
         c, m = self.cell, self.mesh_sizes
         T = self.temperature(Y)
@@ -195,7 +233,7 @@ class SPMSystem(CellSystem):
         V = fl["V"][:, None]
         phis_p = V - i_cell / sig_p * ((x_p - L) ** 2 / (2 * L_p)) + 0 * x_p
         return {
-            "_heat_W": self.reaction_heat(fl, T, I_A),  # read off the fields: no second residual
+            "_heat_sources": lambda: self.heat_sources(Y, T, fl, phie),
             "Electrolyte concentration [mol.m-3]": ce,
             "Electrolyte potential [V]": phie,
             "Negative electrode potential [V]": phis_n,

@@ -115,7 +115,8 @@ OVERRIDES = {
 }
 OVERRIDES["Chen2020_SPMe_2C_tplus"] = {"Cation transference number": made_up_transference_number}
 
-THERMAL_CASES = {"Chen2020_DFN_1C_lumped": ("DFN", "Chen2020", ["Discharge at 1C until 2.5 V"], None)}
+#: lumped-thermal cases: made by make_pybamm_thermal_references.py (with the heating column), not here
+THERMAL_CASES: dict = {}
 # name -> (model, set, steps, initial SOC): PyBaMM's initial_soc (stoichiometries from the cut-off voltages)
 SOC_CASES = {"Chen2020_SPMe_1C_soc50": ("SPMe", "Chen2020", ["Discharge at 1C until 2.5 V"], 0.5)}
 
