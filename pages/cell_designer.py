@@ -20,6 +20,7 @@ from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
 from voltvault_core.simulation import SimulationError
 from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui.state import remember, restore
 
 UM = 1e-6
 LAYER_COLOURS = {
@@ -126,10 +127,23 @@ def design_from_widgets() -> CellDesign:
     )
 
 
+# The recipe's widgets: Streamlit drops their state when another page is shown (or a widget is hidden by
+# the format switch), so their values are kept apart and re-seeded before they are drawn again.
+RECIPE_KEYS = tuple(
+    [f"design.{side}_{field}" for side in ("pos", "neg") for field in (
+        "material", "thickness_um", "porosity", "active_pct", "binder_pct", "additive_pct", "binder", "additive")]
+    + [f"design.{field}" for field in (
+        "name", "separator", "electrolyte", "fill_factor", "v_min", "v_max", "format", "size", "electrode_height_mm",
+        "electrode_width_mm", "n_layers", "winding_length_mm", "outer_w_mm", "outer_h_mm", "outer_t_mm")]
+)
+DESIGN_KEYS = (*RECIPE_KEYS, *(f"design.{field}" for field in (
+    "start_from", "material_search", "material_type", "material_detail", "ragone_model")))
+restore(DESIGN_KEYS)
 if "design.pending" in st.session_state:  # a design chosen by a button: loaded before the widgets exist
     load_into_widgets(CellDesign.from_dict(st.session_state.pop("design.pending")))
-elif "design.doc" not in st.session_state:
-    load_into_widgets(lg_m50())
+elif "design.doc" not in st.session_state or any(key not in st.session_state for key in RECIPE_KEYS):
+    load_into_widgets(CellDesign.from_dict(st.session_state["design.doc"]) if "design.doc" in st.session_state
+                      else lg_m50())
 
 st.title("Cell Designer")
 st.caption(f"Project: {project.name} · materials with cited values, metrics recomputed on every change")
@@ -254,6 +268,7 @@ with rec_cell:
     st.number_input("Lower cut-off [V]", 0.0, 5.0, step=0.05, key="design.v_min")
     st.number_input("Upper cut-off [V]", 0.0, 5.5, step=0.05, key="design.v_max")
 
+remember(DESIGN_KEYS)
 try:
     design = design_from_widgets()
     metrics = compute_metrics(design, custom)

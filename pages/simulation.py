@@ -26,6 +26,7 @@ from voltvault_core.simulation import (
     voltage_rmse_V,
 )
 from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui.state import remember, restore_prefixed, value_keys
 
 MODELS = {"spm": "SPM (single particle)", "spme": "SPMe (with electrolyte)", "dfn": "DFN / P2D (Newman)"}
 ZERO_C_K = 273.15
@@ -196,6 +197,7 @@ def _grading_preview(parameters) -> go.Figure:
 
 ctx = page_setup("Simulation", ":material/bolt:")
 project = ctx.require_project()
+restore_prefixed("sim.")  # the configure widgets' values survive a visit to another page
 st.title("Simulation")
 st.caption(f"Project: {project.name} · SPM, SPMe and DFN on a parameter set or a saved cell design")
 
@@ -349,6 +351,9 @@ with configure:
         help="Dense output shows fast relaxations after a step change; raise it for long cycling runs.",
     )
     run_name = o2.text_input("Run name (optional)", key="sim.name")
+    remember(value_keys("sim.", exclude=("sim.builder.add", "sim.run", "sim.compare", "sim.refresh", "sim.cache",
+                                         "sim.overlay", "sim.runs_table", "sim.plot.*", "sim.grading.preview",
+                                         "sim.export.*", "sim.rmse*", "sim.profile*", "sim.dataset*")))
 
     options = {
         "ambient_temperature_K": ambient_K,

@@ -1,0 +1,97 @@
+"""Widget values that survive page changes and reruns.
+
+Streamlit deletes the session state of every widget that is not rendered on a run: going to another
+page and back (or hiding a widget behind a format switch) throws a user's unsaved inputs away, and the
+widget then comes back at its minimum value. A page keeps them by calling :func:`restore` with its
+widgets' keys before it renders them, and :func:`remember` after: the values live in one non-widget key
+(``"vv.kept"``), which Streamlit never cleans up, and re-seed the widgets' keys when those are gone::
+
+    KEPT = ("design.pos_thickness_um", "design.format")
+    restore(KEPT)
+    st.number_input("Thickness [µm]", 1.0, 2000.0, key="design.pos_thickness_um")
+    ...
+    remember(KEPT)
+
+Only value widgets belong in the list (inputs, selects, sliders, toggles): Streamlit refuses to set a
+button's or an uploader's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+KEPT_KEY = "vv.kept"
+RENDERED = "__rendered__"  # inside the store: the kept keys whose widgets the last remember() saw drawn
+
+
+def _rendered_this_run() -> set[str] | None:
+    """User keys of the widgets drawn so far in this run (None where this Streamlit does not say)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    shared = getattr(ctx, "shared", ctx)  # Streamlit >= 1.5x keeps it on a shared run state
+    keys = getattr(shared, "widget_user_keys_this_run", None)
+    if keys is None:
+        return None
+    return set(keys.snapshot()) if hasattr(keys, "snapshot") else set(keys)
+
+
+def _store() -> dict:
+    if KEPT_KEY not in st.session_state:
+        st.session_state[KEPT_KEY] = {}
+    return st.session_state[KEPT_KEY]
+
+
+def restore(keys: Iterable[str]) -> list[str]:
+    """Re-seed each of ``keys`` whose widget was not drawn on the last run; returns those re-seeded.
+
+    A widget that was drawn keeps its state (it holds the user's latest edit); one that was not has lost
+    its state or holds a stale one, and gets the remembered value back.
+    """
+    store = _store()
+    drawn = store.get(RENDERED, set())
+    seeded = []
+    for key in keys:
+        if key in store and (key not in st.session_state or key not in drawn):
+            st.session_state[key] = store[key]
+            seeded.append(key)
+    return seeded
+
+
+def remember(keys: Iterable[str]) -> None:
+    """Keep the current value of each of ``keys`` whose widget was drawn in this run (call it after them)."""
+    store = _store()
+    rendered = _rendered_this_run()
+    drawn = set()
+    for key in keys:
+        if key in st.session_state and (rendered is None or key in rendered):
+            value = st.session_state[key]
+            store[key] = list(value) if isinstance(value, tuple) else value
+            drawn.add(key)
+    store[RENDERED] = drawn
+
+
+def remembered(key: str, default=None):
+    """The kept value of ``key`` (the widget's own state first), or ``default``."""
+    if key in st.session_state:
+        return st.session_state[key]
+    return _store().get(key, default)
+
+
+def restore_prefixed(prefix: str) -> list[str]:
+    """:func:`restore` every remembered key under ``prefix`` (for keys named after a run-time value)."""
+    return restore([key for key in _store() if key != RENDERED and key.startswith(prefix)])
+
+
+def value_keys(prefix: str, *, exclude: Iterable[str] = ()) -> list[str]:
+    """The session's keys under ``prefix``, less ``exclude`` (exact keys or ``"prefix*"`` patterns)."""
+    exact = {e for e in exclude if not e.endswith("*")}
+    starts = tuple(e[:-1] for e in exclude if e.endswith("*"))
+    return [
+        k for k in st.session_state
+        if isinstance(k, str) and k.startswith(prefix) and k not in exact and not (starts and k.startswith(starts))
+    ]
