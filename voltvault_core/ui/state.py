@@ -95,3 +95,17 @@ def value_keys(prefix: str, *, exclude: Iterable[str] = ()) -> list[str]:
         k for k in st.session_state
         if isinstance(k, str) and k.startswith(prefix) and k not in exact and not (starts and k.startswith(starts))
     ]
+
+
+PROJECT_KEY = "vv.project_id"
+PROJECT_PICKER_KEY = "vv.project_picker"
+
+
+def switch_project(project_id: int) -> None:
+    """Make ``project_id`` the current project on the next run (the sidebar picker follows it).
+
+    The picker's own widget state would otherwise win over ``vv.project_id``, so a button that opens or
+    creates a project changed nothing visible. Call it, then ``st.rerun()`` (or use it as a callback).
+    """
+    st.session_state[PROJECT_KEY] = project_id
+    st.session_state.pop(PROJECT_PICKER_KEY, None)
