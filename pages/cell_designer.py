@@ -13,7 +13,7 @@ from voltvault_core.design.cost import compute_cost
 from voltvault_core.design.examples import lg_m50
 from voltvault_core.design.export import design_to_json, import_design_json, parameter_set_to_design
 from voltvault_core.design.formats import CYLINDRICAL_SIZES_M
-from voltvault_core.design.metrics import compute_metrics
+from voltvault_core.design.metrics import compute_metrics, np_ratio_note
 from voltvault_core.design.model import CellDesign, DesignError, ElectrodeLayer, Geometry
 from voltvault_core.design.stack import stack_layers
 from voltvault_core.materials import load_library
@@ -343,7 +343,7 @@ with right:
     st.metric(
         "N/P ratio",
         f"{metrics.np_ratio:.3f}",
-        help=f"{metrics.limiting_electrode} electrode limits the capacity",
+        help=np_ratio_note(metrics),
     )
     st.metric(
         "Electrolyte",
