@@ -20,7 +20,7 @@ from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
 from voltvault_core.simulation import SimulationError
 from voltvault_core.ui import get_job_runner, page_setup
-from voltvault_core.ui.state import remember, restore
+from voltvault_core.ui.state import remember, restore, session_cache, session_keys
 
 UM = 1e-6
 LAYER_COLOURS = {
@@ -139,10 +139,11 @@ RECIPE_KEYS = tuple(
 DESIGN_KEYS = (*RECIPE_KEYS, *(f"design.{field}" for field in (
     "start_from", "material_search", "material_type", "material_detail", "ragone_model")))
 restore(DESIGN_KEYS)
-if "design.pending" in st.session_state:  # a design chosen by a button: loaded before the widgets exist
+present = session_keys()
+if "design.pending" in present:  # a design chosen by a button: loaded before the widgets exist
     load_into_widgets(CellDesign.from_dict(st.session_state.pop("design.pending")))
-elif "design.doc" not in st.session_state or any(key not in st.session_state for key in RECIPE_KEYS):
-    load_into_widgets(CellDesign.from_dict(st.session_state["design.doc"]) if "design.doc" in st.session_state
+elif "design.doc" not in present or any(key not in present for key in RECIPE_KEYS):
+    load_into_widgets(CellDesign.from_dict(st.session_state["design.doc"]) if "design.doc" in present
                       else lg_m50())
 
 st.title("Cell Designer")
@@ -281,40 +282,26 @@ except DesignError as exc:
 with centre:
     st.subheader("Electrode stack (one repeating unit)")
     layers = stack_layers(design, custom)
-    fig = go.Figure()
+    # shapes and annotations as plain dicts, validated once in one layout: adding them one by one
+    # re-validated the whole list each time and took most of a designer edit (0.3 of 0.5 s)
+    shapes, annotations = [], []
     x = 0.0
     for layer in layers:
         width = layer.thickness_m / UM
-        fig.add_shape(
-            type="rect",
-            x0=x,
-            x1=x + width,
-            y0=0,
-            y1=1,
-            line={"color": "white", "width": 1},
-            fillcolor=LAYER_COLOURS[layer.role],
-        )
-        fig.add_annotation(
-            x=x + width / 2,
-            y=1.02,
-            text=f"{width:.1f} µm",
-            showarrow=False,
-            textangle=-90,
-            yanchor="bottom",
-            font={"size": 10},
-        )
-        fig.add_annotation(
-            x=x + width / 2,
-            y=0.5,
-            text=layer.material_name.split(" (")[0],
-            showarrow=False,
-            textangle=-90,
-            font={"size": 10, "color": "white" if "coating" in layer.role else "black"},
-        )
+        shapes.append({"type": "rect", "x0": x, "x1": x + width, "y0": 0, "y1": 1,
+                       "line": {"color": "white", "width": 1}, "fillcolor": LAYER_COLOURS[layer.role]})
+        annotations.append({"x": x + width / 2, "y": 1.02, "text": f"{width:.1f} µm", "showarrow": False,
+                            "textangle": -90, "yanchor": "bottom", "font": {"size": 10}})
+        annotations.append({"x": x + width / 2, "y": 0.5, "text": layer.material_name.split(" (")[0],
+                            "showarrow": False, "textangle": -90,
+                            "font": {"size": 10, "color": "white" if "coating" in layer.role else "black"}})
         x += width
-    fig.update_xaxes(range=[0, x], title_text="through-thickness position [µm]")
-    fig.update_yaxes(visible=False, range=[0, 1.35])
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 10, "b": 40}, showlegend=False)
+    fig = go.Figure(layout={
+        "shapes": shapes, "annotations": annotations, "height": 380, "showlegend": False,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+        "xaxis": {"range": [0, x], "title": {"text": "through-thickness position [µm]"}},
+        "yaxis": {"visible": False, "range": [0, 1.35]},
+    })
     st.plotly_chart(fig, key="design.stack_plot")
     st.caption(
         "Al foil | cathode | separator | anode | Cu foil | anode | separator | cathode — "
@@ -486,11 +473,11 @@ if run_ragone:
             user_id=ctx.user.id if ctx.user else None,
         )
         with st.spinner(f"Simulating C/20 to 10C with {ragone_model.upper()} ..."):
-            st.session_state["design.ragone_points"] = runner.result(job_id, timeout=600)
+            session_cache("design.ragone_result")["points"] = runner.result(job_id, timeout=600)
     except Exception as exc:  # a failed job is reported, the page stays usable
         st.error(f"The Ragone run failed: {exc}")
 
-points = st.session_state.get("design.ragone_points")
+points = session_cache("design.ragone_result").get("points")
 if points:
     frame = pd.DataFrame(points)
     ok = frame["termination"].str.contains("until")

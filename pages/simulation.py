@@ -26,7 +26,7 @@ from voltvault_core.simulation import (
     voltage_rmse_V,
 )
 from voltvault_core.ui import get_job_runner, page_setup
-from voltvault_core.ui.state import remember, restore_prefixed, value_keys
+from voltvault_core.ui.state import remember, restore_prefixed, session_cache, value_keys
 
 MODELS = {"spm": "SPM (single particle)", "spme": "SPMe (with electrolyte)", "dfn": "DFN / P2D (Newman)"}
 ZERO_C_K = 273.15
@@ -478,7 +478,7 @@ with results_tab:
             except svc.LayerError as exc:
                 st.warning(f"Stored electrode grading cannot be read: {exc}")
             st.json(inputs, expanded=False)
-    cache = st.session_state.setdefault("sim.cache", {})
+    cache = session_cache("sim.cache")  # results are not deep-copied on every widget of every page
     with ctx.session() as session:
         for sim_id in selected:
             if sim_id not in cache:

@@ -40,6 +40,12 @@ def _rendered_this_run() -> set[str] | None:
     return set(keys.snapshot()) if hasattr(keys, "snapshot") else set(keys)
 
 
+def session_keys() -> set[str]:
+    """The session's keys, read once. ``key in st.session_state`` has no fast path in Streamlit: each test
+    iterates a deep copy of the whole state (a few ms with a design in it), so test against this set."""
+    return set(st.session_state)
+
+
 def _store() -> dict:
     if KEPT_KEY not in st.session_state:
         st.session_state[KEPT_KEY] = {}
@@ -54,9 +60,10 @@ def restore(keys: Iterable[str]) -> list[str]:
     """
     store = _store()
     drawn = store.get(RENDERED, set())
+    present = session_keys()
     seeded = []
     for key in keys:
-        if key in store and (key not in st.session_state or key not in drawn):
+        if key in store and (key not in present or key not in drawn):
             st.session_state[key] = store[key]
             seeded.append(key)
     return seeded
@@ -66,9 +73,10 @@ def remember(keys: Iterable[str]) -> None:
     """Keep the current value of each of ``keys`` whose widget was drawn in this run (call it after them)."""
     store = _store()
     rendered = _rendered_this_run()
+    present = session_keys()
     drawn = set()
     for key in keys:
-        if key in st.session_state and (rendered is None or key in rendered):
+        if key in present and (rendered is None or key in rendered):
             value = st.session_state[key]
             store[key] = list(value) if isinstance(value, tuple) else value
             drawn.add(key)
@@ -77,7 +85,7 @@ def remember(keys: Iterable[str]) -> None:
 
 def remembered(key: str, default=None):
     """The kept value of ``key`` (the widget's own state first), or ``default``."""
-    if key in st.session_state:
+    if key in session_keys():
         return st.session_state[key]
     return _store().get(key, default)
 
@@ -92,7 +100,7 @@ def value_keys(prefix: str, *, exclude: Iterable[str] = ()) -> list[str]:
     exact = {e for e in exclude if not e.endswith("*")}
     starts = tuple(e[:-1] for e in exclude if e.endswith("*"))
     return [
-        k for k in st.session_state
+        k for k in session_keys()
         if isinstance(k, str) and k.startswith(prefix) and k not in exact and not (starts and k.startswith(starts))
     ]
 
@@ -109,3 +117,28 @@ def switch_project(project_id: int) -> None:
     """
     st.session_state[PROJECT_KEY] = project_id
     st.session_state.pop(PROJECT_PICKER_KEY, None)
+
+
+class SessionCache(dict):
+    """A dict for session state that Streamlit does not deep-copy.
+
+    Streamlit deep-copies the whole session state on every widget call (to check keys and forms): a
+    page that keeps solver results or data frames in a plain dict there makes every widget on every
+    page slower (a Cell Designer edit took 1.5 s after a few Simulation runs). Values kept in a
+    :class:`SessionCache` are shared, not copied; treat them as read-only.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+
+def session_cache(key: str) -> SessionCache:
+    """The :class:`SessionCache` under ``key`` (created empty, or converted from a plain dict)."""
+    value = st.session_state.get(key)
+    if not isinstance(value, SessionCache):
+        value = SessionCache(value or {})
+        st.session_state[key] = value
+    return value
