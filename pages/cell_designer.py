@@ -20,6 +20,7 @@ from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
 from voltvault_core.simulation import SimulationError
 from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui.inputs import BoundedInputs
 from voltvault_core.ui.state import remember, restore, session_cache, session_keys
 
 UM = 1e-6
@@ -234,16 +235,17 @@ with left:
 # ----------------------------------------------------------------------------------- recipe editor
 st.divider()
 st.subheader("Electrode recipe, geometry and cell")
+bounded = BoundedInputs()
 rec_pos, rec_neg, rec_cell = st.columns(3)
 for column, side, label in ((rec_pos, "pos", "Positive electrode"), (rec_neg, "neg", "Negative electrode")):
     with column:
         st.markdown(f"**{label}** (per side of a double-coated foil)")
-        st.number_input("Coating thickness [µm]", 1.0, 2000.0, step=1.0, key=f"design.{side}_thickness_um")
-        st.number_input("Porosity [-]", 0.0, 0.95, step=0.01, format="%.3f", key=f"design.{side}_porosity")
-        st.number_input("Active material [wt%]", 0.0, 100.0, step=0.5, key=f"design.{side}_active_pct")
-        st.number_input("Binder [wt%]", 0.0, 100.0, step=0.5, key=f"design.{side}_binder_pct")
+        bounded.number("Coating thickness [µm]", 1.0, 2000.0, step=1.0, where=label, key=f"design.{side}_thickness_um")
+        bounded.number("Porosity [-]", 0.0, 0.95, step=0.01, format="%.3f", where=label, key=f"design.{side}_porosity")
+        bounded.number("Active material [wt%]", 0.0, 100.0, step=0.5, where=label, key=f"design.{side}_active_pct")
+        bounded.number("Binder [wt%]", 0.0, 100.0, step=0.5, where=label, key=f"design.{side}_binder_pct")
         st.selectbox("Binder", ids_of("binder"), format_func=name_of, key=f"design.{side}_binder")
-        st.number_input("Conductive additive [wt%]", 0.0, 100.0, step=0.5, key=f"design.{side}_additive_pct")
+        bounded.number("Conductive additive [wt%]", 0.0, 100.0, step=0.5, where=label, key=f"design.{side}_additive_pct")
         st.selectbox("Additive", ids_of("additive"), format_func=name_of, key=f"design.{side}_additive")
 with rec_cell:
     st.markdown("**Cell**")
@@ -251,25 +253,29 @@ with rec_cell:
     fmt = st.selectbox("Format", ["cylindrical", "pouch", "prismatic"], key="design.format")
     if fmt == "cylindrical":
         st.selectbox("Size", [*CYLINDRICAL_SIZES_M, "custom"], key="design.size")
-        st.number_input(
+        bounded.number(
             "Winding length (coated cathode) [mm]", 0.0, 20000.0, step=10.0, key="design.winding_length_mm"
         )
     else:
-        st.number_input("Sheet width [mm]", 1.0, 2000.0, step=1.0, key="design.electrode_width_mm")
-        st.number_input("Cathode sheets (stacked)", 1, 500, step=1, key="design.n_layers")
+        bounded.number("Sheet width [mm]", 1.0, 2000.0, step=1.0, key="design.electrode_width_mm")
+        bounded.number("Cathode sheets (stacked)", 1, 500, step=1, key="design.n_layers")
         if fmt == "prismatic":
-            st.number_input(
+            bounded.number(
                 "Winding length, 0 = stacked [mm]", 0.0, 50000.0, step=10.0, key="design.winding_length_mm"
             )
-            st.number_input("Case width [mm]", 0.0, 1000.0, key="design.outer_w_mm")
-            st.number_input("Case height [mm]", 0.0, 1000.0, key="design.outer_h_mm")
-            st.number_input("Case thickness [mm]", 0.0, 500.0, key="design.outer_t_mm")
-    st.number_input("Electrode (coated) height [mm]", 1.0, 2000.0, step=1.0, key="design.electrode_height_mm")
-    st.number_input("Electrolyte fill factor [-]", 0.5, 3.0, step=0.05, key="design.fill_factor")
-    st.number_input("Lower cut-off [V]", 0.0, 5.0, step=0.05, key="design.v_min")
-    st.number_input("Upper cut-off [V]", 0.0, 5.5, step=0.05, key="design.v_max")
+            bounded.number("Case width [mm]", 0.0, 1000.0, key="design.outer_w_mm")
+            bounded.number("Case height [mm]", 0.0, 1000.0, key="design.outer_h_mm")
+            bounded.number("Case thickness [mm]", 0.0, 500.0, key="design.outer_t_mm")
+    bounded.number("Electrode (coated) height [mm]", 1.0, 2000.0, step=1.0, key="design.electrode_height_mm")
+    bounded.number("Electrolyte fill factor [-]", 0.5, 3.0, step=0.05, key="design.fill_factor")
+    bounded.number("Lower cut-off [V]", 0.0, 5.0, step=0.05, key="design.v_min")
+    bounded.number("Upper cut-off [V]", 0.0, 5.5, step=0.05, key="design.v_max")
 
+for problem in bounded.problems():
+    st.error(f"{problem}: not applied. Enter a value in the range to update the design.")
 remember(DESIGN_KEYS)
+if bounded.problems():
+    st.stop()  # the metrics of a design the user did not mean would mislead
 try:
     design = design_from_widgets()
     metrics = compute_metrics(design, custom)

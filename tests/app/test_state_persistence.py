@@ -65,3 +65,15 @@ def test_simulation_protocol_model_and_temperature_survive_another_page(app_env)
     assert at.text_area(key="sim.experiment").value == "Discharge at 2C until 3.0 V"
     temperature = next(n for n in at.number_input if str(n.key).startswith("sim.temperature_C."))
     assert temperature.value == 35.0
+
+
+def test_an_out_of_range_number_is_named_not_silently_dropped(app_env):
+    at = _home()
+    at.switch_page("pages/cell_designer.py").run()
+    at.number_input(key="design.neg_thickness_um").set_value(5000.0).run()
+    errors = [e.value for e in at.error]
+    assert any("Negative electrode: Coating thickness [µm] = 5000 is outside 1 to 2000" in e for e in errors), errors
+    assert not [m for m in at.metric if m.label == "Capacity"]  # no metrics of a design the user did not mean
+    at.number_input(key="design.neg_thickness_um").set_value(90.0).run()
+    assert not at.error
+    assert [m for m in at.metric if m.label == "Capacity"]
