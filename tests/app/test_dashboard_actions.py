@@ -67,7 +67,15 @@ def test_quick_start_makes_its_project_current(app_env):
 
 
 def test_a_viewer_of_the_demo_copies_it_and_can_write_there(app_env):
-    at = _dashboard("viewer")
+    from voltvault_core.auth.users import add_user
+    from voltvault_core.db.engine import create_db_engine, session_scope
+
+    engine = create_db_engine(app_env)  # a newcomer of their own: the shared "viewer" stays without projects
+    with session_scope(engine) as session:
+        add_user(session, None, username="newcomer", email="newcomer@lab.example", name="New Comer",
+                 password="correct horse")
+    engine.dispose()
+    at = _dashboard("newcomer")
     assert "Demo" in _current(at)
     assert any("Your role: viewer" in c.value for c in at.sidebar.caption)
     at.button(key="dash.copy_demo").click().run()
