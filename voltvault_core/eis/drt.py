@@ -329,7 +329,8 @@ def compute_drt(
             warnings.append(
                 f"the peak at τ = {peak.time_constant_s:.3g} s ({peak.frequency_Hz:.3g} Hz) lies outside the measured "
                 f"band ({f.min():.3g} to {f.max():.3g} Hz): an extrapolation, not a resolved process"
-                + (" (a diffusion tail? exclude it)" if peak.time_constant_s > band[1] and tail == "keep" else "")
+                + (" (a diffusion tail? exclude it, or narrow the frequency range)"
+                   if peak.time_constant_s > band[1] else "")
             )
     total = float(np.sum(gamma)) * d_ln
     if total > 0:
@@ -339,7 +340,9 @@ def compute_drt(
                 warnings.append(
                     f"{share:.0%} of the distribution lies at {edge} time constants beyond the measured band: it "
                     "runs into the edge of the τ range" + (
-                        "; a low-frequency diffusion tail is the usual cause (exclude it)" if edge == "long" else "")
+                        ("; a low-frequency diffusion tail is the usual cause (exclude it)" if tail == "keep" else
+                         "; no diffusion tail was recognised to exclude: narrow the frequency range")
+                        if edge == "long" else "")
                 )
     r_pol = float(np.sum(gamma[(tau >= band[0]) & (tau <= band[1])])) * d_ln
     span = float(z.real.max() - max(r_inf, 0.0))
