@@ -117,9 +117,21 @@ with ctx.session() as session:
         capacity_Ah=capacity_range, uploaded=uploaded, tags=tags,
     )
 labels = {int(r.id): f"{visible_projects.get(r.project_id, r.project_id)} / {r.cell}" for r in datasets.itertuples()}
+if len(set(labels.values())) < len(labels):  # datasets of the same cell are told apart by name, id and upload
+    seen = pd.Series(list(labels.values())).value_counts()
+    for r in datasets.itertuples():
+        if seen[labels[int(r.id)]] > 1:
+            extra = f"{r.name} · " if r.name and r.name != r.cell else ""
+            labels[int(r.id)] += f" · {extra}#{int(r.id)}, uploaded {pd.Timestamp(r.uploaded_at):%Y-%m-%d %H:%M}"
+hidden_new = [i for i in st.session_state.get("cyc.last_import_ids", []) if i not in labels
+              and i in set(everything["id"].astype(int))]
 
 with st.sidebar:
     st.caption(f"{len(datasets)} of {len(everything)} datasets")
+    if hidden_new:
+        names = ", ".join(everything.loc[everything["id"].astype(int).isin(hidden_new), "name"].astype(str))
+        st.warning(f"Your new import ({names}) is hidden by the filters above (search, chemistry, cycle count, "
+                   "capacity, dates or tags): widen them to see it.")
     for project_id, group in datasets.groupby("project_id"):
         with st.expander(f"{visible_projects.get(project_id, project_id)} ({len(group)})", expanded=len(datasets) < 30):
             st.dataframe(group[["cell", "chemistry", "total_cycles"]], hide_index=True, width="stretch")
@@ -403,7 +415,7 @@ with import_tab:
         tertiary = {k.strip(): v.strip() for k, v in (line.split("=", 1) for line in tertiary_text.splitlines() if "=" in line)}
         if st.button("Import", type="primary", key="cyc.import", disabled=not files):
             if len(files) > 1 and not join_parts:
-                done, failed = [], []
+                done, failed, new_ids = [], [], []
                 with st.status(f"Importing {len(files)} files as separate datasets ...") as status_box:
                     for part in files:
                         label = f"{primary['cell_identifier'].strip() or 'cell'} · {part.name}"
@@ -415,6 +427,7 @@ with import_tab:
                                     mapping=mapping, name=label, allow_duplicate=allow_duplicate,
                                 )
                                 done.append(f"{dataset.name} ({dataset.source_format}, {dataset.total_cycles} cycles)")
+                                new_ids.append(dataset.id)
                         except (CyclingError, PermissionDenied) as exc:
                             failed.append(str(exc))
                     status_box.update(label=f"Imported {len(done)} of {len(files)} files",
@@ -422,6 +435,7 @@ with import_tab:
                 for problem in failed:
                     st.error(problem)
                 if done:
+                    st.session_state["cyc.last_import_ids"] = new_ids
                     st.session_state["cyc.import_notice"] = "Imported " + "; ".join(done) + "."
                     if not failed:
                         st.session_state["cyc.upload_round"] = upload_round + 1
@@ -454,6 +468,7 @@ with import_tab:
                         time.sleep(0.5)
                     result = runner.result(job_id, timeout=5)
                     summary_text = f"Imported {result['rows']:,} rows, {result['cycles']} cycles ({result['format']})."
+                    st.session_state["cyc.last_import_ids"] = [result["dataset_id"]]
                 else:
                     with st.status("Importing ...") as status_box:
                         parsed = parsed_upload
@@ -467,6 +482,7 @@ with import_tab:
                                 content_hash=upload_hash, allow_duplicate=allow_duplicate,
                             )
                             summary_text = f"Imported {dataset.n_rows:,} rows, {dataset.total_cycles} cycles ({dataset.source_format})."
+                            st.session_state["cyc.last_import_ids"] = [dataset.id]
                         status_box.update(label=summary_text, state="complete")
             except (CyclingError, PermissionDenied) as exc:
                 st.error(str(exc))

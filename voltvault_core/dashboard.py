@@ -106,8 +106,10 @@ def copy_project(session: Session, actor: User, source_project_id: int, *, name:
     if actor is None:
         raise PermissionDenied("sign in to copy a project")
     source = session.get(Project, source_project_id)
-    project = create_project(session, actor, name=(name or f"{source.name} (my copy)").strip(),
-                             description=source.description, chemistry_tag=source.chemistry_tag)
+    default_name = f"{source.name.removeprefix('Demo:').strip()} (my copy)"
+    project = create_project(session, actor, name=(name or default_name).strip(),
+                             description=f"Your editable copy of '{source.name}'. {source.description}".strip(),
+                             chemistry_tag=source.chemistry_tag)
     target = project.id
     counts = dict.fromkeys(COPIED_KINDS, 0)
     design_ids: dict[int, int] = {}

@@ -76,6 +76,15 @@ def test_several_files_become_several_datasets(page):
     names = datasets()
     assert "UP-CELL · first_CH1.bdf.csv" in names
     assert "UP-CELL · second_CH2.bdf.csv" in names
+    # two datasets of one cell id are told apart in the explorer
+    picker = at.selectbox(key="cyc.dataset")
+    shown = [label for label in picker.options if "UP-CELL" in label]  # AppTest holds the shown labels
+    assert len(shown) == 2
+    assert len(set(shown)) == 2
+    assert any("first_CH1.bdf.csv" in label for label in shown)
+    # a filter that hides the new import says so
+    at.slider(key="cyc.cycles").set_value((0, 1)).run()
+    assert any("new import" in w.value and "hidden by the filters" in w.value for w in at.sidebar.warning)
     # the same files again: named as duplicates before anything is imported, and refused
     at = open_with(uploads)
     warnings = [w.value for w in at.warning]
