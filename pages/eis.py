@@ -524,6 +524,8 @@ with link_tab:
         st.stop()
     for line in link.explanations:
         st.markdown(f"- {line}")
+    for refusal in link.refused:
+        st.error(f"Refused: {refusal}")
     if link.changes:
         changes = pd.DataFrame({"parameter": list(link.changes), "value": list(link.changes.values())})
         st.dataframe(changes, hide_index=True, key="eis.link.changes", column_config=_g4(changes))

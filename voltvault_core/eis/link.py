@@ -199,6 +199,7 @@ class LinkResult:
     explanations: list[str] = field(default_factory=list)
     area_m2: float = float("nan")
     film_resistance_ohm_m2: float | None = None
+    refused: list[str] = field(default_factory=list)  # conversions outside PHYSICAL_RANGES, not in changes
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -207,6 +208,7 @@ class LinkResult:
             "explanations": list(self.explanations),
             "area_m2": self.area_m2,
             "film_resistance_ohm_m2": self.film_resistance_ohm_m2,
+            "refused": list(self.refused),
         }
 
 
@@ -256,6 +258,12 @@ def design_parameters_from_fit(
         f"active area of the {electrode} electrode A = 3 eps_s/R_p L H W N = {area:.4g} m2"
     )
 
+    def offer(key: str, value_: float, how: str) -> None:
+        try:
+            out.changes[key] = _check_physical(key, value_, how)
+        except LinkOutOfRange as exc:
+            out.refused.append(str(exc))
+
     def value(name: str) -> float:
         if name not in fitted:
             raise KeyError(f"{name!r} is not a fitted parameter; fitted: {', '.join(fitted)}")
@@ -264,7 +272,7 @@ def design_parameters_from_fit(
     if r_ct:
         i0 = exchange_current_density_from_rct(value(r_ct), area, temperature_K)
         key = f"{side} electrode exchange-current density [A.m-2]"
-        out.changes[key] = _check_physical(key, i0, f"R_ct = {value(r_ct):.4g} ohm over A = {area:.4g} m2")
+        offer(key, i0, f"R_ct = {value(r_ct):.4g} ohm over A = {area:.4g} m2")
         out.explanations.append(
             f"i0 = RT/(F R_ct A) with R_ct = {value(r_ct):.4g} ohm at {temperature_K:.1f} K: {i0:.4g} A/m2"
         )
@@ -274,7 +282,7 @@ def design_parameters_from_fit(
         c_max = float(parameters[f"Maximum concentration in {side.lower()} electrode [mol.m-3]"])
         key = f"{side} particle diffusivity [m2.s-1]"
         flat = abs(slope) * c_max < 1e-3
-        out.changes[key] = _check_physical(
+        offer(
             key, d, f"the Warburg coefficient {value(warburg):.4g} ohm s^-1/2 and dU/dc = {slope:.3g} V m3/mol"
             + (f" (the {electrode} OCP is nearly flat here: a Warburg coefficient says little about D on a "
                "plateau; choose another stoichiometry)" if flat else "")
@@ -297,7 +305,7 @@ def design_parameters_from_fit(
         radius = float(radius)
         d = diffusivity_from_diffusion_time(value(diffusion_time), radius)
         key = f"{side} particle diffusivity [m2.s-1]"
-        out.changes[key] = _check_physical(
+        offer(
             key, d, f"the diffusion time {value(diffusion_time):.4g} s and R_p = {radius:.3g} m")
         out.explanations.append(
             f"D = R_p^2/tau with tau = {value(diffusion_time):.4g} s, R_p = {radius:.3g} m: {d:.4g} m2/s"
@@ -310,4 +318,6 @@ def design_parameters_from_fit(
             out.changes["SEI resistivity [Ohm.m]"] = rho
             out.explanations.append(f"rho_SEI = R_film/delta with delta = {thickness:.3g} m: {rho:.4g} ohm m")
         out.film_resistance_ohm_m2 = film
+    if out.refused and not out.changes:  # nothing physical is left to offer
+        raise LinkOutOfRange(" ".join(out.refused))
     return out

@@ -96,3 +96,12 @@ def test_an_unphysical_exchange_current_is_refused():
     pytest.importorskip("solvers.parameters")
     with pytest.raises(LinkOutOfRange, match="exchange-current density"):
         design_parameters_from_fit({"R1": 1e-9}, "Chen2020", r_ct="R1")
+
+
+def test_a_refused_conversion_leaves_the_others_offered():
+    pytest.importorskip("solvers.parameters")
+    link = design_parameters_from_fit({"R1": 0.01, "W1": 0.01}, "Chen2020", r_ct="R1", warburg="W1",
+                                      stoichiometry=0.85)
+    assert list(link.changes) == ["Negative electrode exchange-current density [A.m-2]"]
+    assert len(link.refused) == 1
+    assert "Negative particle diffusivity" in link.refused[0]
