@@ -12,7 +12,7 @@ import streamlit as st
 
 from voltvault_core import simulation_service as sim_svc
 from voltvault_core.auth.permissions import PermissionDenied
-from voltvault_core.cycling import CyclingError, combine_parts, list_formats, read_cycling_bytes
+from voltvault_core.cycling import CyclingError, list_formats, read_cycling_bytes
 from voltvault_core.cycling import service as svc
 from voltvault_core.cycling.analysis import MAX_CHART_POINTS
 from voltvault_core.cycling.export import EXPORTERS
@@ -117,9 +117,21 @@ with ctx.session() as session:
         capacity_Ah=capacity_range, uploaded=uploaded, tags=tags,
     )
 labels = {int(r.id): f"{visible_projects.get(r.project_id, r.project_id)} / {r.cell}" for r in datasets.itertuples()}
+if len(set(labels.values())) < len(labels):  # datasets of the same cell are told apart by name, id and upload
+    seen = pd.Series(list(labels.values())).value_counts()
+    for r in datasets.itertuples():
+        if seen[labels[int(r.id)]] > 1:
+            extra = f"{r.name} · " if r.name and r.name != r.cell else ""
+            labels[int(r.id)] += f" · {extra}#{int(r.id)}, uploaded {pd.Timestamp(r.uploaded_at):%Y-%m-%d %H:%M}"
+hidden_new = [i for i in st.session_state.get("cyc.last_import_ids", []) if i not in labels
+              and i in set(everything["id"].astype(int))]
 
 with st.sidebar:
     st.caption(f"{len(datasets)} of {len(everything)} datasets")
+    if hidden_new:
+        names = ", ".join(everything.loc[everything["id"].astype(int).isin(hidden_new), "name"].astype(str))
+        st.warning(f"Your new import ({names}) is hidden by the filters above (search, chemistry, cycle count, "
+                   "capacity, dates or tags): widen them to see it.")
     for project_id, group in datasets.groupby("project_id"):
         with st.expander(f"{visible_projects.get(project_id, project_id)} ({len(group)})", expanded=len(datasets) < 30):
             st.dataframe(group[["cell", "chemistry", "total_cycles"]], hide_index=True, width="stretch")
@@ -276,8 +288,36 @@ with import_tab:
         st.info(f"Read-only: importing needs the editor role ({ctx.read_only_reason or f'your role is {ctx.role}'}).")
     else:
         formats = list_formats()
-        files = st.file_uploader("Cycler file(s): several files are parts of one split export", accept_multiple_files=True,
-                                 key="cyc.upload")
+        if "cyc.import_notice" in st.session_state:  # what the last import did, shown after the uploader was cleared
+            st.success(st.session_state.pop("cyc.import_notice"))
+        upload_round = st.session_state.setdefault("cyc.upload_round", 0)  # a new key clears the uploader
+        files = st.file_uploader("Cycler file(s): each file becomes its own dataset unless you join them below",
+                                 accept_multiple_files=True, key=f"cyc.upload.{upload_round}")
+        join_parts = False
+        if files and len(files) > 1:
+            join_parts = st.checkbox(
+                f"These {len(files)} files are the parts of one split export (same test, same instrument and "
+                "channel): join them into one dataset", key="cyc.join_parts",
+                help="Checked against the files: parts from different formats, channels or cells are refused.")
+            if not join_parts:
+                st.caption(f"{len(files)} files → {len(files)} datasets, each named after its cell and file.")
+        upload_hash = svc.content_sha256([f.getvalue() for f in files]) if files and join_parts else None
+        duplicates = {}
+        if files:
+            with ctx.session() as session:
+                for part in files if not join_parts else []:
+                    found = svc.find_duplicates(session, ctx.user, project.id, svc.content_sha256([part.getvalue()]))
+                    if found:
+                        duplicates[part.name] = found
+                if upload_hash:
+                    found = svc.find_duplicates(session, ctx.user, project.id, upload_hash)
+                    if found:
+                        duplicates["the joined parts"] = found
+        for name, found in duplicates.items():
+            st.warning(f"{name} is already in this project: " + "; ".join(
+                f"#{d['id']} {d['name']!r} (cell {d['cell']}, uploaded {d['uploaded']})" for d in found))
+        allow_duplicate = bool(duplicates) and st.checkbox("Import even if a duplicate (keep two copies)",
+                                                           key="cyc.allow_duplicate")
         fmt = st.selectbox("Format", ["auto", *[f["name"] for f in formats]], key="cyc.format",
                            format_func=lambda n: "detect from the content" if n == "auto"
                            else next(f["label"] for f in formats if f["name"] == n))
@@ -374,6 +414,34 @@ with import_tab:
             tertiary_text = st.text_area("Free-form (key=value, one per line)", key="cyc.tertiary")
         tertiary = {k.strip(): v.strip() for k, v in (line.split("=", 1) for line in tertiary_text.splitlines() if "=" in line)}
         if st.button("Import", type="primary", key="cyc.import", disabled=not files):
+            if len(files) > 1 and not join_parts:
+                done, failed, new_ids = [], [], []
+                with st.status(f"Importing {len(files)} files as separate datasets ...") as status_box:
+                    for part in files:
+                        label = f"{primary['cell_identifier'].strip() or 'cell'} · {part.name}"
+                        try:
+                            with ctx.session() as session:
+                                dataset = svc.import_dataset(
+                                    session, ctx.user, project.id, data=part.getvalue(), filename=part.name,
+                                    primary=primary, secondary=secondary, tertiary=tertiary, format=fmt,
+                                    mapping=mapping, name=label, allow_duplicate=allow_duplicate,
+                                )
+                                done.append(f"{dataset.name} ({dataset.source_format}, {dataset.total_cycles} cycles)")
+                                new_ids.append(dataset.id)
+                        except (CyclingError, PermissionDenied) as exc:
+                            failed.append(str(exc))
+                    status_box.update(label=f"Imported {len(done)} of {len(files)} files",
+                                      state="complete" if not failed else "error")
+                for problem in failed:
+                    st.error(problem)
+                if done:
+                    st.session_state["cyc.last_import_ids"] = new_ids
+                    st.session_state["cyc.import_notice"] = "Imported " + "; ".join(done) + "."
+                    if not failed:
+                        st.session_state["cyc.upload_round"] = upload_round + 1
+                        st.rerun()
+                    st.success(st.session_state.pop("cyc.import_notice"))
+                st.stop()
             if len(files) == 1:
                 data, filename = files[0].getvalue(), files[0].name
             else:
@@ -382,6 +450,7 @@ with import_tab:
                     for part in files:
                         archive.writestr(part.name, part.getvalue())
                 data, filename = buffer.getvalue(), f"{files[0].name} (+{len(files) - 1} parts).zip"
+            summary_text = None
             try:
                 if len(files) == 1 and len(data) > JOB_THRESHOLD_BYTES:
                     runner = get_job_runner()
@@ -389,7 +458,7 @@ with import_tab:
                         "voltvault_core.cycling.jobs:import_file",
                         {**engine_locator(ctx.engine), "project_id": project.id, "user_id": ctx.user.id, "filename": filename,
                          "data": data, "primary": primary, "secondary": secondary, "tertiary": tertiary, "format": fmt,
-                         "mapping": mapping},
+                         "mapping": mapping, "allow_duplicate": allow_duplicate},
                         kind="cycling-import", project_id=project.id, user_id=ctx.user.id,
                         timeout_s=JOB_TIMEOUT_S, memory_limit_bytes=JOB_MEMORY_BYTES,
                     )
@@ -398,22 +467,28 @@ with import_tab:
                         bar.progress(min(max(status.progress, 0.0), 1.0), text=status.message or status.status)
                         time.sleep(0.5)
                     result = runner.result(job_id, timeout=5)
-                    st.success(f"Imported {result['rows']:,} rows, {result['cycles']} cycles ({result['format']}).")
+                    summary_text = f"Imported {result['rows']:,} rows, {result['cycles']} cycles ({result['format']})."
+                    st.session_state["cyc.last_import_ids"] = [result["dataset_id"]]
                 else:
                     with st.status("Importing ...") as status_box:
                         parsed = parsed_upload
                         if len(files) > 1:
-                            parsed = combine_parts([read_cycling_bytes(p.getvalue(), p.name, fmt) for p in files])
+                            parsed = svc.join_split_export([read_cycling_bytes(p.getvalue(), p.name, fmt) for p in files])
                         with ctx.session() as session:
                             dataset = svc.import_dataset(
                                 session, ctx.user, project.id, data=data, filename=filename, primary=primary,
                                 secondary=secondary, tertiary=tertiary, format=fmt, mapping=mapping, parsed=parsed,
                                 progress=lambda f, m=None: status_box.update(label=m or "importing"),
+                                content_hash=upload_hash, allow_duplicate=allow_duplicate,
                             )
                             summary_text = f"Imported {dataset.n_rows:,} rows, {dataset.total_cycles} cycles ({dataset.source_format})."
+                            st.session_state["cyc.last_import_ids"] = [dataset.id]
                         status_box.update(label=summary_text, state="complete")
-                    st.success(summary_text)
             except (CyclingError, PermissionDenied) as exc:
                 st.error(str(exc))
             except Exception as exc:  # a job failure carries the worker's message
                 st.error(f"The import failed: {exc}")
+            if summary_text is not None:  # done: clear the uploader so the next import starts empty
+                st.session_state["cyc.import_notice"] = summary_text
+                st.session_state["cyc.upload_round"] = upload_round + 1
+                st.rerun()

@@ -2,13 +2,23 @@
 
 import streamlit as st
 
-from voltvault_core.dashboard import QUICK_START_TEMPLATES, create_from_template, project_cards
+from voltvault_core.auth.permissions import PermissionDenied
+from voltvault_core.dashboard import (
+    QUICK_START_TEMPLATES,
+    copy_project,
+    create_from_template,
+    project_cards,
+)
 from voltvault_core.projects import ProjectError, create_project, project_overview
 from voltvault_core.ui import page_setup
+from voltvault_core.ui.state import switch_project
 
 ctx = page_setup("Dashboard", ":material/dashboard:")
 st.title("VoltVault")
 st.caption("Battery simulation and electrochemistry in the browser")
+if "dash.notice" in st.session_state:  # what the last button did, shown once after its rerun
+    st.success(st.session_state.pop("dash.notice"))
+
 
 if ctx.project is not None:
     with ctx.session() as session:
@@ -22,6 +32,19 @@ if ctx.project is not None:
     cols[2].metric("Simulations", overview["simulations"])
     cols[3].metric("Cycling datasets", overview["datasets"])
     cols[4].metric("EIS spectra", overview["eis_measurements"])
+    if ctx.project.is_demo and not ctx.can_write and ctx.user is not None:
+        st.info("You can look at the demo project but not change it. Copy it into a project of your own "
+                "to run simulations, import data and fit spectra there.")
+        if st.button("Copy the demo into my project", key="dash.copy_demo", type="primary"):
+            try:
+                with ctx.session() as session:
+                    copy = copy_project(session, ctx.user, ctx.project.id)
+                    switch_project(copy.id)
+                    st.session_state["dash.notice"] = (
+                        f"Copied the demo into **{copy.name}**, a project you own: it is now the current project.")
+                st.rerun()
+            except (PermissionDenied, ProjectError) as exc:
+                st.error(f"Cannot copy the demo: {exc}")
     if overview["recent_experiments"]:
         st.markdown("**Recent experiments**")
         for exp in overview["recent_experiments"]:
@@ -43,8 +66,10 @@ for i, card in enumerate(cards):
             st.markdown(f":blue-badge[{card['chemistry_tag']}]")
         st.caption(f"{card['designs']} designs · {card['simulations']} runs · {card['datasets']} datasets · "
                    f"updated {card['updated']}")
-        if st.button("Open", key=f"dash.open.{card['id']}"):
-            st.session_state["vv.project_id"] = card["id"]
+        current = ctx.project is not None and ctx.project.id == card["id"]
+        if st.button("Current project" if current else "Open", key=f"dash.open.{card['id']}", disabled=current):
+            switch_project(card["id"])
+            st.session_state["dash.notice"] = f"Opened **{card['name']}**."
             st.rerun()
 
 if ctx.user is not None:
@@ -57,7 +82,11 @@ if ctx.user is not None:
                 try:
                     with ctx.session() as session:
                         project = create_from_template(session, ctx.user, key)
-                        st.session_state["vv.project_id"] = project.id
+                        session.flush()
+                        switch_project(project.id)
+                        st.session_state["dash.notice"] = (
+                            f"Created **{project.name}** from the template: it is now the current project; "
+                            "its starting design is in the Cell Designer under 'Saved'.")
                     st.rerun()
                 except (ProjectError, ValueError) as exc:
                     st.error(str(exc))
@@ -72,7 +101,8 @@ if ctx.user is not None:
                     with ctx.session() as session:
                         project = create_project(session, ctx.user, name=name, description=description,
                                                  chemistry_tag=chemistry)
-                        st.session_state["vv.project_id"] = project.id
+                        switch_project(project.id)
+                        st.session_state["dash.notice"] = f"Created **{project.name}**: it is now the current project."
                     st.rerun()
                 except ProjectError as exc:
                     st.error(str(exc))

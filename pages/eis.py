@@ -355,12 +355,27 @@ with drt_tab:
     log_lambda = d1.slider(
         "log10 λ (manual)", -12.0, 2.0, -4.0, 0.25, key="eis.drt.log_lambda", disabled=rule != "manual"
     )
+    decades = (float(np.floor(np.log10(spectrum.frequency_Hz.min()) * 4) / 4),
+               float(np.ceil(np.log10(spectrum.frequency_Hz.max()) * 4) / 4))
+    log_range = d1.slider("Frequency range, log10 f [Hz]", decades[0], decades[1], decades, 0.25,
+                          key=f"eis.drt.log_range.{decades}",
+                          help="Fit only the points in this range (drop noisy ends, or the tail by hand).")
+    tail = d1.radio("Low-frequency diffusion tail", ["exclude", "keep"], key="eis.drt.tail",
+                    format_func={"exclude": "exclude it (finite relaxations only)", "keep": "fit it"}.get,
+                    help="A Warburg tail is no finite relaxation: fitted, it puts a peak and resistance beyond "
+                         "the measured band.")
     try:
-        drt = compute_drt(spectrum, lambda_value=10**log_lambda if rule == "manual" else rule)
+        drt = compute_drt(spectrum, lambda_value=10**log_lambda if rule == "manual" else rule,
+                          frequency_range_Hz=(10 ** log_range[0], 10 ** log_range[1]), tail=tail)
         d1.metric("λ used", f"{drt.lambda_value:.3g}", help=f"chosen by {drt.lambda_rule}")
         d1.markdown(
-            f"R∞ = {drt.r_inf_ohm:.4g} Ω  \nR_pol = {drt.polarization_resistance_ohm:.4g} Ω  \nRMSE {drt.rmse_ohm:.3g} Ω"
+            f"R∞ = {drt.r_inf_ohm:.4g} Ω  \nR_pol = {drt.polarization_resistance_ohm:.4g} Ω (measured band)  \n"
+            f"RMSE {drt.rmse_ohm:.3g} Ω"
         )
+        if drt.excluded_below_Hz is not None:
+            d1.caption(f"Tail below {drt.excluded_below_Hz:.3g} Hz excluded from the fit.")
+        for warning in drt.warnings:
+            d2.warning(warning)
         d2.plotly_chart(drt_figure(drt), key="eis.plot.drt")
         if drt.peaks:
             peaks = pd.DataFrame(
@@ -509,6 +524,8 @@ with link_tab:
         st.stop()
     for line in link.explanations:
         st.markdown(f"- {line}")
+    for refusal in link.refused:
+        st.error(f"Refused: {refusal}")
     if link.changes:
         changes = pd.DataFrame({"parameter": list(link.changes), "value": list(link.changes.values())})
         st.dataframe(changes, hide_index=True, key="eis.link.changes", column_config=_g4(changes))

@@ -30,6 +30,7 @@ from voltvault_core.simulation import (
     voltage_rmse_V,
 )
 from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui.state import remember, restore_prefixed, session_cache, value_keys
 
 MODELS = {"spm": "SPM (single particle)", "spme": "SPMe (with electrolyte)", "dfn": "DFN / P2D (Newman)"}
 ZERO_C_K = 273.15
@@ -226,6 +227,7 @@ def _follow_queued_runs(ctx, project_id: int) -> None:
 
 ctx = page_setup("Simulation", ":material/bolt:")
 project = ctx.require_project()
+restore_prefixed("sim.")  # the configure widgets' values survive a visit to another page
 st.title("Simulation")
 st.caption(f"Project: {project.name} · SPM, SPMe and DFN on a parameter set or a saved cell design")
 
@@ -379,6 +381,9 @@ with configure:
         help="Dense output shows fast relaxations after a step change; raise it for long cycling runs.",
     )
     run_name = o2.text_input("Run name (optional)", key="sim.name")
+    remember(value_keys("sim.", exclude=("sim.builder.add", "sim.run", "sim.compare", "sim.refresh", "sim.cache",
+                                         "sim.overlay", "sim.runs_table", "sim.plot.*", "sim.grading.preview",
+                                         "sim.export.*", "sim.rmse*", "sim.profile*", "sim.dataset*")))
 
     options = {
         "ambient_temperature_K": ambient_K,
@@ -495,9 +500,10 @@ with results_tab:
             except svc.LayerError as exc:
                 st.warning(f"Stored electrode grading cannot be read: {exc}")
             st.json(inputs, expanded=False)
-    # the results of the selected runs only (the cache is bounded by the selection)
-    cache = {k: v for k, v in st.session_state.get("sim.cache", {}).items() if k in selected}
-    st.session_state["sim.cache"] = cache
+    # the results of the selected runs only (bounded by the selection; not deep-copied on every widget)
+    cache = session_cache("sim.cache")
+    for stale in [k for k in cache if k not in selected]:
+        del cache[stale]
     with ctx.session() as session:
         for sim_id in selected:
             if sim_id not in cache:

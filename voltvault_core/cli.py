@@ -156,6 +156,9 @@ def _serve(args) -> int:
         env["VOLTVAULT_DEMO"] = "1"
     command = [sys.executable, "-m", "streamlit", "run", str(home), "--server.port", str(args.port),
                "--server.address", args.address, "--server.headless", "true"]
+    if os.name == "posix":  # become the server: a signal to `voltvault serve` stops it, no orphan is left
+        os.chdir(REPO_ROOT)
+        os.execve(sys.executable, command, env)
     return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 
@@ -198,7 +201,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="start the web app (Streamlit)")
     serve.add_argument("--port", type=int, default=8501)
-    serve.add_argument("--address", default="localhost")
+    serve.add_argument("--address", default="127.0.0.1",
+                       help="interface to listen on (default: this machine only; 0.0.0.0 exposes it to the "
+                            "network, better behind a TLS reverse proxy)")
     serve.add_argument("--database-url")
     serve.add_argument("--demo", action="store_true", help="public read-only demo without login")
     serve.set_defaults(func=_serve)

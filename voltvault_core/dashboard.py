@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from voltvault_core.db.models import CellDesign, CyclingDataset, Project, Simulation, User
-from voltvault_core.projects import create_project, projects_for
+from voltvault_core.auth.permissions import PermissionDenied, write_service
+from voltvault_core.db.models import (
+    CellDesign,
+    CycleMetric,
+    CyclingDataset,
+    EISFit,
+    EISMeasurement,
+    Experiment,
+    Project,
+    Simulation,
+    User,
+)
+from voltvault_core.projects import audit, create_project, projects_for
 
 QUICK_START_TEMPLATES = {
     "nmc811-pouch": {
@@ -72,3 +83,84 @@ def project_cards(session: Session, actor: User | None) -> list[dict]:
          "updated": p.updated_at.strftime("%Y-%m-%d")}
         for p in projects
     ]
+
+
+COPIED_KINDS = ("designs", "simulations", "datasets", "eis_measurements", "experiments")
+
+
+def _copy_row(row, **changes):
+    data = row.model_dump(exclude={"id"})
+    data.update(changes)
+    return type(row)(**data)
+
+
+@write_service("viewer", project_arg="source_project_id")
+def copy_project(session: Session, actor: User, source_project_id: int, *, name: str | None = None) -> Project:
+    """Copy a project the actor can read (the demo, typically) into a new project the actor owns.
+
+    The designs, finished simulations (their results shared by content hash, not duplicated), cycling
+    datasets with their cycle metrics, EIS measurements with their fits, and experiments come along, so
+    a newcomer who is only a viewer of the demo can run, fit and edit a copy of it. Recorded in the
+    audit trail of both projects.
+    """
+    if actor is None:
+        raise PermissionDenied("sign in to copy a project")
+    source = session.get(Project, source_project_id)
+    default_name = f"{source.name.removeprefix('Demo:').strip()} (my copy)"
+    project = create_project(session, actor, name=(name or default_name).strip(),
+                             description=f"Your editable copy of '{source.name}'. {source.description}".strip(),
+                             chemistry_tag=source.chemistry_tag)
+    target = project.id
+    counts = dict.fromkeys(COPIED_KINDS, 0)
+    design_ids: dict[int, int] = {}
+    for row in session.exec(select(CellDesign).where(CellDesign.project_id == source_project_id)).all():
+        copy = _copy_row(row, project_id=target, created_by=actor.id)
+        session.add(copy)
+        session.flush()
+        design_ids[row.id] = copy.id
+        counts["designs"] += 1
+    simulation_ids: dict[int, int] = {}
+    finished = select(Simulation).where(Simulation.project_id == source_project_id,
+                                        col(Simulation.status).in_(("completed", "failed")))
+    for row in session.exec(finished).all():
+        copy = _copy_row(row, project_id=target, created_by=actor.id, job_id=None,
+                         cell_design_id=design_ids.get(row.cell_design_id))
+        session.add(copy)
+        session.flush()
+        simulation_ids[row.id] = copy.id
+        counts["simulations"] += 1
+    dataset_ids: dict[int, int] = {}
+    for row in session.exec(select(CyclingDataset).where(CyclingDataset.project_id == source_project_id)).all():
+        copy = _copy_row(row, project_id=target, created_by=actor.id)
+        session.add(copy)
+        session.flush()
+        dataset_ids[row.id] = copy.id
+        for metric in session.exec(select(CycleMetric).where(CycleMetric.dataset_id == row.id)).all():
+            session.add(_copy_row(metric, dataset_id=copy.id))
+        counts["datasets"] += 1
+    for row in session.exec(select(EISMeasurement).where(EISMeasurement.project_id == source_project_id)).all():
+        copy = _copy_row(row, project_id=target, created_by=actor.id)
+        session.add(copy)
+        session.flush()
+        for fit in session.exec(select(EISFit).where(EISFit.measurement_id == row.id)).all():
+            session.add(_copy_row(fit, measurement_id=copy.id, created_by=actor.id))
+        counts["eis_measurements"] += 1
+    for row in session.exec(select(Experiment).where(Experiment.project_id == source_project_id)).all():
+        session.add(_copy_row(
+            row, project_id=target, created_by=actor.id,
+            linked_simulations=[simulation_ids[i] for i in (row.linked_simulations or []) if i in simulation_ids],
+            linked_datasets=[dataset_ids[i] for i in (row.linked_datasets or []) if i in dataset_ids],
+        ))
+        counts["experiments"] += 1
+    session.flush()
+    audit(session, actor, "project.copy", project_id=target, target_type="project", target_id=target,
+          source_project_id=source_project_id, **counts)
+    audit(session, actor, "project.copied", project_id=source_project_id, target_type="project",
+          target_id=source_project_id, copy_project_id=target)
+    return project
+
+
+def demo_project_id(session: Session) -> int | None:
+    """The id of the public demo project, if this installation has one."""
+    row = session.exec(select(Project.id).where(Project.is_demo == True)).first()  # noqa: E712
+    return row

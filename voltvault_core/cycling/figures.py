@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from voltvault_core import bdf
 from voltvault_core.cycling.analysis import MAX_CHART_POINTS, cycle_curve, dqdv, minmax_decimate_indices
 from voltvault_core.cycling.trends import TrendFit
+from voltvault_core.figure_style import LEGEND_ABOVE
 
 FLAG_COLOUR = "#f28e2b"  # orange
 LINE_COLOUR = "#4e79a7"
@@ -86,7 +87,7 @@ def voltage_figure(
                                       line={"color": SIM_COLOUR, "dash": "dash"}))
     figure.update_layout(
         title=title, xaxis_title="capacity [mAh]" if x == "capacity" else "time in cycle [h]", yaxis_title="voltage [V]",
-        legend={"orientation": "h"}, margin={"t": 40 if title else 10, "b": 10},
+        legend=LEGEND_ABOVE, margin={"t": 80 if title else 40, "b": 10},
     )
     return figure
 
@@ -120,7 +121,7 @@ def time_series_figure(
         ))
     figure.update_layout(xaxis_title="test time [h]", yaxis_title="voltage [V]",
                          yaxis2={"title": "current [A]", "overlaying": "y", "side": "right"},
-                         legend={"orientation": "h"}, margin={"t": 10, "b": 10})
+                         legend=LEGEND_ABOVE, margin={"t": 40, "b": 10})
     return figure
 
 
@@ -130,8 +131,8 @@ def dqdv_figure(frame: pd.DataFrame, cycles: Sequence[int], direction: str = "di
     for cycle in cycles:
         data = dqdv(frame, int(cycle), direction, bin_V=bin_V)  # type: ignore[arg-type]
         figure.add_trace(go.Scatter(x=data["voltage_V"], y=data["dqdv_Ah_per_V"] * 1000, mode="lines", name=f"cycle {cycle}"))
-    figure.update_layout(xaxis_title="voltage [V]", yaxis_title="dQ/dV [mAh/V]", legend={"orientation": "h"},
-                         margin={"t": 10, "b": 10})
+    figure.update_layout(xaxis_title="voltage [V]", yaxis_title="dQ/dV [mAh/V]", legend=LEGEND_ABOVE,
+                         margin={"t": 40, "b": 10})
     return figure
 
 
@@ -167,8 +168,8 @@ def trend_figure(
                                     name=f"{fit.model} {fit.confidence:.0%} band", showlegend=False))
         figure.add_trace(go.Scatter(x=fit.x, y=fit.y_fit * scale, mode="lines", line={"color": colour},
                                     name=f"{fit.model}: {fit.equation} (R²={fit.r_squared:.4f})"))
-    figure.update_layout(xaxis_title=x_title, yaxis_title=y_title or column, legend={"orientation": "h"},
-                         margin={"t": 10, "b": 10})
+    figure.update_layout(xaxis_title=x_title, yaxis_title=y_title or column, legend=LEGEND_ABOVE,
+                         margin={"t": 40, "b": 10})
     return figure
 
 
@@ -218,5 +219,5 @@ def batch_figure(
         figure.add_trace(go.Scattergl(x=x, y=y, mode="lines", line={"width": 1}, opacity=0.6, customdata=names,
                                       name=f"{len(ids)} cells", hovertemplate="%{customdata}<br>cycle %{x}: %{y:.4g}<extra></extra>"))
     figure.update_layout(xaxis_title="cycle", yaxis_title=("retention of " if normalise else "") + y_title,
-                         legend={"orientation": "h"}, margin={"t": 10, "b": 10})
+                         legend=LEGEND_ABOVE, margin={"t": 40, "b": 10})
     return figure

@@ -43,6 +43,7 @@ def import_file(
     format: str = "auto",
     mapping: dict[str, Any] | None = None,
     name: str | None = None,
+    allow_duplicate: bool = False,
     progress: Progress,
 ) -> dict[str, Any]:
     """Parse and store one cycler file (bytes or a path readable by the worker) in one transaction.
@@ -65,6 +66,7 @@ def import_file(
             dataset = import_dataset(
                 session, actor, project_id, data=data, filename=filename, primary=primary, secondary=secondary,
                 tertiary=tertiary, format=format, mapping=mapping, name=name, progress=progress,
+                allow_duplicate=allow_duplicate,
             )
             result = {
                 "dataset_id": dataset.id,

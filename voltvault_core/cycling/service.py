@@ -15,7 +15,9 @@ runs before the body; services acting on a dataset look its project up and check
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,13 +30,14 @@ from sqlmodel import Session
 from voltvault_core import bdf
 from voltvault_core.auth.permissions import NotFound, require_role, write_service
 from voltvault_core.cycling import export
-from voltvault_core.cycling.importer import read_cycling_bytes
+from voltvault_core.cycling.errors import CyclingError
+from voltvault_core.cycling.importer import combine_parts, read_cycling_bytes
 from voltvault_core.cycling.metadata import build_metadata, matches_filters
 from voltvault_core.cycling.metrics import compute_cycle_metrics
 from voltvault_core.cycling.quality import flag_summary_by_cycle, quality_flags
 from voltvault_core.cycling.readers import ParsedFile, get_format
 from voltvault_core.db.artifacts import get_artifact_bytes, put_artifact
-from voltvault_core.db.models import ColumnMapping, CycleMetric, CyclingDataset, Project, User
+from voltvault_core.db.models import Artifact, ColumnMapping, CycleMetric, CyclingDataset, Project, User
 
 Progress = Callable[..., None]
 
@@ -87,6 +90,83 @@ def metric_rows(dataset_id: int, metrics: pd.DataFrame, flags_by_cycle: dict[int
     return rows
 
 
+class SplitExportMismatch(CyclingError):
+    """Files offered as the parts of one split export do not come from the same test."""
+
+
+class DuplicateDatasetError(CyclingError):
+    """The file (or the set of parts) is already a dataset of the project."""
+
+    def __init__(self, filename: str, existing: list[dict[str, Any]]) -> None:
+        self.existing = existing
+        named = "; ".join(f"#{d['id']} {d['name']!r} (cell {d['cell']!r}, uploaded {d['uploaded']})" for d in existing)
+        super().__init__(f"{filename} is already in this project as {named}: same content. Open that dataset, or "
+                         "import it again only if you mean to keep two copies (tick 'import even if a duplicate').")
+
+
+#: metadata keys in which the readers report the cycler channel
+CHANNEL_KEYS = ("channel", "channel_index", "iv_ch_id", "tester_channel")
+_CHANNEL_IN_NAME = re.compile(r"(?:^|[_\-\s])(?:CH|Channel)[_\s-]?0*(\d+)(?=$|[_\-\s.])", re.IGNORECASE)
+
+
+def content_sha256(parts: Sequence[bytes]) -> str:
+    """A content hash of an upload: the file's SHA-256, or for the parts of a split export the hash of
+    their sorted hashes (the same parts in any order are the same upload)."""
+    hashes = sorted(hashlib.sha256(p).hexdigest() for p in parts)
+    return hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+
+def channel_of(parsed: ParsedFile) -> str | None:
+    """The cycler channel a file was recorded on: from its header, else from its name (``..._CH041_...``)."""
+    for key in CHANNEL_KEYS:
+        value = parsed.source_metadata.get(key)
+        if value not in (None, ""):
+            return str(int(value)) if str(value).strip().isdigit() else str(value).strip()
+    found = _CHANNEL_IN_NAME.search(parsed.filename.rsplit("/", 1)[-1])
+    return str(int(found.group(1))) if found else None
+
+
+def join_split_export(parts: Sequence[ParsedFile]) -> ParsedFile:
+    """Join the parts of one split export, after checking they agree: same format (instrument) and,
+    where the files say, the same channel and cell. Raises :class:`SplitExportMismatch` naming the parts
+    that differ; files from different instruments or channels are separate datasets."""
+    if len(parts) < 2:
+        return combine_parts(parts)
+    formats = {p.filename: p.format_name for p in parts}
+    if len(set(formats.values())) > 1:
+        listed = ", ".join(f"{name} ({fmt})" for name, fmt in formats.items())
+        raise SplitExportMismatch(f"these files are not parts of one split export: they come from different "
+                                  f"instruments or formats ({listed}). Import them as separate datasets.")
+    channels = {p.filename: channel_of(p) for p in parts}
+    known = {c for c in channels.values() if c is not None}
+    if len(known) > 1:
+        listed = ", ".join(f"{name} (channel {c})" for name, c in channels.items())
+        raise SplitExportMismatch(f"these files are not parts of one split export: they were recorded on "
+                                  f"different channels ({listed}). Import them as separate datasets.")
+    cells = {p.filename: p.source_metadata.get("cell_identifier") for p in parts}
+    if len({c for c in cells.values() if c}) > 1:
+        listed = ", ".join(f"{name} (cell {c})" for name, c in cells.items() if c)
+        raise SplitExportMismatch(f"these files name different cells ({listed}); import them separately.")
+    return combine_parts(parts)
+
+
+def find_duplicates(session: Session, actor: User | None, project_id: int, sha256: str) -> list[dict[str, Any]]:
+    """Datasets of the project with the same content hash (see :func:`content_sha256`)."""
+    require_role(session, actor, project_id, "viewer")
+    query = (
+        select(CyclingDataset, Artifact.sha256)
+        .join(Artifact, Artifact.id == CyclingDataset.raw_artifact_id, isouter=True)
+        .where(CyclingDataset.project_id == project_id)
+    )
+    found = []
+    for dataset, raw_sha in session.execute(query).all():
+        stored = ((dataset.metadata_ or {}).get("source") or {}).get("content_sha256") or raw_sha
+        if stored == sha256:
+            found.append({"id": dataset.id, "name": dataset.name, "cell": dataset.cell_id_label,
+                          "uploaded": dataset.uploaded_at.strftime("%Y-%m-%d %H:%M")})
+    return found
+
+
 @write_service("editor")
 def import_dataset(
     session: Session,
@@ -103,6 +183,8 @@ def import_dataset(
     name: str | None = None,
     parsed: ParsedFile | None = None,
     progress: Progress = _no_progress,
+    content_hash: str | None = None,
+    allow_duplicate: bool = False,
 ) -> CyclingDataset:
     """Import one cycler file into a project, all in the caller's transaction.
 
@@ -116,6 +198,9 @@ def import_dataset(
         Reader choice (``"auto"`` detects) and the column mapping of the generic reader.
     parsed
         An already parsed file (a job that parsed it in a worker), else ``data`` is parsed here.
+    content_hash, allow_duplicate
+        The upload's :func:`content_sha256` (default: of ``data``); a dataset of the project with the
+        same content is refused, naming it, unless ``allow_duplicate``.
 
     Raises
     ------
@@ -123,15 +208,22 @@ def import_dataset(
         The caller is not at least editor in the project.
     CyclingFormatError, MetadataError
         Bad file or metadata; nothing is written.
+    DuplicateDatasetError
+        The same content is already a dataset of the project.
     """
     progress(0.02, "checking metadata")  # the editor role was checked by @write_service
     metadata = build_metadata(primary, secondary, tertiary)  # fails before any parsing or writing
+    content_hash = content_hash or content_sha256([data])
+    if not allow_duplicate:
+        existing = find_duplicates(session, actor, project_id, content_hash)
+        if existing:
+            raise DuplicateDatasetError(filename, existing)
     if parsed is None:
         progress(0.05, f"reading {filename}")
         parsed = read_cycling_bytes(data, filename, format, mapping=mapping)
     dataset = store_parsed(
         session, project_id, data=data, filename=filename, parsed=parsed, metadata=metadata, name=name,
-        created_by=actor.id if actor is not None else None, progress=progress,
+        created_by=actor.id if actor is not None else None, progress=progress, content_hash=content_hash,
     )
     from voltvault_core.projects import audit
 
@@ -153,6 +245,7 @@ def store_parsed(
     name: str | None = None,
     created_by: int | None = None,
     progress: Progress = _no_progress,
+    content_hash: str | None = None,
 ) -> CyclingDataset:
     """Write artifacts, the dataset row and its metric rows (no role check: callers check first).
 
@@ -164,8 +257,10 @@ def store_parsed(
     progress(0.65, "checking data quality")
     flags = quality_flags(frame)
     metadata = dict(metadata)
+    content_hash = content_hash or content_sha256([data])
     metadata["source"] = {**parsed.source_metadata, "filename": filename, "format": parsed.format_name,
-                          "warnings": parsed.warnings, "n_quality_flags": len(flags)}
+                          "warnings": parsed.warnings, "n_quality_flags": len(flags),
+                          "content_sha256": content_hash}
     fmt = get_format(parsed.format_name)
 
     progress(0.75, "storing the raw file and the BDF frame")

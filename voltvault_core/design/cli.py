@@ -56,26 +56,9 @@ def _load_design(args):
 
 
 def _metrics_summary(design, metrics) -> dict:
-    return {
-        "name": design.name,
-        "capacity_Ah": metrics.capacity_Ah,
-        "energy_Wh": metrics.energy_Wh,
-        "nominal_voltage_V": metrics.nominal_voltage_V,
-        "specific_energy_Wh_kg": metrics.specific_energy_Wh_kg,
-        "energy_density_Wh_L": metrics.energy_density_Wh_L,
-        "np_ratio": metrics.np_ratio,
-        "limiting_electrode": metrics.limiting_electrode,
-        "mass_kg": metrics.mass_kg,
-        "volume_m3": metrics.volume_m3,
-        "electrolyte_volume_m3": metrics.electrolyte_volume_m3,
-        "positive_porosity": metrics.positive.porosity,
-        "negative_porosity": metrics.negative.porosity,
-        "positive_loading_kg_m2": metrics.positive.loading_kg_m2,
-        "negative_loading_kg_m2": metrics.negative.loading_kg_m2,
-        "mass_breakdown_kg": metrics.mass_breakdown_kg,
-        "warnings": metrics.warnings,
-        "inputs": design.to_dict(),
-    }
+    from voltvault_core.design.metrics import metrics_summary
+
+    return metrics_summary(design, metrics)
 
 
 def _with_design_errors(fn):
@@ -92,7 +75,7 @@ def _with_design_errors(fn):
 
 @_with_design_errors
 def run_metrics(args) -> int:
-    from voltvault_core.design.metrics import compute_metrics
+    from voltvault_core.design.metrics import compute_metrics, np_ratio_note
 
     design = _load_design(args)
     metrics = compute_metrics(design)
@@ -103,8 +86,9 @@ def run_metrics(args) -> int:
         print(
             f"{design.name}: {metrics.capacity_Ah:.3f} Ah, {metrics.energy_Wh:.2f} Wh at "
             f"{metrics.nominal_voltage_V:.3f} V, {metrics.specific_energy_Wh_kg:.0f} Wh/kg, "
-            f"{metrics.energy_density_Wh_L:.0f} Wh/L, N/P {metrics.np_ratio:.3f} ({metrics.limiting_electrode}-limited)"
+            f"{metrics.energy_density_Wh_L:.0f} Wh/L, {design.geometry.format}"
         )
+        print(np_ratio_note(metrics))
         for w in metrics.warnings:
             print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -269,8 +269,10 @@ def _optional(ps: Mapping, key: str) -> float | None:
 def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDesign:
     """A design rebuilt from a parameter set whose materials the library knows.
 
-    The electrode area becomes one double-coated pouch sheet of the set's height and half its width;
-    inactive solid volume (1 - porosity - active fraction) becomes binder in the recipe; the stoichiometry
+    A set whose commercial cell is known (:data:`voltvault_core.design.published.PUBLISHED_CELLS`: the LG
+    M50 of Chen2020, the A123 26650 of Prada2013) is wound into that cell's can, so its metrics are the
+    cell's; any other set's electrode area becomes one double-coated pouch sheet of the set's height and
+    half its width (said so in the design's notes). Inactive solid volume (1 - porosity - active fraction) becomes binder in the recipe; the stoichiometry
     windows are the library materials' (which come from the same publications).
     """
     layers = {}
@@ -294,6 +296,14 @@ def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDe
     )
     height = float(ps["Electrode height [m]"])
     width = float(ps["Electrode width [m]"])
+    from voltvault_core.design.published import published_geometry
+
+    published = published_geometry(ps.name, height, width)
+    if published is not None:
+        geometry, format_note = published
+    else:
+        geometry = Geometry(format="pouch", electrode_width_m=width / 2.0, electrode_height_m=height, n_layers=1)
+        format_note = "the set names no cell format: one double-coated pouch sheet of its electrode area"
     return CellDesign(
         name=name or f"{ps.name} (imported)",
         positive=layers["positive"],
@@ -304,13 +314,11 @@ def parameter_set_to_design(ps: ParameterSet, name: str | None = None) -> CellDe
         electrolyte=electrolyte.id,
         positive_collector_thickness_m=_optional(ps, "Positive current collector thickness [m]"),
         negative_collector_thickness_m=_optional(ps, "Negative current collector thickness [m]"),
-        geometry=Geometry(
-            format="pouch", electrode_width_m=width / 2.0, electrode_height_m=height, n_layers=1
-        ),
+        geometry=geometry,
         electrolyte_fill_factor=1.0,
         lower_voltage_V=float(ps["Lower voltage cut-off [V]"]),
         upper_voltage_V=float(ps["Upper voltage cut-off [V]"]),
-        notes=f"Imported from parameter set {ps.name!r}.",
+        notes=f"Imported from parameter set {ps.name!r}; format: {format_note}.",
     )
 
 

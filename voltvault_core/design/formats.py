@@ -18,10 +18,11 @@ from voltvault_core.design.model import CellDesign, DesignError, Geometry
 CYLINDRICAL_SIZES_M: dict[str, tuple[float, float]] = {
     "18650": (18.0e-3, 65.0e-3),
     "21700": (21.0e-3, 70.0e-3),
+    "26650": (26.0e-3, 65.0e-3),
     "4680": (46.0e-3, 80.0e-3),
 }
 #: cap assembly, vent and insulators [kg] (estimates, override with ``extra_housing_mass_kg``)
-CYLINDRICAL_CAP_MASS_KG = {"18650": 2.5e-3, "21700": 3.0e-3, "4680": 20.0e-3, "custom": 3.0e-3}
+CYLINDRICAL_CAP_MASS_KG = {"18650": 2.5e-3, "21700": 3.0e-3, "26650": 3.5e-3, "4680": 20.0e-3, "custom": 3.0e-3}
 MANDREL_DIAMETER_M = 2.0e-3  # hollow core of a wound cylindrical cell (estimate)
 POUCH_SEAL_WIDTH_M = 5.0e-3  # sealed margin on each side of a pouch (estimate)
 POUCH_TAB_ALLOWANCE_M = 10.0e-3  # extra length on the tab side of a pouch (estimate)

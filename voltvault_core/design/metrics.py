@@ -166,7 +166,14 @@ class DesignMetrics:
     capacity_Ah, energy_Wh, nominal_voltage_V : float
     specific_energy_Wh_kg, energy_density_Wh_L : float
     np_ratio : float
+        Negative capacity over its whole stoichiometry range (0 to 1) / positive capacity between the
+        cut-offs: the room the negative has for the lithium the positive gives (< 1: plating risk).
     limiting_electrode : str
+        The electrode whose cycling window holds less charge between the cut-offs: it sets ``capacity_Ah``.
+    cycled_np_ratio : float
+        Negative / positive capacity, both between the cut-offs (their stoichiometry windows). Below 1 the
+        negative limits the cycled capacity even when ``np_ratio`` is above 1; :func:`np_ratio_note`
+        says which in words (the page, the CLI and reports use it).
     mass_kg : float
     mass_breakdown_kg : dict
     volume_m3 : float
@@ -195,9 +202,55 @@ class DesignMetrics:
     positive: ElectrodeMetrics
     negative: ElectrodeMetrics
     warnings: list[str] = field(default_factory=list)
+    cycled_np_ratio: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def np_ratio_note(metrics: DesignMetrics) -> str:
+    """What the N/P ratio and the limiting electrode mean for this design, in one consistent sentence."""
+    pos, neg = metrics.positive, metrics.negative
+    windows = (
+        f"between the cut-offs the positive (x {pos.stoichiometry_window[1]:.3f}-{pos.stoichiometry_window[0]:.3f}) "
+        f"holds {pos.areal_capacity_Ah_m2 / 10:.2f} mAh/cm2 and the negative "
+        f"(x {neg.stoichiometry_window[0]:.3f}-{neg.stoichiometry_window[1]:.3f}) {neg.areal_capacity_Ah_m2 / 10:.2f}"
+    )
+    head = (f"N/P {metrics.np_ratio:.3f} = negative capacity over its full stoichiometry range / positive "
+            f"capacity between the cut-offs ({neg.full_areal_capacity_Ah_m2 / 10:.2f} / "
+            f"{pos.areal_capacity_Ah_m2 / 10:.2f} mAh/cm2)")
+    if metrics.limiting_electrode == "negative":
+        return (f"{head}; {windows} mAh/cm2, so the negative electrode's window limits the cycled capacity "
+                f"(cycled N/P {metrics.cycled_np_ratio:.3f}).")
+    return f"{head}; {windows} mAh/cm2, so the positive electrode limits the capacity."
+
+
+def metrics_summary(design: CellDesign, metrics: DesignMetrics) -> dict[str, Any]:
+    """The one summary of a design's metrics that the page, the CLI (``--json``) and reports show."""
+    return {
+        "name": design.name,
+        "format": design.geometry.format,
+        "size": design.geometry.size,
+        "capacity_Ah": metrics.capacity_Ah,
+        "energy_Wh": metrics.energy_Wh,
+        "nominal_voltage_V": metrics.nominal_voltage_V,
+        "specific_energy_Wh_kg": metrics.specific_energy_Wh_kg,
+        "energy_density_Wh_L": metrics.energy_density_Wh_L,
+        "np_ratio": metrics.np_ratio,
+        "cycled_np_ratio": metrics.cycled_np_ratio,
+        "limiting_electrode": metrics.limiting_electrode,
+        "np_ratio_note": np_ratio_note(metrics),
+        "mass_kg": metrics.mass_kg,
+        "volume_m3": metrics.volume_m3,
+        "electrolyte_volume_m3": metrics.electrolyte_volume_m3,
+        "positive_porosity": metrics.positive.porosity,
+        "negative_porosity": metrics.negative.porosity,
+        "positive_loading_kg_m2": metrics.positive.loading_kg_m2,
+        "negative_loading_kg_m2": metrics.negative.loading_kg_m2,
+        "mass_breakdown_kg": metrics.mass_breakdown_kg,
+        "warnings": metrics.warnings,
+        "inputs": design.to_dict(),
+    }
 
 
 def _open_circuit_voltage_curve(
@@ -330,4 +383,5 @@ def compute_metrics(design: CellDesign, materials: Mapping[str, Material] | None
         positive=pos_m,
         negative=neg_m,
         warnings=warnings,
+        cycled_np_ratio=neg_m.areal_capacity_Ah_m2 / pos_m.areal_capacity_Ah_m2,
     )

@@ -16,14 +16,33 @@ not penalised). ``λ`` is chosen automatically by generalised cross-validation (
 Wahba 1979, doi:10.1080/00401706.1979.10489751) or at the corner (maximum curvature) of the L-curve
 (Hansen 1992, doi:10.1137/1034115), both evaluated on the unconstrained problem through one SVD of
 its standard form; the chosen ``λ`` is reported and can be overridden. The constrained solution is
-then one NNLS solve. The method follows Wan, Saccoccio, Chen & Ciucci, *Electrochim. Acta* 184 (2015)
+then one NNLS solve.
+
+Battery spectra need three more things (:func:`compute_drt` arguments, and the page's controls):
+
+* a frequency range (``frequency_range_Hz``): points outside it are not fitted;
+* tail handling (``tail``): the low-frequency diffusion tail of a Li-ion cell (``-Z''`` rising again
+  toward low frequency, a Warburg line) is no finite relaxation; fitted as one, it puts a large ``γ``
+  beyond the measured band and a polarisation resistance several times the largest measured
+  impedance. ``"exclude"`` drops the points below the valley of ``-Z''`` where the tail starts
+  (:func:`diffusion_tail_start_Hz`); ``"keep"`` fits every point;
+* honesty about the τ range: ``γ`` is computed a decade beyond the measured band on each side, but a
+  peak out there, or a distribution still high at the grid's edge, is not a resolved process: it is
+  reported in ``warnings``, and ``polarization_resistance_ohm`` integrates the measured band only (it
+  cannot exceed what the spectrum spans on the real axis; a larger value is warned about).
+
+The L-curve's corner is searched among the λ whose reconstruction misfit stays within
+:data:`LCURVE_MAX_MISFIT` of the data (relative RMS); beyond, the curve flattens and its numerical
+curvature picked an over-smoothed λ (2.9e6 on a real Li-ion spectrum, a 10 % misfit).
+
+The method follows Wan, Saccoccio, Chen & Ciucci, *Electrochim. Acta* 184 (2015)
 483, doi:10.1016/j.electacta.2015.09.097 (Tikhonov DRT with automatic regularisation).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,7 +51,15 @@ from scipy.signal import find_peaks
 
 from voltvault_core.eis.spectrum import Spectrum
 
-__all__ = ["LAMBDA_RULES", "DRTPeak", "DRTResult", "compute_drt"]
+__all__ = ["LAMBDA_RULES", "TAIL_MODES", "DRTPeak", "DRTResult", "compute_drt", "diffusion_tail_start_Hz"]
+
+TAIL_MODES = ("keep", "exclude")
+#: the L-curve's corner is searched where the relative RMS misfit is at most this, or twice the
+#: misfit of the least regularised solution if that is larger
+LCURVE_MAX_MISFIT = 0.01
+#: a distribution holding more than this fraction of its resistance in the outer decade of the τ grid
+#: runs into the edge of what the spectrum can resolve
+EDGE_FRACTION = 0.10
 
 
 @dataclass(frozen=True)
@@ -61,10 +88,25 @@ class DRTResult:
     frequency_Hz: np.ndarray
     impedance_ohm: np.ndarray
     fitted_ohm: np.ndarray
+    warnings: list[str] = field(default_factory=list)
+    excluded_below_Hz: float | None = None  # tail handling: points below this were not fitted
+    frequency_range_Hz: tuple[float, float] | None = None  # the fitted points' range
+
+    @property
+    def measured_tau_range_s(self) -> tuple[float, float]:
+        """``(1/(2π f_max), 1/(2π f_min))`` of the fitted points [s]."""
+        return (1.0 / (2 * np.pi * self.frequency_Hz.max()), 1.0 / (2 * np.pi * self.frequency_Hz.min()))
 
     @property
     def polarization_resistance_ohm(self) -> float:
-        """``∫ γ d ln τ`` [ohm]."""
+        """``∫ γ d ln τ`` over the measured τ band [ohm] (what the spectrum resolves)."""
+        lo, hi = self.measured_tau_range_s
+        inside = (self.tau_s >= lo) & (self.tau_s <= hi)
+        return float(np.sum(self.gamma_ohm[inside]) * _dlntau(self.tau_s))
+
+    @property
+    def total_resistance_ohm(self) -> float:
+        """``∫ γ d ln τ`` over the whole τ grid, extrapolated decades included [ohm]."""
         return float(np.sum(self.gamma_ohm) * _dlntau(self.tau_s))
 
     @property
@@ -80,7 +122,10 @@ class DRTResult:
             "r_inf_ohm": self.r_inf_ohm,
             "inductance_H": self.inductance_H,
             "polarization_resistance_ohm": self.polarization_resistance_ohm,
+            "total_resistance_ohm": self.total_resistance_ohm,
             "rmse_ohm": self.rmse_ohm,
+            "warnings": list(self.warnings),
+            "excluded_below_Hz": self.excluded_below_Hz,
             "peaks": [p.__dict__ for p in self.peaks],
             "tau_s": self.tau_s.tolist(),
             "gamma_ohm": self.gamma_ohm.tolist(),
@@ -118,8 +163,36 @@ def _lcurve(
     return -curvature
 
 
+def _relative_misfit(
+    s: np.ndarray, beta: np.ndarray, rest: float, n_rows: int, lambdas: np.ndarray
+) -> np.ndarray:
+    """Relative RMS misfit per λ of the (1/|Z|-weighted) unconstrained reconstruction."""
+    filt = lambdas[:, None] / (s[None, :] ** 2 + lambdas[:, None])
+    return np.sqrt((np.sum((filt * beta[None, :]) ** 2, axis=1) + rest) / n_rows)
+
+
 LAMBDA_RULES: dict[str, Callable[..., np.ndarray]] = {"gcv": _gcv, "lcurve": _lcurve}
 """Automatic regularisation rules: name -> score over a λ grid (the minimum is chosen)."""
+
+
+def diffusion_tail_start_Hz(spectrum: Spectrum, min_points: int = 3) -> float | None:
+    """Where a low-frequency diffusion tail starts: the frequency of the valley of ``-Z''`` below which
+    ``-Z''`` and ``Z'`` both keep rising toward low frequency (a Warburg line), or None without one."""
+    order = np.argsort(spectrum.frequency_Hz)
+    f = spectrum.frequency_Hz[order]
+    minus_imag = -spectrum.z_imag_ohm[order]
+    real = spectrum.z_real_ohm[order]
+    k = 0
+    while k + 1 < f.size and minus_imag[k + 1] <= minus_imag[k]:  # walk up in frequency down the tail
+        k += 1
+    if k < min_points - 1 or k + 1 >= f.size:
+        return None  # no tail, or the spectrum is all tail
+    tail_real_rise = real[0] - real[k]
+    tail_imag_rise = minus_imag[0] - minus_imag[k]
+    span = np.ptp(minus_imag) or 1.0
+    if tail_real_rise <= 0 or tail_imag_rise < 0.1 * span:
+        return None
+    return float(f[k])
 
 
 def compute_drt(
@@ -129,6 +202,8 @@ def compute_drt(
     n_tau: int | None = None,
     inductance: bool = True,
     peak_prominence: float = 0.05,
+    frequency_range_Hz: tuple[float | None, float | None] | None = None,
+    tail: str = "keep",
 ) -> DRTResult:
     """Tikhonov-regularised DRT of a spectrum.
 
@@ -144,11 +219,44 @@ def compute_drt(
         Include a series inductor column.
     peak_prominence : float
         Peaks lower than this fraction of the maximum of ``gamma`` are ignored.
+    frequency_range_Hz : (min, max), optional
+        Fit only the points in this range (either end None: open).
+    tail : {"keep", "exclude"}
+        What to do with a low-frequency diffusion tail (see the module docstring).
 
     Returns
     -------
     DRTResult
     """
+    if tail not in TAIL_MODES:
+        raise ValueError(f"unknown tail handling {tail!r}; use one of {', '.join(TAIL_MODES)}")
+    warnings: list[str] = []
+    if frequency_range_Hz is not None:
+        lo_Hz, hi_Hz = frequency_range_Hz
+        if lo_Hz is not None and hi_Hz is not None and not lo_Hz < hi_Hz:
+            raise ValueError(f"the frequency range needs min < max, got {lo_Hz:g} to {hi_Hz:g} Hz")
+        try:
+            spectrum = spectrum.frequency_window(lo_Hz, hi_Hz)
+        except ValueError:
+            raise ValueError(
+                f"no measured point lies in {lo_Hz or 0:g} to {hi_Hz or float('inf'):g} Hz; the spectrum spans "
+                f"{spectrum.frequency_Hz.min():.3g} to {spectrum.frequency_Hz.max():.3g} Hz"
+            ) from None
+    excluded_below = None
+    if tail == "exclude":
+        excluded_below = diffusion_tail_start_Hz(spectrum)
+        if excluded_below is not None:
+            kept = int(np.sum(spectrum.frequency_Hz >= excluded_below))
+            if kept < max(5, spectrum.n_points // 3):
+                warnings.append(
+                    f"the spectrum is mostly a low-frequency tail (only {kept} of {spectrum.n_points} points lie above "
+                    f"its start at {excluded_below:.3g} Hz): nothing was excluded; set the frequency range instead"
+                )
+                excluded_below = None
+            else:
+                spectrum = spectrum.frequency_window(excluded_below, None)
+    if spectrum.n_points < 5:
+        raise ValueError(f"the DRT needs at least 5 points in the fitted range, got {spectrum.n_points}")
     f = spectrum.frequency_Hz
     z = spectrum.impedance_ohm
     omega = 2 * np.pi * f
@@ -187,6 +295,10 @@ def compute_drt(
                 f"unknown regularisation rule {lambda_value!r}; use a number or one of {', '.join(LAMBDA_RULES)}"
             )
         score = LAMBDA_RULES[lambda_value](s, beta, max(rest, 0.0), n_rows, n_extra, lambdas)
+        if lambda_value == "lcurve":  # the corner of a sane part of the curve, not of its flat end
+            misfit = _relative_misfit(s, beta, max(rest, 0.0), n_rows, lambdas)
+            allowed = misfit <= max(LCURVE_MAX_MISFIT, 2.0 * float(misfit[0]))
+            score = np.where(allowed, score, np.inf)
         lam = float(lambdas[int(np.argmin(score))])
         rule = lambda_value
     else:
@@ -211,6 +323,34 @@ def compute_drt(
     ind = float(x[m + 1]) if inductance else 0.0
     fitted = a_complex @ x
     peaks = _peaks(tau, gamma, peak_prominence)
+    band = (1.0 / omega.max(), 1.0 / omega.min())
+    for peak in peaks:
+        if not band[0] <= peak.time_constant_s <= band[1]:
+            warnings.append(
+                f"the peak at τ = {peak.time_constant_s:.3g} s ({peak.frequency_Hz:.3g} Hz) lies outside the measured "
+                f"band ({f.min():.3g} to {f.max():.3g} Hz): an extrapolation, not a resolved process"
+                + (" (a diffusion tail? exclude it, or narrow the frequency range)"
+                   if peak.time_constant_s > band[1] else "")
+            )
+    total = float(np.sum(gamma)) * d_ln
+    if total > 0:
+        for edge, outside in (("long", tau > band[1]), ("short", tau < band[0])):
+            share = float(np.sum(gamma[outside])) * d_ln / total
+            if share > EDGE_FRACTION:
+                warnings.append(
+                    f"{share:.0%} of the distribution lies at {edge} time constants beyond the measured band: it "
+                    "runs into the edge of the τ range" + (
+                        ("; a low-frequency diffusion tail is the usual cause (exclude it)" if tail == "keep" else
+                         "; no diffusion tail was recognised to exclude: narrow the frequency range")
+                        if edge == "long" else "")
+                )
+    r_pol = float(np.sum(gamma[(tau >= band[0]) & (tau <= band[1])])) * d_ln
+    span = float(z.real.max() - max(r_inf, 0.0))
+    if span > 0 and r_pol > 1.05 * span:
+        warnings.append(
+            f"R_pol = {r_pol:.4g} Ω exceeds the real-axis span of the fitted points ({span:.4g} Ω): check the "
+            "frequency range and the tail handling"
+        )
     return DRTResult(
         tau_s=tau,
         gamma_ohm=gamma,
@@ -224,6 +364,9 @@ def compute_drt(
         frequency_Hz=f.copy(),
         impedance_ohm=z.copy(),
         fitted_ohm=fitted,
+        warnings=warnings,
+        excluded_below_Hz=excluded_below,
+        frequency_range_Hz=(float(f.min()), float(f.max())),
     )
 
 

@@ -37,6 +37,8 @@ from voltvault_core.constants import F, R
 
 __all__ = [
     "ELECTRODES",
+    "PHYSICAL_RANGES",
+    "LinkOutOfRange",
     "LinkResult",
     "active_area_m2",
     "design_parameters_from_fit",
@@ -48,6 +50,30 @@ __all__ = [
 ]
 
 ELECTRODES = {"negative": "Negative", "positive": "Positive"}
+
+#: what a converted value may be and still be a Li-ion electrode's [min, max] (SI). Solid diffusivities of
+#: intercalation materials reported from GITT/EIS/PITT span about 1e-20 (LFP, effective) to 1e-11 m2/s
+#: (Park et al., J. Power Sources 195 (2010) 7904, doi:10.1016/j.jpowsour.2010.06.060); exchange-current
+#: densities span about 1e-5 to 1e3 A/m2 (ibid.; PyBaMM's sets lie at 0.1-30 A/m2).
+PHYSICAL_RANGES = {
+    "particle diffusivity [m2.s-1]": (1e-20, 1e-11),
+    "electrode exchange-current density [A.m-2]": (1e-5, 1e3),
+}
+
+
+class LinkOutOfRange(ValueError):
+    """A converted value lies outside what a Li-ion electrode can have: it is refused, not offered."""
+
+
+def _check_physical(key: str, value: float, how: str) -> float:
+    for suffix, (lo, hi) in PHYSICAL_RANGES.items():
+        if key.endswith(suffix) and not lo <= value <= hi:
+            raise LinkOutOfRange(
+                f"{key} = {value:.3g} from {how} lies outside the physical range {lo:g} to {hi:g}: not offered "
+                "to the simulation. Check the fitted element (is it the right process and electrode?), the state "
+                "of charge where the OCP slope is taken, or enter the value by hand."
+            )
+    return value
 
 
 def exchange_current_density_from_rct(
@@ -173,6 +199,7 @@ class LinkResult:
     explanations: list[str] = field(default_factory=list)
     area_m2: float = float("nan")
     film_resistance_ohm_m2: float | None = None
+    refused: list[str] = field(default_factory=list)  # conversions outside PHYSICAL_RANGES, not in changes
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -181,6 +208,7 @@ class LinkResult:
             "explanations": list(self.explanations),
             "area_m2": self.area_m2,
             "film_resistance_ohm_m2": self.film_resistance_ohm_m2,
+            "refused": list(self.refused),
         }
 
 
@@ -230,6 +258,12 @@ def design_parameters_from_fit(
         f"active area of the {electrode} electrode A = 3 eps_s/R_p L H W N = {area:.4g} m2"
     )
 
+    def offer(key: str, value_: float, how: str) -> None:
+        try:
+            out.changes[key] = _check_physical(key, value_, how)
+        except LinkOutOfRange as exc:
+            out.refused.append(str(exc))
+
     def value(name: str) -> float:
         if name not in fitted:
             raise KeyError(f"{name!r} is not a fitted parameter; fitted: {', '.join(fitted)}")
@@ -237,16 +271,23 @@ def design_parameters_from_fit(
 
     if r_ct:
         i0 = exchange_current_density_from_rct(value(r_ct), area, temperature_K)
-        out.changes[f"{side} electrode exchange-current density [A.m-2]"] = i0
+        key = f"{side} electrode exchange-current density [A.m-2]"
+        offer(key, i0, f"R_ct = {value(r_ct):.4g} ohm over A = {area:.4g} m2")
         out.explanations.append(
             f"i0 = RT/(F R_ct A) with R_ct = {value(r_ct):.4g} ohm at {temperature_K:.1f} K: {i0:.4g} A/m2"
         )
     if warburg:
         slope = ocp_slope_V_m3_mol(parameters, electrode, stoichiometry)
         d = diffusivity_from_warburg_coefficient(value(warburg), area, slope)
-        out.changes[f"{side} particle diffusivity [m2.s-1]"] = d
         c_max = float(parameters[f"Maximum concentration in {side.lower()} electrode [mol.m-3]"])
-        if abs(slope) * c_max < 1e-3:
+        key = f"{side} particle diffusivity [m2.s-1]"
+        flat = abs(slope) * c_max < 1e-3
+        offer(
+            key, d, f"the Warburg coefficient {value(warburg):.4g} ohm s^-1/2 and dU/dc = {slope:.3g} V m3/mol"
+            + (f" (the {electrode} OCP is nearly flat here: a Warburg coefficient says little about D on a "
+               "plateau; choose another stoichiometry)" if flat else "")
+        )
+        if flat:
             out.explanations.append(
                 f"warning: the {electrode} OCP is nearly flat here (|dU/dsto| = {abs(slope) * c_max:.2g} V); "
                 "D from a Warburg coefficient is unreliable on a plateau: choose another stoichiometry"
@@ -263,7 +304,9 @@ def design_parameters_from_fit(
             )
         radius = float(radius)
         d = diffusivity_from_diffusion_time(value(diffusion_time), radius)
-        out.changes[f"{side} particle diffusivity [m2.s-1]"] = d
+        key = f"{side} particle diffusivity [m2.s-1]"
+        offer(
+            key, d, f"the diffusion time {value(diffusion_time):.4g} s and R_p = {radius:.3g} m")
         out.explanations.append(
             f"D = R_p^2/tau with tau = {value(diffusion_time):.4g} s, R_p = {radius:.3g} m: {d:.4g} m2/s"
         )
@@ -275,4 +318,6 @@ def design_parameters_from_fit(
             out.changes["SEI resistivity [Ohm.m]"] = rho
             out.explanations.append(f"rho_SEI = R_film/delta with delta = {thickness:.3g} m: {rho:.4g} ohm m")
         out.film_resistance_ohm_m2 = film
+    if out.refused and not out.changes:  # nothing physical is left to offer
+        raise LinkOutOfRange(" ".join(out.refused))
     return out

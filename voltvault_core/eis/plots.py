@@ -15,6 +15,7 @@ from voltvault_core.eis.fitting import FitResult
 from voltvault_core.eis.kk import KKResult
 from voltvault_core.eis.multi import MultiFitResult
 from voltvault_core.eis.spectrum import Spectrum
+from voltvault_core.figure_style import LEGEND_ABOVE
 
 __all__ = [
     "bode_figure",
@@ -76,8 +77,8 @@ def nyquist_figure(
         xaxis_title="Z' [Ω]",
         yaxis_title="-Z'' [Ω]",
         yaxis={"scaleanchor": "x", "scaleratio": 1},
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend=LEGEND_ABOVE,
         height=420,
     )
     return fig
@@ -130,7 +131,7 @@ def bode_figure(spectra: list[Spectrum] | Spectrum, fit: FitResult | None = None
     fig.update_yaxes(type="log", title_text="|Z| [Ω]", row=1, col=1)
     fig.update_yaxes(title_text="-phase [°]", row=2, col=1)
     fig.update_layout(
-        height=420, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.2}
+        height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend=LEGEND_ABOVE
     )
     return fig
 
@@ -145,7 +146,7 @@ def residual_figure(fit: FitResult) -> go.Figure:
     fig.update_xaxes(type="log", title_text="f [Hz]")
     fig.update_yaxes(title_text="residual [%]")
     fig.update_layout(
-        height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.35}
+        height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend=LEGEND_ABOVE
     )
     return fig
 
@@ -177,7 +178,7 @@ def kk_figure(result: KKResult) -> go.Figure:
     fig.update_xaxes(type="log", title_text="f [Hz]")
     fig.update_yaxes(title_text="KK residual [%]")
     fig.update_layout(
-        height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h", "y": -0.3}
+        height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend=LEGEND_ABOVE
     )
     return fig
 

@@ -98,3 +98,17 @@ def test_serve_answers_on_its_port(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        _assert_port_closes(port)
+
+
+def _assert_port_closes(port: int, within_s: float = 20.0) -> None:
+    """The server stopped with its parent: nothing answers on the port any more (no orphaned Streamlit)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                pass
+        except OSError:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"a server still answers on port {port} after `voltvault serve` was terminated")

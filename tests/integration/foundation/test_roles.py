@@ -12,7 +12,7 @@ import pkgutil
 
 import pytest
 
-from voltvault_core import projects
+from voltvault_core import dashboard, projects
 from voltvault_core import simulation_service as sims
 from voltvault_core.auth.permissions import ROLE_RANK, WRITE_SERVICES, PermissionDenied
 from voltvault_core.cycling import service as cycling
@@ -183,6 +183,8 @@ EXAMPLES = {
                                                     mapping={"version": 1, "columns": {}}),
     "voltvault_core.tracking.bundle.import_bundle":
         lambda s, a, u: run_bundles.import_bundle(s, a, u["project_id"], data=_run_bundle(s, u)),
+    "voltvault_core.dashboard.copy_project":
+        lambda s, a, u: dashboard.copy_project(s, a, u["project_id"], name="my copy"),
     "voltvault_core.jobs.service.cancel_job":
         lambda s, a, u: jobs.cancel_job(s, a, _queued_job(s, u), runner=_CancellingRunner()),
 }
