@@ -1,8 +1,6 @@
 """Thermal 3D: a cell in 3D (pouch, cylindrical, prismatic), heat from the electrochemistry, cooling per
 face, then volume, slices, point histories, collector current density, VTK export and abuse tests."""
 
-import time
-
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +13,7 @@ from voltvault_core.thermal.jobs import JOB_LIMITS
 from voltvault_core.thermal.model import CYLINDRICAL_SIZES_M, GEOMETRIES, build_cell_grid, default_boundaries
 from voltvault_core.thermal.service import load_design_for
 from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui.jobs import follow_job
 
 ZERO_C_K = 273.15
 KINDS = ["convection", "cold_plate", "fixed", "adiabatic"]
@@ -74,21 +73,6 @@ boundaries = {row["face"]: {"kind": row["kind"], "h_W_m2_K": float(row["h [W/m²
 run_tab, abuse_tab = st.tabs(["Electro-thermal run", "Runaway onset (oven, ARC)"])
 
 
-def _wait(runner, job_id, label):
-    bar = st.progress(0.0, text=label)
-    while True:
-        status = runner.status(job_id)
-        if status.status in ("completed", "failed", "cancelled"):
-            break
-        bar.progress(min(1.0, float(status.progress or 0.0)), text=status.message or label)
-        time.sleep(0.3)
-    bar.progress(1.0, text=status.status)
-    if status.status != "completed":
-        st.error(status.error or f"the job was {status.status}")
-        return None
-    return runner.result(job_id)
-
-
 with run_tab:
     if st.button("Run", key="t3d.run", disabled=not ctx.can_write, type="primary"):
         options = {"model": model, "parameter_set": ps, "experiment": experiment, "geometry": geometry,
@@ -99,8 +83,8 @@ with run_tab:
         job = runner.submit("voltvault_core.thermal.jobs:thermal_run", {"options": options}, kind="thermal-run",
                             project_id=project.id, user_id=ctx.user.id if ctx.user else None,
                             **JOB_LIMITS)  # fmt: skip
-        st.session_state["t3d.pack"] = _wait(runner, job, "3D thermal run")
-    pack = st.session_state.get("t3d.pack")
+        st.session_state["t3d.job"] = job
+    pack = follow_job("t3d.job", ctx.engine, label="3D thermal run")
     if pack is None and not ctx.can_write:
         st.info(EXAMPLE["title"])
         pack = st.cache_data(show_spinner="Computing the example")(example_pack)()
@@ -135,8 +119,8 @@ with abuse_tab:
                              "dimensions_m": dims, "cells": 600, "oven_temperature_K": oven_C + ZERO_C_K},
                             kind="thermal-abuse", project_id=project.id,
                             user_id=ctx.user.id if ctx.user else None, **JOB_LIMITS)  # fmt: skip
-        st.session_state["t3d.abuse_result"] = _wait(runner, job, f"{protocol} test")
-    result = st.session_state.get("t3d.abuse_result")
+        st.session_state["t3d.abuse_job"] = job
+    result = follow_job("t3d.abuse_job", ctx.engine, label=f"{protocol} test")
     if result:
         s = result["summary"]
         onset = s.get("onset_temperature_K")

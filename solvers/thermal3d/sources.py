@@ -3,10 +3,10 @@ r"""Heat released by the electrochemistry, read from a solver result: the ONE pl
 :func:`bulk_heat_source` takes a :class:`~solvers.result.SolverResult` and returns the cell's heat [W]
 over time, choosing, in this order:
 
-1. ``"Volume-averaged total heating [W.m-3]"`` (PyBaMM's name, on the fast solver path when its
-   thermal submodel writes it) times the volume of the electrode sandwich, with the reversible,
-   irreversible electrochemical and ohmic parts from their PyBaMM-named variables where present;
-2. ``"Total heating [W]"`` (the lumped thermal model's output);
+1. ``"Total heating [W]"`` (PyBaMM's name; the fast solver path writes it for every run), with the
+   reversible, irreversible electrochemical and ohmic parts from their ``"... heating [W]"`` variables;
+2. ``"Volume-averaged total heating [W.m-3]"`` times ``"Cell volume [m3]"`` (PyBaMM averages over the
+   cell volume), or times the electrode sandwich's volume for a set without a cell volume;
 3. otherwise the energy balance of the time series,
 
    .. math:: Q = I\,(U_{ocv} - V) + I\,T\,\frac{\partial U_{ocv}}{\partial T}
@@ -125,16 +125,21 @@ def bulk_heat_source(result, parameters: Mapping, temperature_K: float | np.ndar
         raise ValueError(f"the electrochemical result has {n_t} output times; it cannot drive a thermal run "
                          f"({result.termination})")  # fmt: skip
     current = -np.asarray(result[bdf.CURRENT], dtype=float)  # BDF: positive = charge
+    if "Total heating [W]" in result:
+        parts = {name: np.asarray(result[key.replace("[W.m-3]", "[W]")], dtype=float)
+                 for name, key in _COMPONENTS.items() if key.replace("[W.m-3]", "[W]") in result}  # fmt: skip
+        return HeatSource(t, np.asarray(result["Total heating [W]"], dtype=float), current,
+                          "result variable 'Total heating [W]'", parts)  # fmt: skip
     if _VOLUME_AVERAGED in result:
-        volume = sandwich_volume_m3(parameters)
+        if float(parameters.get("Cell volume [m3]", 0.0) or 0.0) > 0:
+            volume, which = float(parameters["Cell volume [m3]"]), "'Cell volume [m3]'"
+        else:
+            volume, which = sandwich_volume_m3(parameters), "sandwich volume"
         total = _scalar_series(result[_VOLUME_AVERAGED], n_t) * volume
         parts = {
             name: _mean_over_space(result[key], n_t) * volume for name, key in _COMPONENTS.items() if key in result
         }
-        return HeatSource(t, total, current, f"result variable {_VOLUME_AVERAGED!r} x sandwich volume", parts)
-    if "Total heating [W]" in result:
-        return HeatSource(t, np.asarray(result["Total heating [W]"], dtype=float), current,
-                          "result variable 'Total heating [W]'")  # fmt: skip
+        return HeatSource(t, total, current, f"result variable {_VOLUME_AVERAGED!r} x {which}", parts)
     return _heat_from_time_series(result, parameters, t, current, temperature_K)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from solvers import bdf
 from solvers.result import SolverResult
-from solvers.thermal3d.sources import bulk_heat_source, sandwich_volume_m3
+from solvers.thermal3d.sources import bulk_heat_source
 from voltvault_core.cli import main
 from voltvault_core.simulation import Simulation
 from voltvault_core.thermal.model import build_cell_grid, run_thermal
@@ -33,10 +33,12 @@ def test_time_series_route_equals_the_solver_heat_and_says_which_stoichiometry(s
     sim, result = spme_1c
     solver = bulk_heat_source(result, sim.parameters)
     assert solver.method == "result variable 'Total heating [W]'"
-    surface = bulk_heat_source(_without(result, {"Total heating [W]"}), sim.parameters)
+    surface = bulk_heat_source(_without(result, {k for k in result.variables if "heating" in k}), sim.parameters)
     assert "surface stoichiometries" in surface.method
-    assert np.max(np.abs(surface.total_W - solver.total_W)) < 1e-6 * np.max(solver.total_W)
-    mean = bulk_heat_source(_without(result, {"Total heating [W]", "Negative particle surface concentration [mol.m-3]",
+    # the solver's local (PyBaMM-style) sources against the energy balance of its time series: two
+    # independent computations of one heat, equal to the discretisation (7e-6 of the peak here)
+    assert np.max(np.abs(surface.total_W - solver.total_W)) < 1e-4 * np.max(solver.total_W)
+    mean = bulk_heat_source(_without(result, {k for k in result.variables if "heating" in k} | {"Negative particle surface concentration [mol.m-3]",
                                               "Positive particle surface concentration [mol.m-3]"}), sim.parameters)  # fmt: skip
     assert "mean stoichiometries" in mean.method
     assert mean.energy_J() > surface.energy_J()  # the mean stoichiometry adds the particles' diffusion loss
@@ -45,8 +47,8 @@ def test_time_series_route_equals_the_solver_heat_and_says_which_stoichiometry(s
 def test_pybamm_named_heating_variables_are_preferred(spme_1c):
     sim, result = spme_1c
     n = result.time_s.size
-    volume = sandwich_volume_m3(sim.parameters)
-    variables = dict(result.variables)
+    volume = float(sim.parameters["Cell volume [m3]"])  # PyBaMM averages over the cell volume
+    variables = {k: v for k, v in result.variables.items() if "heating" not in k}
     variables["Volume-averaged total heating [W.m-3]"] = np.full(n, 2.0 / volume)
     variables["Reversible heating [W.m-3]"] = np.full((n, 5), 0.5 / volume)
     heat = bulk_heat_source(SolverResult(result.time_s, dict(result.timeseries), variables), sim.parameters)
