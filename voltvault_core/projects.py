@@ -42,8 +42,10 @@ def audit(session: Session, actor: User | None, action: str, *, project_id=None,
 def create_project(session: Session, actor: User, *, name: str, description: str = "", chemistry_tag: str = "",
                    is_demo: bool = False) -> Project:
     """Any signed-in user may start a project; they become its owner."""
-    if actor is None:
+    if actor is None or not isinstance(actor, User):
         raise PermissionDenied("sign in to create a project")
+    if not actor.is_active:
+        raise PermissionDenied(f"user {actor.username!r} is disabled and can do nothing")
     if not name.strip():
         raise ProjectError("a project needs a name")
     if is_demo and not actor.is_admin:
@@ -181,6 +183,8 @@ def resolve_share_link(session: Session, token: str) -> ShareLink | None:
 
 def projects_for(session: Session, actor: User | None, *, include_archived: bool = False) -> list[Project]:
     """The projects a user can see (all of their org's for admins; the demo ones for anonymous visitors)."""
+    if actor is not None and not actor.is_active:
+        return []
     query = select(Project)
     if not include_archived:
         query = query.where(Project.status == "active")

@@ -15,9 +15,13 @@ import streamlit as st
 from voltvault_core.projects import projects_for
 from voltvault_core.ui.auth import current_user, logout_button
 from voltvault_core.ui.context import PageContext, demo_mode, get_engine, get_job_runner
+from voltvault_core.ui.errors import page_errors, show_error
 from voltvault_core.ui.registry import PAGES, PageSpec
 
-__all__ = ["PAGES", "PageContext", "PageSpec", "get_engine", "get_job_runner", "page_setup", "unbuilt_page"]
+__all__ = [
+    "PAGES", "PageContext", "PageSpec", "get_engine", "get_job_runner", "page_errors", "page_setup", "show_error",
+    "unbuilt_page",
+]
 
 PROJECT_KEY = "vv.project_id"
 REPO_ROOT = Path(__file__).resolve().parents[2]
