@@ -19,7 +19,7 @@ from voltvault_core.design.stack import stack_layers
 from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
 from voltvault_core.simulation import SimulationError
-from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui import get_job_runner, page_setup, show_error
 
 UM = 1e-6
 LAYER_COLOURS = {
@@ -473,7 +473,7 @@ if run_ragone:
         with st.spinner(f"Simulating C/20 to 10C with {ragone_model.upper()} ..."):
             st.session_state["design.ragone_points"] = runner.result(job_id, timeout=600)
     except Exception as exc:  # a failed job is reported, the page stays usable
-        st.error(f"The Ragone run failed: {exc}")
+        show_error(exc, "The Ragone run")
 
 points = st.session_state.get("design.ragone_points")
 if points:

@@ -21,6 +21,9 @@ log = logging.getLogger("voltvault.errors")
 #: Errors whose messages the project writes for people: shown (scrubbed), not logged as incidents.
 USER_ERROR_TYPES: tuple[type[BaseException], ...] = (ValueError, LookupError, PermissionError, TimeoutError)
 
+#: Bare lookups that fail are bugs, not messages (the project's own lookup errors subclass them).
+_BUG_TYPES = (KeyError, IndexError)
+
 # Signs that a text came from the database layer, wherever it was turned into a string (a job's
 # ``error`` column holds ``str(exc)`` of the worker's exception).
 _DATABASE_SIGNS = re.compile(
@@ -76,7 +79,7 @@ def public_message(exc: BaseException, doing: str = "") -> str:
                if conflict else "the database refused or could not complete it")
         return (f"{lead}: {why}. Try again; if it keeps failing, give the administrator the reference "
                 f"{reference} (the details are in the server log).")
-    if isinstance(exc, USER_ERROR_TYPES) or _is_job_error(exc):
+    if (isinstance(exc, USER_ERROR_TYPES) and type(exc) not in _BUG_TYPES) or _is_job_error(exc):
         return scrub(text) if not doing else f"{lead}: {scrub(text)}"
     reference = log_incident(exc, doing)
     return (f"{lead} because of an internal error ({type(exc).__name__}). Give the administrator the reference "

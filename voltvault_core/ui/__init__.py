@@ -61,12 +61,7 @@ def page_setup(title: str, icon: str = ":material/bolt:", *, layout: str = "wide
         else:
             st.markdown(f"**Read-only** · {read_only_reason}")
         with PageContext(engine, user, None, None).session() as session:
-            if read_only_reason == "shared read-only link":
-                from voltvault_core.db.models import Project
-
-                projects = [session.get(Project, st.session_state["vv.share_project_id"])]
-            else:
-                projects = projects_for(session, user)
+            projects = projects_for(session, user)
             by_id = {p.id: p for p in projects}
             project = None
             if projects:
