@@ -93,6 +93,18 @@ def check_target(session: Session, project_id: int, target_type: str, target_id:
         raise ProjectError(f"{target_type} {target_id} is not in project {project_id}")
 
 
+def shareable_items(session: Session, actor, project_id: int) -> list[tuple[str, int | None, str]]:
+    """``(target_type, target_id, label)`` of everything in the project a link can share (viewer or better)."""
+    require_role(session, actor, project_id, "viewer")
+    items: list[tuple[str, int | None, str]] = [("project", None, "the whole project")]
+    for kind, model in SHARE_TARGETS.items():
+        if kind == "project":
+            continue
+        for row in session.exec(select(model).where(model.project_id == project_id).order_by(col(model.id))).all():
+            items.append((kind, row.id, f"{kind.replace('_', ' ')}: {getattr(row, 'name', '') or row.id}"))
+    return items
+
+
 def shared_content(session: Session, token: str) -> SharedContent:
     """The view of the item behind ``token`` (raises :class:`ShareLinkInvalid` for a dead link)."""
     visitor, link = visitor_for(session, token)

@@ -144,3 +144,20 @@ def test_a_disabled_user_cannot_use_the_app(shared_project, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert any("disabled" in e.value for e in at.error)
     assert not at.sidebar.selectbox
+
+
+def test_the_admin_page_shares_one_item_and_the_link_opens_it(app, shared_project):
+    _, _, ids = shared_project
+    dataset_id, dataset_name = ids["datasets"][1]
+    at = signed_in(AppTest.from_file(str(Path(HOME).parent / "pages" / "admin.py"), default_timeout=TIMEOUT_S),
+                   "owner", "Olga Owner").run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = at.selectbox(key="admin.share.item")  # values are positions in the list of shareable items
+    picker.set_value(list(picker.options).index(f"dataset: {dataset_name}"))
+    at.number_input(key="admin.share.days").set_value(2)
+    at = at.button(key="FormSubmitter:admin.share-Create a share link").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    token = next(c.value for c in at.code if c.value.startswith("?share=")).removeprefix("?share=")
+    visitor = app(token)
+    assert [t.value for t in visitor.title] == [dataset_name]
+    assert f"dataset {dataset_id}" in _all_text(at)  # listed among the live links
