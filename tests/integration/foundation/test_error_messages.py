@@ -79,6 +79,9 @@ def test_public_message_hides_sql_hashes_and_paths(caplog):
     assert scrub("see https://sqlalche.me/e/20/gkpj and C:\\Users\\lab\\x.csv") == \
         "see https://sqlalche.me/e/20/gkpj and x.csv"
     assert "3 A/m2" in scrub("at 3 A/m2 and Test Time / s")
+    from voltvault_core.jobs.base import describe_exception
+
+    _assert_plain(describe_exception(raw))  # what a failed job's row keeps as its error text
     unexpected = public_message(KeyError("/home/lab/secret/path.txt"), "Saving")
     _assert_plain(unexpected)
     assert "internal error (KeyError)" in unexpected
