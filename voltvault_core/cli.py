@@ -153,6 +153,9 @@ def _serve(args) -> int:
         env["VOLTVAULT_DEMO"] = "1"
     command = [sys.executable, "-m", "streamlit", "run", str(home), "--server.port", str(args.port),
                "--server.address", args.address, "--server.headless", "true"]
+    if os.name == "posix":  # become the server: a stop signal reaches it, no orphaned server is left behind
+        os.chdir(REPO_ROOT)
+        os.execve(sys.executable, command, env)
     return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 
