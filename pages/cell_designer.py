@@ -130,6 +130,8 @@ if "design.pending" in st.session_state:  # a design chosen by a button: loaded 
     load_into_widgets(CellDesign.from_dict(st.session_state.pop("design.pending")))
 elif "design.doc" not in st.session_state:
     load_into_widgets(lg_m50())
+elif "design.name" not in st.session_state:  # Streamlit dropped the widgets' state while another page ran
+    load_into_widgets(CellDesign.from_dict(st.session_state["design.doc"]))
 
 st.title("Cell Designer")
 st.caption(f"Project: {project.name} · materials with cited values, metrics recomputed on every change")
@@ -258,6 +260,7 @@ try:
     design = design_from_widgets()
     metrics = compute_metrics(design, custom)
     cost = compute_cost(design, metrics, materials=custom)
+    st.session_state["design.doc"] = design.to_dict()  # what a return to this page restores
 except DesignError as exc:
     st.error(f"The design cannot be evaluated: {exc}")
     st.stop()
