@@ -90,6 +90,10 @@ def test_create_a_design(page, server):
 
     sign_in(page, server)
     open_page(page, "Cell Designer", "design.save")
+    # start from the reference design, as a user would (the expander's Load button)
+    page.get_by_text("Start from a reference design").first.click()
+    widget(page, "design.load").get_by_role("button").click()
+    idle(page)
     page.get_by_text("Cost breakdown").first.wait_for()  # metrics of the reference design are computed
     widget(page, "design.save").get_by_role("button").click()
     page.get_by_text(re.compile(r"Saved '.+' \(#\d+\)")).wait_for()
@@ -135,7 +139,9 @@ def test_upload_a_cycler_file(page, server, shared_dir):
         box.press("Enter")
         idle(page)
     widget(page, "cyc.import").get_by_role("button").click()
-    page.get_by_text(re.compile(r"Imported [\d,]+ rows")).wait_for(timeout=120_000)
+    imported = page.get_by_text(re.compile(r"Imported [\d,]+ rows")).first
+    imported.wait_for(timeout=120_000)
+    imported.scroll_into_view_if_needed()  # the app scrolls inside its own container, not the page
     assert [d.cell_id_label for d in rows(server, CyclingDataset)] == ["MACCOR-E2E"]
     shot(page, "05-cycler-file-imported")
 
@@ -146,6 +152,7 @@ def test_fit_a_spectrum(page, server):
     widget(page, "eis.fit").get_by_role("button").click()
     idle(page, 120)
     widget(page, "eis.plot.nyquist").locator(".js-plotly-plot").wait_for()
+    page.get_by_text("RMSE").first.wait_for()  # the fit's quality line under the Fit button
     assert not page.locator('[data-testid="stException"]').count()
     shot(page, "06-spectrum-fitted")
 
