@@ -5,7 +5,7 @@ import streamlit as st
 from sqlmodel import col, select
 
 from voltvault_core.auth.permissions import PermissionDenied
-from voltvault_core.auth.users import UserError, add_user
+from voltvault_core.auth.users import UserError, add_user, set_user_active
 from voltvault_core.db.models import ROLES, AuditEvent, ProjectMember, ShareLink, User
 from voltvault_core.projects import (
     ProjectError,
@@ -14,7 +14,8 @@ from voltvault_core.projects import (
     revoke_share_link,
     set_member_role,
 )
-from voltvault_core.ui import page_setup
+from voltvault_core.sharing import shareable_items
+from voltvault_core.ui import page_setup, show_error
 
 ctx = page_setup("Admin", ":material/admin_panel_settings:")
 st.title("Admin")
@@ -45,6 +46,18 @@ if ctx.user.is_admin:
                 st.success(f"Added {username}.")
             except (UserError, PermissionDenied) as exc:
                 st.error(str(exc))
+    with st.form("admin.user_active"):
+        st.markdown("**Disable or enable an account** (a disabled user cannot sign in and every service refuses them)")
+        c1, c2 = st.columns(2)
+        target = c1.selectbox("User", [u.username for u in users if u.id != ctx.user.id], key="admin.active.user")
+        enable = c2.radio("Account", ["disable", "enable"], horizontal=True, key="admin.active.action") == "enable"
+        if st.form_submit_button("Apply") and target:
+            try:
+                with ctx.session() as session:
+                    set_user_active(session, ctx.user, target, enable)
+                st.rerun()
+            except (UserError, PermissionDenied) as exc:
+                show_error(exc)
 
 project = ctx.project
 if project is None:
@@ -78,18 +91,33 @@ if ctx.role == "owner":
 
 if ctx.can_write:
     st.subheader("Read-only share links")
-    if st.button("Create a share link (30 days)", key="admin.share.create"):
-        with ctx.session() as session:
-            _, token = create_share_link(session, ctx.user, project.id)
-        st.success("Copy this link now; it is not shown again.")
-        st.code(f"?share={token}")
+    st.caption("Anyone with the link sees the chosen item and its plots, without signing in, until it expires "
+               "or you revoke it.")
+    with ctx.session() as session:
+        shareable = shareable_items(session, ctx.user, project.id)
+    with st.form("admin.share"):
+        c1, c2 = st.columns([3, 1])
+        choice = c1.selectbox("Share", list(range(len(shareable))), format_func=lambda k: shareable[k][2],
+                              key="admin.share.item")
+        days = c2.number_input("Expires after [days]", min_value=1, max_value=365, value=30, key="admin.share.days")
+        if st.form_submit_button("Create a share link"):
+            kind, item_id, _ = shareable[choice]
+            try:
+                with ctx.session() as session:
+                    _, token = create_share_link(session, ctx.user, project.id, target_type=kind,
+                                                 target_id=item_id, expires_in_days=days)
+                st.success("Copy this link now; it is not shown again. Add it to this app's address.")
+                st.code(f"?share={token}")
+            except (ProjectError, PermissionDenied) as exc:
+                show_error(exc)
     with ctx.session() as session:
         links = session.exec(select(ShareLink).where(ShareLink.project_id == project.id,
                                                      ShareLink.revoked_at == None)).all()  # noqa: E711
     for link in links:
         c1, c2 = st.columns([3, 1])
-        c1.caption(f"link {link.id} · created {link.created_at:%Y-%m-%d} · expires "
-                   f"{link.expires_at:%Y-%m-%d}" if link.expires_at else f"link {link.id} · no expiry")
+        what = link.target_type if link.target_type == "project" else f"{link.target_type} {link.target_id}"
+        c1.caption(f"link {link.id} · {what} · created {link.created_at:%Y-%m-%d} · "
+                   + (f"expires {link.expires_at:%Y-%m-%d %H:%M} UTC" if link.expires_at else "no expiry"))
         if c2.button("Revoke", key=f"admin.share.revoke.{link.id}"):
             with ctx.session() as session:
                 revoke_share_link(session, ctx.user, link.id)

@@ -19,7 +19,7 @@ from voltvault_core.design.stack import stack_layers
 from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
 from voltvault_core.simulation import SimulationError
-from voltvault_core.ui import get_job_runner, page_setup
+from voltvault_core.ui import get_job_runner, page_setup, show_error
 from voltvault_core.ui.inputs import BoundedInputs
 from voltvault_core.ui.state import remember, restore, session_cache, session_keys
 
@@ -280,6 +280,7 @@ try:
     design = design_from_widgets()
     metrics = compute_metrics(design, custom)
     cost = compute_cost(design, metrics, materials=custom)
+    st.session_state["design.doc"] = design.to_dict()  # what a return to this page restores
 except DesignError as exc:
     st.error(f"The design cannot be evaluated: {exc}")
     st.stop()
@@ -481,7 +482,7 @@ if run_ragone:
         with st.spinner(f"Simulating C/20 to 10C with {ragone_model.upper()} ..."):
             session_cache("design.ragone_result")["points"] = runner.result(job_id, timeout=600)
     except Exception as exc:  # a failed job is reported, the page stays usable
-        st.error(f"The Ragone run failed: {exc}")
+        show_error(exc, "The Ragone run")
 
 points = session_cache("design.ragone_result").get("points")
 if points:

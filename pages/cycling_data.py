@@ -41,7 +41,7 @@ from voltvault_core.cycling.quality import quality_flags
 from voltvault_core.cycling.resistance import find_current_steps
 from voltvault_core.cycling.trends import TREND_MODELS, fit_trend
 from voltvault_core.projects import projects_for
-from voltvault_core.ui import get_engine, get_job_runner, page_setup
+from voltvault_core.ui import get_engine, get_job_runner, page_setup, show_error
 
 JOB_THRESHOLD_BYTES = 20 * 1024**2  # larger uploads are parsed by a worker, with progress
 JOB_TIMEOUT_S = 3600.0  # time and memory limits of that worker (DESIGN.md, Security)
@@ -178,7 +178,7 @@ with explorer:
                 with ctx.session() as session:
                     simulated = sim_svc.load_result(session, ctx.user, sim_id).to_frame()
             except Exception as exc:  # a failed or missing result must not break the explorer
-                st.error(f"The simulation cannot be overlaid: {exc}")
+                show_error(exc, "Overlaying the simulation")
         with left:
             st.plotly_chart(voltage_figure(frame, shown, x=x_axis, simulated=simulated, flagged=flagged),
                             key="cyc.voltage_chart")
@@ -487,7 +487,7 @@ with import_tab:
             except (CyclingError, PermissionDenied) as exc:
                 st.error(str(exc))
             except Exception as exc:  # a job failure carries the worker's message
-                st.error(f"The import failed: {exc}")
+                show_error(exc, "The import")
             if summary_text is not None:  # done: clear the uploader so the next import starts empty
                 st.session_state["cyc.import_notice"] = summary_text
                 st.session_state["cyc.upload_round"] = upload_round + 1

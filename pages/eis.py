@@ -26,7 +26,7 @@ from voltvault_core.eis.plots import (
 )
 from voltvault_core.eis.readers import READERS
 from voltvault_core.eis.spectrum import EISFileError
-from voltvault_core.ui import page_setup
+from voltvault_core.ui import page_setup, show_error
 
 ctx = page_setup("EIS", ":material/blur_circular:")
 
@@ -552,4 +552,4 @@ with link_tab:
                     )
                     st.success(f"Simulation {row.id} queued; follow it on the Simulation page.")
             except Exception as exc:  # the simulation service reports protocol/model errors as its own types
-                st.error(f"Could not start the simulation: {exc}")
+                show_error(exc, "Starting the simulation")

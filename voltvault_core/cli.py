@@ -240,6 +240,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # database and unexpected errors: logged in full, shown as one plain line
+        if os.environ.get("VOLTVAULT_DEBUG"):
+            raise
+        return _report_unexpected(args, exc)
+
+
+def _report_unexpected(args, exc: Exception) -> int:
+    """Log ``exc`` with its traceback to ``$VOLTVAULT_HOME/voltvault.log``; print a plain line (exit 1).
+
+    A traceback would print SQL and its parameters (a bcrypt hash in a unique violation) on the terminal
+    and in CI logs. ``VOLTVAULT_DEBUG=1`` re-raises instead.
+    """
+    import logging
+
+    from voltvault_core.db.engine import home_dir
+    from voltvault_core.errors import USER_ERROR_TYPES, is_database_error, log, public_message
+
+    log_path = home_dir() / "voltvault.log"
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    propagate, log.propagate = log.propagate, False  # not to stderr through the last-resort handler
+    try:
+        message = public_message(exc, f"voltvault {args.command}")
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+        handler.close()
+    hidden = is_database_error(exc) or not isinstance(exc, USER_ERROR_TYPES)
+    print(message + (f" Log: {log_path}" if hidden else ""), file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from voltvault_core.db.models import (
     utcnow,
 )
 
+MAX_SHARE_DAYS = 365
 COMMENT_TARGETS = ("project", "simulation", "dataset", "design", "experiment", "eis_fit", "eis_measurement")
 
 
@@ -42,8 +43,10 @@ def audit(session: Session, actor: User | None, action: str, *, project_id=None,
 def create_project(session: Session, actor: User, *, name: str, description: str = "", chemistry_tag: str = "",
                    is_demo: bool = False) -> Project:
     """Any signed-in user may start a project; they become its owner."""
-    if actor is None:
+    if actor is None or not isinstance(actor, User):
         raise PermissionDenied("sign in to create a project")
+    if not actor.is_active:
+        raise PermissionDenied(f"user {actor.username!r} is disabled and can do nothing")
     if not name.strip():
         raise ProjectError("a project needs a name")
     if is_demo and not actor.is_admin:
@@ -146,14 +149,31 @@ def _token_hash(token: str) -> str:
 @write_service("editor")
 def create_share_link(session: Session, actor: User, project_id: int, *, target_type: str = "project",
                       target_id: int | None = None, expires_in_days: float | None = 30) -> tuple[ShareLink, str]:
-    """A read-only link. Returns the row and the token, which is shown once and stored only as a hash."""
+    """A read-only link to one item of the project (or the whole project), valid ``expires_in_days``.
+
+    Returns the row and the token, which is shown once and stored only as a hash. ``expires_in_days``
+    is a positive number of days up to :data:`MAX_SHARE_DAYS`; ``None`` asks for a link that never
+    expires. The item must belong to the project (a link cannot reach into another project).
+    """
+    from voltvault_core.sharing import check_target
+
+    if expires_in_days is not None:
+        try:
+            days = float(expires_in_days)
+        except (TypeError, ValueError):
+            raise ProjectError(f"expires_in_days must be a number of days, got {expires_in_days!r}") from None
+        if not (0 < days <= MAX_SHARE_DAYS):  # also refuses NaN; 0 days is not "never"
+            raise ProjectError(f"expires_in_days must be more than 0 and at most {MAX_SHARE_DAYS} days, "
+                               f"got {expires_in_days!r} (None: a link that never expires)")
+    check_target(session, project_id, target_type, target_id)
     token = secrets.token_urlsafe(24)
     link = ShareLink(project_id=project_id, token_hash=_token_hash(token), target_type=target_type,
-                     target_id=target_id, created_by=actor.id,
-                     expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None)
+                     target_id=target_id if target_type != "project" else None, created_by=actor.id,
+                     expires_at=None if expires_in_days is None else utcnow() + timedelta(days=days))
     session.add(link)
     session.flush()
-    audit(session, actor, "share.create", project_id=project_id, target_type="share_link", target_id=link.id)
+    audit(session, actor, "share.create", project_id=project_id, target_type="share_link", target_id=link.id,
+          shared=f"{target_type} {link.target_id or project_id}", expires_at=str(link.expires_at))
     return link, token
 
 
@@ -174,13 +194,17 @@ def resolve_share_link(session: Session, token: str) -> ShareLink | None:
     link = session.exec(select(ShareLink).where(ShareLink.token_hash == _token_hash(token))).first()
     if link is None or link.revoked_at is not None:
         return None
-    if link.expires_at is not None and link.expires_at < utcnow():
-        return None
+    if link.expires_at is not None:
+        expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
+        if expires <= utcnow():
+            return None
     return link
 
 
 def projects_for(session: Session, actor: User | None, *, include_archived: bool = False) -> list[Project]:
     """The projects a user can see (all of their org's for admins; the demo ones for anonymous visitors)."""
+    if actor is not None and not actor.is_active:
+        return []
     query = select(Project)
     if not include_archived:
         query = query.where(Project.status == "active")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from voltvault_core.auth.passwords import hash_password, verify_password
@@ -59,7 +60,11 @@ def _create(session: Session, *, username: str, email: str, name: str, password:
         is_admin=is_admin,
     )
     session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent add of the same name: a clear error, not the SQL
+            session.flush()
+    except IntegrityError:
+        raise UserError(f"username {username!r} is taken") from None
     session.add(AuditEvent(user_id=user.id, action="user.create", target_type="user", target_id=user.id,
                            details={"username": username, "is_admin": is_admin}))
     return user
@@ -77,9 +82,33 @@ def add_user(
     is_admin: bool = False,
 ) -> User:
     """Add a user. ``actor=None`` is the operator at the command line (``voltvault user add``)."""
-    if actor is not None and not actor.is_admin:
-        raise PermissionDenied(f"user {actor.username!r} is not an administrator; only administrators add users")
+    _require_active_admin(actor, "add users")
     return _create(session, username=username, email=email, name=name, password=password, is_admin=is_admin)
+
+
+def _require_active_admin(actor: User | None, what: str) -> None:
+    """``actor=None`` is the operator at the command line; anyone else must be an active administrator."""
+    if actor is None:
+        return
+    if not actor.is_active:
+        raise PermissionDenied(f"user {actor.username!r} is disabled and can do nothing")
+    if not actor.is_admin:
+        raise PermissionDenied(f"user {actor.username!r} is not an administrator; only administrators {what}")
+
+
+def set_user_active(session: Session, actor: User | None, username: str, active: bool) -> User:
+    """Disable (or re-enable) an account. A disabled user cannot sign in and every service refuses them."""
+    _require_active_admin(actor, "disable or enable accounts")
+    user = get_user(session, username)
+    if user is None:
+        raise UserError(f"no user named {username!r}")
+    if actor is not None and user.id == actor.id and not active:
+        raise UserError("you cannot disable your own account; ask another administrator")
+    user.is_active = active
+    session.add(user)
+    session.add(AuditEvent(user_id=actor.id if actor else None, action="user.enable" if active else "user.disable",
+                           target_type="user", target_id=user.id, details={"username": user.username}))
+    return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -166,6 +166,10 @@ def resolve_function(func_path: str) -> Callable[..., Any]:
 
 def describe_exception(exc: BaseException) -> str:
     """A one-line readable failure: ``"ValueError: the thickness must be positive"``."""
+    from voltvault_core.errors import is_database_error, public_message
+
+    if is_database_error(exc):  # its SQL and parameters go to the log (and the traceback to ``detail``)
+        return public_message(exc, "The job")
     text = str(exc).strip()
     name = type(exc).__name__
     return f"{name}: {text}" if text else name

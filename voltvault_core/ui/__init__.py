@@ -15,9 +15,13 @@ import streamlit as st
 from voltvault_core.projects import projects_for
 from voltvault_core.ui.auth import current_user, logout_button
 from voltvault_core.ui.context import PageContext, demo_mode, get_engine, get_job_runner
+from voltvault_core.ui.errors import page_errors, show_error
 from voltvault_core.ui.registry import PAGES, PageSpec
 
-__all__ = ["PAGES", "PageContext", "PageSpec", "get_engine", "get_job_runner", "page_setup", "unbuilt_page"]
+__all__ = [
+    "PAGES", "PageContext", "PageSpec", "get_engine", "get_job_runner", "page_errors", "page_setup", "show_error",
+    "unbuilt_page",
+]
 
 PROJECT_KEY = "vv.project_id"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -57,12 +61,7 @@ def page_setup(title: str, icon: str = ":material/bolt:", *, layout: str = "wide
         else:
             st.markdown(f"**Read-only** · {read_only_reason}")
         with PageContext(engine, user, None, None).session() as session:
-            if read_only_reason == "shared read-only link":
-                from voltvault_core.db.models import Project
-
-                projects = [session.get(Project, st.session_state["vv.share_project_id"])]
-            else:
-                projects = projects_for(session, user)
+            projects = projects_for(session, user)
             by_id = {p.id: p for p in projects}
             project = None
             if projects:

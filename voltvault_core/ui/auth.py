@@ -18,7 +18,6 @@ from voltvault_core.auth.users import (
 )
 from voltvault_core.db.engine import session_scope
 from voltvault_core.db.models import AppSetting, User
-from voltvault_core.projects import resolve_share_link
 
 COOKIE_NAME = "voltvault_auth"
 
@@ -82,15 +81,7 @@ def current_user(engine: Engine) -> tuple[User | None, str | None]:
     """
     from voltvault_core.ui.context import demo_mode
 
-    token = st.query_params.get("share")
-    if token:
-        with session_scope(engine) as session:
-            link = resolve_share_link(session, token)
-            if link is None:
-                st.error("This share link is unknown, expired or revoked. Ask the project's owner for a new one.")
-                st.stop()
-            st.session_state["vv.share_project_id"] = link.project_id
-        return None, "shared read-only link"
+    # A share link (``?share=``) is served by Home.py's share view, never through a page's gate.
     if demo_mode():
         return None, "public demo"
     with session_scope(engine) as session:
