@@ -6,10 +6,14 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 export VOLTVAULT_HOME ?= $(CURDIR)/var
 
-.PHONY: run test setup test-setup system-packages demo lint bench clean
+.PHONY: run test setup test-setup system-packages test-system-packages demo lint bench clean
+
+# Debian packages: packages.txt is what the app needs (Community Cloud installs it too); the test suite adds
+# packages-test.txt (chromium for the real-browser tests, poppler's pdftoppm to look at reports)
+PACKAGE_LISTS ?= packages.txt
 
 system-packages:  ## Debian packages the app needs (mdbtools for Arbin .res, pango for PDF reports)
-	@missing=""; for p in $$(grep -v '^#' packages.txt) python3-venv; do \
+	@missing=""; for p in $$(cat $(PACKAGE_LISTS) | grep -v '^#') python3-venv; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then \
 	  if $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then missing=$$(echo $$missing | sed 's/python3-venv//'); fi; \
@@ -29,7 +33,10 @@ setup: system-packages $(BIN)/python  ## the app's environment
 	$(BIN)/voltvault db upgrade
 	$(BIN)/voltvault demo seed
 
-test-setup: system-packages $(BIN)/python
+test-system-packages:
+	@$(MAKE) --no-print-directory system-packages PACKAGE_LISTS="packages.txt packages-test.txt"
+
+test-setup: test-system-packages $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 
 run: setup  ## start the app with the demo project on http://localhost:$(PORT)

@@ -3,7 +3,7 @@
 The suite starts its own Streamlit server on a free 127.0.0.1 port with a throw-away SQLite database
 (an administrator, a project with demo spectra), and stops it with all its children (the job pool's
 workers) when the session ends, pass or fail. It skips cleanly when Playwright or a chromium binary is
-missing: Playwright cannot download browsers here, so it uses the system one (``packages.txt`` lists
+missing: Playwright cannot download browsers here, so it uses the system one (``packages-test.txt`` lists
 ``chromium``; ``VOLTVAULT_CHROMIUM`` names another binary). Screenshots of every step are kept under
 ``test-artifacts/e2e/`` (git-ignored), for people and for CI to keep.
 """

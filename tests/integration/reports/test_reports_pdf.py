@@ -67,7 +67,7 @@ def _figure_regions(pdf: Path) -> list[tuple[int, float, float]]:
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
-                    reason="poppler-utils (pdftoppm, pdftotext) not installed; see packages.txt")
+                    reason="poppler-utils (pdftoppm, pdftotext) not installed; see packages-test.txt")
 def test_demo_report_from_the_command_line_has_figures_and_text_on_its_pages(demo_home, tmp_path):
     out = tmp_path / "r.pdf"
     done = _cli(demo_home, "report", "--project", DEMO_NAME, "--output", str(out), "--json")
