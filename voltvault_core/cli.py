@@ -28,6 +28,7 @@ FEATURE_COMMANDS = {
     "design": "voltvault_core.design.cli",
     "materials": "voltvault_core.materials.cli",
     "jobs": "voltvault_core.jobs.cli",
+    "doe": "voltvault_core.doe.cli",
 }
 FEATURE_COMMAND_MODULES = tuple(FEATURE_COMMANDS.values())
 FOUNDATION_COMMANDS = ("db", "user", "serve", "demo")

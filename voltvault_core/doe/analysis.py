@@ -30,7 +30,7 @@ from scipy import stats
 
 from voltvault_core.doe.sampling import Design
 from voltvault_core.doe.study import DOEError
-from voltvault_core.doe.surrogate import fit_surface
+from voltvault_core.doe.surrogate import cross_fit_surface
 
 __all__ = ["MorrisResult", "SobolResult", "morris_indices", "sobol_indices"]
 
@@ -163,19 +163,17 @@ def sobol_indices(design: Design, outputs: np.ndarray, output_names: list[str] |
     r2: list[float] = []
     if control_variate:
         unit = design.unit.reshape(R, nb, n, -1)
-        rows_ok = np.broadcast_to(ok.all(axis=-1)[:, None, :], (R, nb, n))
-        surf_all = fit_surface(design.unit[rows_ok.reshape(-1)], y[rows_ok.reshape(-1)])
-        r2 = (1.0 - surf_all.loo_error).tolist()
-        g_var, g_vi, g_vt, g_vij = (np.zeros_like(var), np.zeros_like(vi), np.zeros_like(vt),
-                                    None if vij is None else np.zeros_like(vij))
-        exact_var, exact_vi, exact_vt, exact_vij = (np.zeros_like(var), np.zeros_like(vi), np.zeros_like(vt),
-                                                    None if vij is None else np.zeros_like(vij))
+        fold_rows = [np.broadcast_to(ok[r].all(axis=-1)[None, :], (nb, n)).reshape(-1) for r in range(R)]
+        fit = cross_fit_surface([unit[r].reshape(-1, unit.shape[-1])[fold_rows[r]] for r in range(R)],
+                                [yb[r].reshape(-1, m)[fold_rows[r]] for r in range(R)])
+        r2 = (1.0 - fit.cv_error).tolist()
+        g_var, g_vi, g_vt = np.zeros_like(var), np.zeros_like(vi), np.zeros_like(vt)
+        exact_var, exact_vi, exact_vt = np.zeros_like(var), np.zeros_like(vi), np.zeros_like(vt)
+        g_vij = exact_vij = None
+        if second:
+            g_vij, exact_vij = np.zeros_like(vij), np.zeros_like(vij)
         for r in range(R):
-            others = np.ones(R, dtype=bool)
-            others[r] = False
-            train = rows_ok[others].reshape(-1)
-            surf = fit_surface(unit[others].reshape(-1, unit.shape[-1])[train],
-                               yb[others].reshape(-1, m)[train], degree=surf_all.degree, order=surf_all.order)
+            surf = fit.surface(r)
             g = surf.predict(unit[r].reshape(-1, unit.shape[-1])).reshape(1, nb, n, m)
             gv, gi, gt, gij = _pickfreeze(g, w[r : r + 1], k, second)
             g_var[r], g_vi[r], g_vt[r] = gv[0], gi[0], gt[0]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PolynomialSurface", "fit_surface", "multi_indices"]
+__all__ = ["CrossFit", "PolynomialSurface", "cross_fit_surface", "fit_surface", "multi_indices"]
 
 
 def multi_indices(d: int, degree: int, order: int) -> np.ndarray:
@@ -136,3 +136,73 @@ def fit_surface(unit: np.ndarray, y: np.ndarray, *, max_terms_fraction: float = 
         else:
             worse += 1
     return best[1]
+
+
+@dataclass
+class CrossFit:
+    """A surface cross-fitted over folds: fold r's coefficients come from the other folds only."""
+
+    exponents: np.ndarray
+    coefficients: np.ndarray  # (folds, terms + 1, outputs)
+    predictions: list[np.ndarray]  # per fold, (rows of the fold, outputs)
+    cv_error: np.ndarray  # cross-validated mean squared error per output, relative to the variance
+    degree: int
+    order: int
+
+    def surface(self, fold: int) -> PolynomialSurface:
+        return PolynomialSurface(self.exponents, self.coefficients[fold], self.cv_error, self.degree, self.order)
+
+
+def cross_fit_surface(units: list[np.ndarray], ys: list[np.ndarray], *, max_terms: int = 400,
+                      max_terms_fraction: float = 0.05) -> CrossFit:
+    """Choose and cross-fit a polynomial surface over folds (one Gram matrix pass over the data).
+
+    ``units[r]``, ``ys[r]``: the rows of fold r ((n_r, d), (n_r, outputs)). Every candidate expansion
+    (order, degree) is a subset of the largest one's columns, so its fold-out fits are solves with
+    sub-blocks of the per-fold Gram matrices; the candidate with the least cross-validated error wins.
+    """
+    d = units[0].shape[1]
+    n = sum(u.shape[0] for u in units)
+    ys = [y[:, None] if y.ndim == 1 else y for y in ys]
+    limit = max(4, min(max_terms, int(n * max_terms_fraction)))
+    cands = _candidates(d, n, limit / n)
+    top_order = max(o for _, o in cands)
+    full = multi_indices(d, max(g for g, _ in cands), top_order)
+    # keep the columns any candidate uses
+    keep = np.zeros(len(full), dtype=bool)
+    subsets = []
+    for deg, ordr in cands:
+        sel = (full.sum(axis=1) <= deg) & ((full > 0).sum(axis=1) <= ordr)
+        keep |= sel
+        subsets.append(sel)
+    full = full[keep]
+    subsets = [np.r_[True, s[keep]] for s in subsets]  # with the constant term
+    phis = [_basis(u, full) for u in units]
+    grams = [p.T @ p for p in phis]
+    rhs = [p.T @ y for p, y in zip(phis, ys, strict=True)]
+    yy = [np.sum(y * y, axis=0) for y in ys]
+    g_all, b_all = sum(grams), sum(rhs)
+    scale = np.var(np.concatenate(ys), axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    best = None
+    folds = len(units)
+    for (deg, ordr), sel in zip(cands, subsets, strict=True):
+        coefs = np.zeros((folds, len(sel), ys[0].shape[1]))
+        sse = np.zeros(ys[0].shape[1])
+        try:
+            for r in range(folds):
+                g = (g_all - grams[r])[np.ix_(sel, sel)]
+                b = (b_all - rhs[r])[sel]
+                c = np.linalg.solve(g + 1e-12 * np.trace(g) / len(g) * np.eye(len(g)), b)
+                coefs[r][sel] = c
+                gr = grams[r][np.ix_(sel, sel)]
+                sse += yy[r] - 2 * np.sum(c * rhs[r][sel], axis=0) + np.sum(c * (gr @ c), axis=0)
+        except np.linalg.LinAlgError:
+            continue
+        err = sse / n / scale
+        score = float(np.sum(err))
+        if best is None or score < best[0]:
+            best = (score, deg, ordr, coefs, err)
+    _, deg, ordr, coefs, err = best
+    preds = [p @ c for p, c in zip(phis, coefs, strict=True)]
+    return CrossFit(full, coefs, preds, err, deg, ordr)
