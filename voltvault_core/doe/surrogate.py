@@ -157,26 +157,35 @@ def cross_fit_surface(units: list[np.ndarray], ys: list[np.ndarray], *, max_term
                       max_terms_fraction: float = 0.05) -> CrossFit:
     """Choose and cross-fit a polynomial surface over folds (one Gram matrix pass over the data).
 
-    ``units[r]``, ``ys[r]``: the rows of fold r ((n_r, d), (n_r, outputs)). Every candidate expansion
-    (order, degree) is a subset of the largest one's columns, so its fold-out fits are solves with
+    ``units[r]``, ``ys[r]``: the rows of fold r ((n_r, d), (n_r, outputs)). A candidate expansion has
+    single-input terms up to degree ``D1`` and interaction terms (up to ``order`` inputs) up to total
+    degree ``D2 <= D1`` (main effects usually carry most of the variance and the sharpest features).
+    Every candidate is a subset of the largest one's columns, so its fold-out fits are solves with
     sub-blocks of the per-fold Gram matrices; the candidate with the least cross-validated error wins.
     """
     d = units[0].shape[1]
     n = sum(u.shape[0] for u in units)
     ys = [y[:, None] if y.ndim == 1 else y for y in ys]
     limit = max(4, min(max_terms, int(n * max_terms_fraction)))
-    cands = _candidates(d, n, limit / n)
-    top_order = max(o for _, o in cands)
-    full = multi_indices(d, max(g for g, _ in cands), top_order)
-    # keep the columns any candidate uses
-    keep = np.zeros(len(full), dtype=bool)
-    subsets = []
-    for deg, ordr in cands:
-        sel = (full.sum(axis=1) <= deg) & ((full > 0).sum(axis=1) <= ordr)
-        keep |= sel
-        subsets.append(sel)
+    top_order = 3 if d <= 4 else 2
+    d1_max = max(1, min(16, (limit - 1) // (2 * d)))  # single-input terms use at most half the budget
+    full = np.vstack([multi_indices(d, d1_max, 1), *[
+        rows[(rows > 0).sum(axis=1) >= 2] for rows in [multi_indices(d, 12, top_order)]]])
+    deg_total, nnz = full.sum(axis=1), (full > 0).sum(axis=1)
+    cands, subsets = [], []
+    for ordr in range(1, top_order + 1):
+        for d2 in ([0] if ordr == 1 else range(2, 13)):
+            for d1 in sorted({min(v, d1_max) for v in (4, 6, 8, 12, 16)}):
+                if ordr > 1 and d2 > d1:
+                    continue
+                sel = ((nnz == 1) & (deg_total <= d1)) | ((nnz >= 2) & (nnz <= ordr) & (deg_total <= d2))
+                if sel.sum() + 1 > limit:
+                    continue
+                cands.append((d1 if ordr == 1 else d2, ordr))
+                subsets.append(sel)
+    keep = np.any(subsets, axis=0)
     full = full[keep]
-    subsets = [np.r_[True, s[keep]] for s in subsets]  # with the constant term
+    subsets = [np.r_[True, s_[keep]] for s_ in subsets]  # with the constant term
     phis = [_basis(u, full) for u in units]
     grams = [p.T @ p for p in phis]
     rhs = [p.T @ y for p, y in zip(phis, ys, strict=True)]

@@ -65,3 +65,9 @@ def zdt1_front(points: int = 1000) -> np.ndarray:
     """The true Pareto front of ZDT1: f2 = 1 - sqrt(f1)."""
     f1 = np.linspace(0, 1, points)
     return np.column_stack([f1, 1 - np.sqrt(f1)])
+
+
+def ishigami_failing(x: np.ndarray) -> np.ndarray:
+    """:func:`ishigami` where every design with x1 > 3.1 "fails" (NaN): the failure handling's test case."""
+    y = ishigami(x)
+    return np.where(np.asarray(x)[:, 0] > 3.1, np.nan, y)
