@@ -195,7 +195,6 @@ def sobol_indices(design: Design, outputs: np.ndarray, output_names: list[str] |
     st, stc = _ci(vt, var, confidence_level)
     s2 = s2c = None
     if second:
-        closed, closed_c = _ci(vij, var, confidence_level)
         # S2_ij = closed_ij - S1_i - S1_j, with its interval from the same replicate linearisation
         comb = vij - vi[:, :, None, :] - vi[:, None, :, :]
         s2, s2c = _ci(comb, var, confidence_level)

@@ -42,4 +42,5 @@ def test_dask_cluster_matches_local_pool(engine, dask_scheduler):
     np.testing.assert_array_equal(np.isnan(dask.runs.values), np.isnan(pool.runs.values))
     np.testing.assert_allclose(dask.sobol.S1, pool.sobol.S1, rtol=0, atol=1e-12)
     np.testing.assert_allclose(dask.sobol.ST_conf, pool.sobol.ST_conf, rtol=0, atol=1e-12)
-    assert dask.failed.keys() == pool.failed.keys() and dask.failed
+    assert dask.failed.keys() == pool.failed.keys()
+    assert dask.failed

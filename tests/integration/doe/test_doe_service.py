@@ -63,7 +63,8 @@ def test_study_on_pool_matches_local_and_resumes(engine, users):
     finally:
         runner.shutdown(wait=False)
     assert local.failed, "the spec must hold failing designs"
-    assert progress["completed"] == 320 and progress["failed"] == len(local.failed)
+    assert progress["completed"] == 320
+    assert progress["failed"] == len(local.failed)
     with session_scope(engine) as s:
         result = doe.load_result(s, s.merge(users["viewer"]), study_id)
         row = s.get(DOEStudy, study_id)

@@ -56,7 +56,8 @@ def test_cell_input_must_be_a_parameter():
 
 def test_full_factorial_and_taguchi_are_balanced():
     d = sample(spec(method="full_factorial", levels=3))
-    assert d.n_runs == 27 and len({tuple(r) for r in d.values.round(9)}) == 27
+    assert d.n_runs == 27
+    assert len({tuple(r) for r in d.values.round(9)}) == 27
     oa = orthogonal_array(3, 4)  # L9
     assert oa.shape == (9, 4)
     for i, j in itertools.combinations(range(4), 2):  # strength 2: every pair of levels once
@@ -81,7 +82,8 @@ def test_latin_hypercube_strata():
 def test_distributions_map_through_inverse_cdf():
     d = sample(spec(samples=4000, inputs={"x1": {"bounds": [10, 2], "distribution": "normal"},
                                           "x2": [0, 1], "x3": [0, 1]}))
-    assert abs(d.values[:, 0].mean() - 10) < 0.1 and abs(d.values[:, 0].std() - 2) < 0.1
+    assert abs(d.values[:, 0].mean() - 10) < 0.1
+    assert abs(d.values[:, 0].std() - 2) < 0.1
 
 
 def test_csv_grid_round_trip_and_errors():
@@ -95,15 +97,18 @@ def test_csv_grid_round_trip_and_errors():
 
 def test_constraints_reject_with_reasons():
     d = sample(spec(samples=200, constraints=["x1 + x2 <= 1", "`x3` >= 0.25"]))
-    assert np.all(d.values[:, 0] + d.values[:, 1] <= 1) and np.all(d.values[:, 2] >= 0.25)
+    assert np.all(d.values[:, 0] + d.values[:, 1] <= 1)
+    assert np.all(d.values[:, 2] >= 0.25)
     assert d.n_runs + len(d.rejections) == 200
     assert any("x1 + x2 <= 1" in r.reason and "x1 = " in r.reason for r in d.rejections)
 
 
 def test_sobol_constraints_keep_whole_blocks():
     d = sample(spec(method="sobol", samples=64, replicates=4, constraints=["x1 <= 0.8"]))
-    assert d.n_runs == 64 * 5 and np.all(d.values[:, 0] <= 0.8)
-    assert d.rejections and "pick-freeze block" in d.rejections[0].constraint
+    assert d.n_runs == 64 * 5
+    assert np.all(d.values[:, 0] <= 0.8)
+    assert d.rejections
+    assert "pick-freeze block" in d.rejections[0].constraint
 
 
 @pytest.mark.parametrize("text", ["__import__('os').system('true')", "x1.real > 0", "open('f')", "x1 if x2 else 1",
