@@ -241,3 +241,31 @@ def list_studies(session: Session, actor: User | None, project_id: int) -> list[
     require_role(session, actor, project_id, "viewer")
     return list(session.exec(select(DOEStudy).where(DOEStudy.project_id == project_id)
                              .order_by(DOEStudy.id.desc())).all())
+
+
+def store_completed_study(session: Session, project_id: int, result: StudyResult,
+                          created_by: int | None = None) -> DOEStudy:
+    """Store a study already run in this process (the demo seeder), as one completed chunk.
+
+    No role check: for trusted callers that create content themselves (the demo project's seeder).
+    """
+    design, spec = result.design, result.spec
+    art = put_artifact(session, _npz(unit=design.unit, values=design.values), media_type="application/x-npz",
+                       filename="doe-design.npz")
+    summary = {"design_artifact_id": art.id, "design_info": _json_safe(design.info),
+               "rejections": [{"constraint": r.constraint, "reason": r.reason} for r in design.rejections[:500]],
+               "n_rejected": len(design.rejections), "result": _json_safe(result.summary_json()),
+               "progress": {"total": design.n_runs, "completed": design.n_runs, "running": 0, "queued": 0,
+                            "failed": len(result.failed), "failed_chunks_runs": 0}}
+    row = DOEStudy(project_id=project_id, name=spec.name, sweep_parameters=spec.to_dict(), sampling_method=spec.method,
+                   objective_metrics=list(spec.outputs), status="completed", total_runs=design.n_runs,
+                   completed_runs=design.n_runs, results_summary=summary, created_by=created_by)
+    session.add(row)
+    session.flush()
+    out = put_artifact(session, _npz(values=result.runs.values, columns=np.array(result.runs.columns),
+                                     failures=np.array(json.dumps({str(k): v for k, v in result.failed.items()}))),
+                       media_type="application/x-npz", filename=f"doe-{row.id}-chunk0.npz")
+    session.add(DOEChunk(study_id=row.id, index=0, run_lo=0, run_hi=design.n_runs, status="completed",
+                         artifact_id=out.id, n_failed=len(result.failed)))
+    session.flush()
+    return row

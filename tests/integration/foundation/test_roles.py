@@ -118,7 +118,8 @@ def _submitted_simulation(session, users, runner):
                                   runner=runner).id
 
 
-DOE_SPEC = {"model": "python:voltvault_core.doe.testfunctions:ishigami", "inputs": {"x1": [-3, 3], "x2": [-3, 3]},
+DOE_SPEC = {"model": "python:voltvault_core.doe.testfunctions:ishigami",
+            "inputs": {"x1": [-3, 3], "x2": [-3, 3], "x3": [-3, 3]},
             "method": "latin_hypercube", "samples": 8, "outputs": ["y"]}
 
 
@@ -135,7 +136,9 @@ class _DOERunner(_InlineRunner):
 def _doe_study(session, users):
     from voltvault_core.doe import service as doe
 
-    return doe.create_study(session, _owner(session, users), users["project_id"], spec=DOE_SPEC).id
+    # committed before the runner writes its job rows (SQLite allows one writer at a time)
+    with session_scope(session.get_bind()) as own:
+        return doe.create_study(own, _owner(own, users), users["project_id"], spec=DOE_SPEC).id
 
 
 # service name -> callable(session, actor, users) making one realistic call
