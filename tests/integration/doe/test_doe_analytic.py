@@ -76,7 +76,7 @@ def test_grouped_indices_sobol_g():
 def test_curve_indices_in_one_call():
     # a "curve": the Ishigami output scaled along 5 points; the indices are the same at each point
     base, exact = CASES["ishigami"]
-    spec = load_spec({**base, "method": "sobol", "samples": 256, "seed": 4, "outputs": ["y"]})
+    spec = load_spec({**base, "method": "sobol", "samples": 1024, "seed": 4, "outputs": ["y"]})
     from voltvault_core.doe.analysis import sobol_indices
     from voltvault_core.doe.evaluate import evaluate
     from voltvault_core.doe.sampling import sample
