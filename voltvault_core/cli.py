@@ -31,6 +31,7 @@ FEATURE_COMMANDS = {
     "thermal": "voltvault_core.thermal.cli",
     "report": "voltvault_core.reports.cli",
     "run": "voltvault_core.tracking.run_cli",
+    "doe": "voltvault_core.doe.cli",
 }
 FEATURE_COMMAND_MODULES = tuple(FEATURE_COMMANDS.values())
 FOUNDATION_COMMANDS = ("db", "user", "serve", "demo")

@@ -24,6 +24,7 @@ DEMO_SEEDERS = (
     "voltvault_core.simulation_demo:seed_demo",
     "voltvault_core.cycling.demo:seed_demo",
     "voltvault_core.eis.demo:seed_demo",
+    "voltvault_core.doe.demo:seed_demo",
 )
 
 

@@ -394,3 +394,19 @@ def _provenance_is_immutable(mapper, connection, row):
     from voltvault_core.tracking.provenance import refuse_change
 
     refuse_change(mapper, connection, row)
+
+
+class DOEChunk(SQLModel, table=True):
+    """A contiguous range of a DOE study's runs, run as one job; its outputs are an artifact (resumable)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="doestudy.id", index=True)
+    index: int = 0
+    run_lo: int = 0
+    run_hi: int = 0
+    status: str = Field(default="queued", index=True)  # queued | running | completed | failed
+    job_id: int | None = Field(default=None, foreign_key="job.id")
+    artifact_id: int | None = Field(default=None, foreign_key="artifact.id")
+    n_failed: int = 0
+    error: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)

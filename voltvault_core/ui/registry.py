@@ -19,7 +19,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/cell_designer.py", "Cell Designer", ":material/stacks:", "Design & simulate"),
     PageSpec("pages/simulation.py", "Simulation", ":material/bolt:", "Design & simulate"),
     PageSpec("pages/thermal_3d.py", "Thermal 3D", ":material/thermostat:", "Design & simulate"),
-    PageSpec("pages/doe.py", "DOE", ":material/grid_view:", "Design & simulate", built=False),
+    PageSpec("pages/doe.py", "DOE", ":material/grid_view:", "Design & simulate"),
     PageSpec("pages/degradation.py", "Degradation", ":material/trending_down:", "Design & simulate", built=False),
     PageSpec("pages/pack.py", "Pack", ":material/battery_full:", "Design & simulate", built=False),
     PageSpec("pages/cycling_data.py", "Cycling Data", ":material/monitoring:", "Measure"),

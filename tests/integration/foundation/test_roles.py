@@ -125,8 +125,37 @@ def _submitted_simulation(session, users, runner):
                                   runner=runner).id
 
 
+DOE_SPEC = {"model": "python:voltvault_core.doe.testfunctions:ishigami",
+            "inputs": {"x1": [-3, 3], "x2": [-3, 3], "x3": [-3, 3]},
+            "method": "latin_hypercube", "samples": 8, "outputs": ["y"]}
+
+
+class _DOERunner(_InlineRunner):
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+        from voltvault_core.doe.jobs import run_chunk
+
+        job_id = store.create_job_row(self.engine, kind=kind, func_path=func_path, backend="inline",
+                                      project_id=project_id, user_id=user_id)
+        self.values[job_id] = run_chunk(**kwargs, progress=lambda *a, **k: None)
+        return job_id
+
+
+def _doe_study(session, users):
+    from voltvault_core.doe import service as doe
+
+    # committed before the runner writes its job rows (SQLite allows one writer at a time)
+    with session_scope(session.get_bind()) as own:
+        return doe.create_study(own, _owner(own, users), users["project_id"], spec=DOE_SPEC).id
+
+
 # service name -> callable(session, actor, users) making one realistic call
 EXAMPLES = {
+    "voltvault_core.doe.service.create_study":
+        lambda s, a, u: __import__("voltvault_core.doe.service", fromlist=["x"]).create_study(
+            s, a, u["project_id"], spec=DOE_SPEC),
+    "voltvault_core.doe.service.submit_study":
+        lambda s, a, u: __import__("voltvault_core.doe.service", fromlist=["x"]).submit_study(
+            s, a, _doe_study(s, u), _DOERunner(s.get_bind())),
     "voltvault_core.projects.update_project":
         lambda s, a, u: projects.update_project(s, a, u["project_id"], description="new"),
     "voltvault_core.projects.set_project_archived":
