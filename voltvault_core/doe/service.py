@@ -26,6 +26,7 @@ from voltvault_core.doe.execute import StudyResult, analyse, chunk_ranges
 from voltvault_core.doe.sampling import Design, sample
 from voltvault_core.doe.study import DOEError, StudySpec, load_spec
 from voltvault_core.projects import audit
+from voltvault_core.simulation_service import SIMULATION_MEMORY_BYTES, SIMULATION_TIMEOUT_S
 
 __all__ = ["create_study", "list_studies", "load_result", "refresh_study", "study_progress", "submit_study"]
 
@@ -128,13 +129,16 @@ def submit_study(session: Session, actor: User, study_id: int, runner) -> list[i
         job_id = runner.submit("voltvault_core.doe.jobs:run_chunk",
                                {"spec_json": spec_json, "values": design.values[chunk.run_lo:chunk.run_hi].tolist(),
                                 "run_offset": chunk.run_lo},
-                               kind="doe-chunk", project_id=row.project_id, user_id=actor.id)
+                               kind="doe-chunk", project_id=row.project_id, user_id=actor.id,
+                               timeout_s=SIMULATION_TIMEOUT_S, memory_limit_bytes=SIMULATION_MEMORY_BYTES)
         chunk.job_id, chunk.status, chunk.error, chunk.updated_at = job_id, "queued", None, utcnow()
         session.add(chunk)
         new.append(job_id)
     if new:
         row.status = "running"
         session.add(row)
+    audit(session, actor, "doe.submit", project_id=row.project_id, target_type="doestudy", target_id=study_id,
+          jobs=len(new))
     session.flush()
     return new
 

@@ -104,10 +104,13 @@ class _InlineRunner:
     def __init__(self, engine):
         self.engine, self.values = engine, {}
 
-    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None, **limits):
+        from voltvault_core.jobs.results import store_job_result
+
         job_id = store.create_job_row(self.engine, kind=kind, func_path=func_path, backend="inline",
                                       project_id=project_id, user_id=user_id)
         self.values[job_id] = sims.run_simulation_job(**kwargs, progress=lambda *a, **k: None)
+        store_job_result(self.engine, job_id, self.values[job_id])  # the worker side stores it
         return job_id
 
     def status(self, job_id):
@@ -120,18 +123,13 @@ class _InlineRunner:
         return self.values[job_id]
 
 
-def _submitted_simulation(session, users, runner):
-    return sims.submit_simulation(session, _owner(session, users), users["project_id"], inputs=SIMULATION_INPUTS,
-                                  runner=runner).id
-
-
 DOE_SPEC = {"model": "python:voltvault_core.doe.testfunctions:ishigami",
             "inputs": {"x1": [-3, 3], "x2": [-3, 3], "x3": [-3, 3]},
             "method": "latin_hypercube", "samples": 8, "outputs": ["y"]}
 
 
 class _DOERunner(_InlineRunner):
-    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None):
+    def submit(self, func_path, kwargs, *, kind, project_id=None, user_id=None, **limits):
         from voltvault_core.doe.jobs import run_chunk
 
         job_id = store.create_job_row(self.engine, kind=kind, func_path=func_path, backend="inline",
@@ -197,9 +195,6 @@ EXAMPLES = {
     "voltvault_core.simulation_service.submit_simulation":
         lambda s, a, u: sims.submit_simulation(s, a, u["project_id"], inputs=SIMULATION_INPUTS,
                                                runner=_InlineRunner(s.get_bind())),
-    "voltvault_core.simulation_service.collect_simulation":
-        lambda s, a, u: (lambda r: sims.collect_simulation(s, a, _submitted_simulation(s, u, r), runner=r))(
-            _InlineRunner(s.get_bind())),
     "voltvault_core.cycling.service.import_dataset":
         lambda s, a, u: cycling.import_dataset(s, a, u["project_id"], data=CYCLING_CSV, filename="x.csv",
                                                primary=CYCLING_PRIMARY),

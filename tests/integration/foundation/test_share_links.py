@@ -34,7 +34,7 @@ def two_datasets(engine, users):
         owner = session.merge(users["owner"])
         shared = cycling.import_dataset(session, owner, users["project_id"], data=data, filename="shared.csv",
                                         primary=PRIMARY, name="Shared cell")
-        other = cycling.import_dataset(session, owner, users["project_id"], data=data, filename="other.csv",
+        other = cycling.import_dataset(session, owner, users["project_id"], data=data, filename="other.csv", allow_duplicate=True,
                                        primary={**PRIMARY, "cell_identifier": "CELL-PRIVATE"}, name="Private cell")
         return shared.id, other.id
 

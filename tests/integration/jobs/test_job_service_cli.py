@@ -67,16 +67,21 @@ def test_cancelling_needs_editor_and_reading_needs_viewer(engine, users, runner)
 
 
 def test_a_job_without_project_belongs_to_its_submitter_and_the_admins(engine, users, runner):
-    with session_scope(engine) as session:
-        mine = queued_job(engine, None, users["editor"].id)
-        with pytest.raises(PermissionDenied, match="belongs to another user"):
-            cancel_job(session, session.merge(users["viewer"]), mine, runner=runner)
-        assert cancel_job(session, session.merge(users["editor"]), mine, runner=runner) is True
-        other = queued_job(engine, None, users["editor"].id)
-        assert cancel_job(session, session.merge(users["admin"]), other, runner=runner) is True
-        assert cancel_job(session, session.merge(users["admin"]), other, runner=runner) is False  # finished
-        with pytest.raises(NotFound):
-            cancel_job(session, session.merge(users["admin"]), 10**9, runner=runner)
+    # one session per action, as a page or the CLI does: each cancel is audited in its session, and on
+    # SQLite an open write there would hold the database while the runner writes the job's row
+    def cancel(who, job_id):
+        with session_scope(engine) as session:
+            return cancel_job(session, session.merge(users[who]), job_id, runner=runner)
+
+    mine = queued_job(engine, None, users["editor"].id)
+    with pytest.raises(PermissionDenied, match="belongs to another user"):
+        cancel("viewer", mine)
+    assert cancel("editor", mine) is True
+    other = queued_job(engine, None, users["editor"].id)
+    assert cancel("admin", other) is True
+    assert cancel("admin", other) is False  # finished
+    with pytest.raises(NotFound):
+        cancel("admin", 10**9)
 
 
 def test_the_dashboard_can_list_only_the_running_jobs(engine, users):
