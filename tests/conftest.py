@@ -18,7 +18,7 @@ from voltvault_core.db.engine import create_db_engine, normalise_url, session_sc
 from voltvault_core.db.migrate import upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
+SHARED_DIR = Path(os.environ.get("VOLTVAULT_SHARED_DIR") or REPO_ROOT.parent / "shared")  # env: worktrees elsewhere
 
 os.environ.setdefault("VOLTVAULT_HOME", str(REPO_ROOT / "var" / "test-home"))
 os.environ.setdefault("VOLTVAULT_BCRYPT_ROUNDS", "4")  # fast hashes in tests only

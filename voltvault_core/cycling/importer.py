@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,24 @@ from voltvault_core.cycling.readers import (
     get_format,
     load_readers,
     make_probe,
+)
+
+
+#: what the parsing libraries raise on damaged content (numbers beyond range, broken deflate streams,
+#: truncated structs, bad zip members, ...): turned into a CyclingFormatError naming the file
+READER_FAILURES: tuple[type[BaseException], ...] = (
+    ValueError,  # UnicodeError, json.JSONDecodeError, pandas' ParserError, numpy casting errors
+    LookupError,  # KeyError, IndexError
+    TypeError,
+    OSError,  # h5py, zip, mdb pipes
+    EOFError,
+    ArithmeticError,  # OverflowError, ZeroDivisionError
+    zlib.error,
+    struct.error,
+    zipfile.BadZipFile,
+    pd.errors.ParserError,
+    RecursionError,
+    NotImplementedError,  # scipy.io / galvani: an unsupported variant of a structure
 )
 
 
@@ -76,7 +97,13 @@ def read_cycling_file(
         fmt = get_format("generic") if mapping is not None else detect_format(probe)
     else:
         fmt = get_format(format)
-        if not fmt.needs_mapping and fmt.sniff(probe) <= 0:
+        try:
+            recognised = fmt.needs_mapping or fmt.sniff(probe) > 0
+        except CyclingFormatError:
+            raise
+        except READER_FAILURES:
+            recognised = False
+        if not recognised:
             raise CyclingFormatError(
                 probe.filename,
                 f"the content does not look like {fmt.label}",
@@ -86,10 +113,20 @@ def read_cycling_file(
         return fmt.read(path, ReadContext(filename=probe.filename, mapping=mapping))
     except CyclingFormatError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, OSError, pd.errors.ParserError) as exc:
+    except MemoryError as exc:
         raise CyclingFormatError(
-            probe.filename, f"could not be read as {fmt.label} ({type(exc).__name__}: {exc})"
+            probe.filename, f"reading it as {fmt.label} needs more memory than this import may use",
+            "split the export into parts",
         ) from exc
+    except READER_FAILURES as exc:
+        raise CyclingFormatError(
+            probe.filename, f"could not be read as {fmt.label} ({type(exc).__name__}: {_short(exc)})"
+        ) from exc
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def read_cycling_bytes(data: bytes, filename: str, format: str = "auto", *, mapping: dict[str, Any] | None = None) -> ParsedFile:

@@ -20,6 +20,9 @@ first record (rest periods between records are gaps in the series). Read with ``
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import datetime as dt
 from pathlib import Path
 
@@ -82,6 +85,10 @@ def read_nasa_mat(path: Path, context: ReadContext) -> ParsedFile:
             context.filename,
             f"scipy cannot read this .mat ({exc})",
             "MATLAB v7.3 files are HDF5: save with -v7 or export the series as CSV",
+        ) from exc
+    except (zlib.error, EOFError, OverflowError, struct.error, TypeError, OSError) as exc:  # a damaged file
+        raise CyclingFormatError(
+            context.filename, f"the .mat file is damaged ({type(exc).__name__}: {exc})", "upload an undamaged copy"
         ) from exc
     names = [k for k in content if not k.startswith("__")]
     cell = next((k for k in names if isinstance(content[k], np.ndarray) and content[k].dtype.names and "cycle" in content[k].dtype.names), None)
