@@ -25,7 +25,6 @@ from voltvault_core.cycling.readers import (
     make_probe,
 )
 
-
 #: what the parsing libraries raise on damaged content (numbers beyond range, broken deflate streams,
 #: truncated structs, bad zip members, ...): turned into a CyclingFormatError naming the file
 READER_FAILURES: tuple[type[BaseException], ...] = (

@@ -131,7 +131,7 @@ def _mdb_export(path: Path, table: str, filename: str) -> pd.DataFrame:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_limit_child if os.name == "posix" else None,  # noqa: PLW1509 - no threads touched
+        preexec_fn=_limit_child if os.name == "posix" else None,
     )
     chunks: list[bytes] = []
     errors: list[bytes] = []

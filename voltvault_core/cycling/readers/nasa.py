@@ -20,10 +20,9 @@ first record (rest periods between records are gaps in the series). Read with ``
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 import zlib
-
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
