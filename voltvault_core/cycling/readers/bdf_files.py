@@ -53,7 +53,9 @@ def _finish(frame: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> Par
         frame[bdf.CHARGING_CAPACITY] = bdf_frame.integrate_within_cycles(time_s, np.clip(current, 0, None), cycle)
     if bdf.DISCHARGING_CAPACITY not in frame:
         frame[bdf.DISCHARGING_CAPACITY] = bdf_frame.integrate_within_cycles(time_s, np.clip(-current, 0, None), cycle)
-    frame, _ = bdf_frame.drop_incomplete_rows(frame)
+    frame, dropped = bdf_frame.drop_incomplete_rows(frame)
+    if dropped:
+        warns.append(f"{dropped} incomplete row(s) without time, voltage or current were dropped")
     bdf_frame.validate_bdf(frame, filename)
     return ParsedFile(frame, fmt, filename, metadata, warns)
 
