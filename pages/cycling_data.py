@@ -23,7 +23,7 @@ from voltvault_core.cycling.figures import (
     trend_figure,
     voltage_figure,
 )
-from voltvault_core.cycling.jobs import engine_locator
+from voltvault_core.cycling.jobs import submit_import, worker_threshold_bytes
 from voltvault_core.cycling.mapping import (
     TARGETS,
     load_table,
@@ -43,9 +43,7 @@ from voltvault_core.cycling.trends import TREND_MODELS, fit_trend
 from voltvault_core.projects import projects_for
 from voltvault_core.ui import get_engine, get_job_runner, page_setup
 
-JOB_THRESHOLD_BYTES = 20 * 1024**2  # larger uploads are parsed by a worker, with progress
-JOB_TIMEOUT_S = 3600.0  # time and memory limits of that worker (DESIGN.md, Security)
-JOB_MEMORY_BYTES = 8 * 1024**3
+JOB_THRESHOLD_BYTES = worker_threshold_bytes()  # larger uploads are parsed by a worker with limits, with progress
 TREND_METRICS = {
     "discharge_capacity_Ah": ("discharge capacity [mAh]", 1000.0),
     "charge_capacity_Ah": ("charge capacity [mAh]", 1000.0),
@@ -383,15 +381,12 @@ with import_tab:
                         archive.writestr(part.name, part.getvalue())
                 data, filename = buffer.getvalue(), f"{files[0].name} (+{len(files) - 1} parts).zip"
             try:
-                if len(files) == 1 and len(data) > JOB_THRESHOLD_BYTES:
+                if sum(p.size for p in files) > JOB_THRESHOLD_BYTES:
                     runner = get_job_runner()
-                    job_id = runner.submit(
-                        "voltvault_core.cycling.jobs:import_file",
-                        {**engine_locator(ctx.engine), "project_id": project.id, "user_id": ctx.user.id, "filename": filename,
-                         "data": data, "primary": primary, "secondary": secondary, "tertiary": tertiary, "format": fmt,
-                         "mapping": mapping},
-                        kind="cycling-import", project_id=project.id, user_id=ctx.user.id,
-                        timeout_s=JOB_TIMEOUT_S, memory_limit_bytes=JOB_MEMORY_BYTES,
+                    job_id = submit_import(
+                        runner, ctx.engine, project_id=project.id, user_id=ctx.user.id,
+                        parts=[(p.name, p.getvalue()) for p in files], primary=primary, secondary=secondary,
+                        tertiary=tertiary, format=fmt, mapping=mapping,
                     )
                     bar = st.progress(0.0, text="queued")
                     while not (status := runner.status(job_id)).done:

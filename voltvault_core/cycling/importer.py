@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import struct
 import tempfile
 import zipfile
@@ -137,10 +140,60 @@ def read_cycling_bytes(data: bytes, filename: str, format: str = "auto", *, mapp
 
     check_extension(filename, accepted_extensions())
     suffix = Path(filename).suffix
-    with tempfile.TemporaryDirectory(prefix="voltvault-cycling-") as tmp:
-        target = Path(tmp) / f"upload{suffix}"
+    sweep_stale_uploads()
+    with upload_directory() as tmp:
+        target = tmp / f"upload{suffix}"
         target.write_bytes(data)
         return read_cycling_file(target, format, filename=filename, mapping=mapping)
+
+
+def upload_root() -> Path:
+    """Where uploads are copied while a reader parses them (``<tmp>/voltvault-uploads``)."""
+    return Path(tempfile.gettempdir()) / "voltvault-uploads"
+
+
+@contextlib.contextmanager
+def upload_directory():
+    """A private directory for one upload's copy, named after this process (``<pid>-<random>``).
+
+    Removed when the block ends, also on errors. A process killed while parsing (a cancelled or
+    timed-out import job, whose worker is killed) cannot remove it; :func:`sweep_stale_uploads`
+    removes such directories the next time any process reads an upload.
+    """
+    root = upload_root()
+    root.mkdir(mode=0o700, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_stale_uploads() -> int:
+    """Remove upload copies left by processes that no longer run; return how many were removed."""
+    root = upload_root()
+    removed = 0
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        pid_text = entry.name.split("-", 1)[0]
+        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def combine_parts(parts: Sequence[ParsedFile]) -> ParsedFile:

@@ -28,6 +28,7 @@ from sqlmodel import Session
 from voltvault_core import bdf
 from voltvault_core.auth.permissions import NotFound, require_role, write_service
 from voltvault_core.cycling import export
+from voltvault_core.cycling.errors import UploadNeedsWorkerError
 from voltvault_core.cycling.importer import read_cycling_bytes
 from voltvault_core.cycling.metadata import build_metadata, matches_filters
 from voltvault_core.cycling.metrics import compute_cycle_metrics
@@ -127,6 +128,15 @@ def import_dataset(
     progress(0.02, "checking metadata")  # the editor role was checked by @write_service
     metadata = build_metadata(primary, secondary, tertiary)  # fails before any parsing or writing
     if parsed is None:
+        from voltvault_core.cycling.jobs import needs_worker, worker_threshold_bytes
+
+        if needs_worker(len(data)):  # the web process never parses a large upload (DESIGN.md, Security)
+            raise UploadNeedsWorkerError(
+                filename,
+                f"the file is {len(data) / 1024**2:.1f} MB: uploads above "
+                f"{worker_threshold_bytes() / 1024**2:.0f} MB are parsed by an import job",
+                "submit it with voltvault_core.cycling.jobs.submit_import",
+            )
         progress(0.05, f"reading {filename}")
         parsed = read_cycling_bytes(data, filename, format, mapping=mapping)
     dataset = store_parsed(
