@@ -12,6 +12,7 @@ name from :data:`READERS`.
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,13 +86,16 @@ def _lines(data: bytes) -> list[str]:
 
 
 def _to_float(token: str) -> float:
+    """A number of a table cell; beyond float range (``1e999``) it is no measurement: NaN."""
     token = token.strip()
     try:
-        return float(token)
+        value = float(token)
     except ValueError:
         if "," in token and "." not in token:  # decimal comma
-            return float(token.replace(",", "."))
-        raise
+            value = float(token.replace(",", "."))
+        else:
+            raise
+    return value if math.isfinite(value) or math.isnan(value) else math.nan
 
 
 def _row(tokens: list[str], filename: str, line_no: int, n_expected: int | None = None) -> list[float]:
@@ -779,7 +783,7 @@ def detect_format(data: bytes, filename: str) -> str:
             return spec.name
     suffix = Path(filename).suffix.lower()
     for spec in READERS.values():
-        if suffix in spec.extensions and spec.name not in ("chi_txt", "powersuite_txt", "autolab_txt"):
+        if suffix in spec.extensions and spec.name not in ("chi_txt", "powersuite_txt", "autolab_txt", "zview_txt"):
             return spec.name
     return "generic_csv"
 
