@@ -103,7 +103,7 @@ def read_cycling_file(
             recognised = fmt.needs_mapping or fmt.sniff(probe) > 0
         except CyclingFormatError:
             raise
-        except READER_FAILURES:
+        except Exception:  # a sniffer must never crash the import: an unrecognised file is refused
             recognised = False
         if not recognised:
             raise CyclingFormatError(

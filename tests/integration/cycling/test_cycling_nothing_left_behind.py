@@ -213,3 +213,14 @@ def test_large_upload_and_split_parts_are_imported_by_a_limited_job(engine, user
         b = session.get(CyclingDataset, second["dataset_id"])
         assert a.n_rows == b.n_rows == first["rows"]
         assert b.metadata_["source"]["parts"] == ["cell_y_1.csv", "cell_y_2.csv"]
+
+
+def test_cycle_number_above_2_31_is_refused_before_the_insert(engine, users) -> None:
+    """On PostgreSQL a cycle number above 2^31-1 failed at the INSERT with a raw ``DataError``; now
+    the import refuses it naming the column and value, and stores nothing."""
+    data = (b"Test Time / s,Voltage / V,Current / A,Cycle Count / 1,Step Count / 1\n"
+            b"0,3.5,1,2147483648,1\n10,3.6,1,2147483648,1\n20,3.7,-1,2147483648,2\n")
+    with pytest.raises(CyclingFormatError, match=r"Cycle Count / 1.*2147483648"), session_scope(engine) as session:
+        service.import_dataset(session, session.merge(users["editor"]), users["project_id"], data=data,
+                               filename="big_cycle.csv", primary=PRIMARY)
+    assert _artifact_rows(engine) == 0

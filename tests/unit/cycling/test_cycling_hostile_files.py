@@ -10,7 +10,6 @@ import time
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from voltvault_core import bdf
@@ -193,3 +192,21 @@ def test_mdb_export_time_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(arbin, "mdb_time_limit_s", lambda size_bytes: 0.0)
     with pytest.raises(CyclingFormatError, match=r"mdb-export.*took more than"):
         read_cycling_bytes(path.read_bytes(), "arbin_example.res")
+
+
+#: byte -> value of fuzz input 5118 (seed 0): scipy.io.loadmat raised UnboundLocalError on it
+FUZZ_5118_FLIPS = {719: 35, 1168: 22, 1348: 230, 1417: 2, 1687: 253, 2155: 188, 4365: 190, 4789: 16, 4818: 1, 5480: 28,
+                   5703: 184, 6912: 117, 6938: 128, 7712: 33, 8080: 65, 9243: 203, 9412: 1, 9833: 89, 9942: 136,
+                   11506: 83, 11862: 86, 12466: 73, 12938: 71, 13129: 86, 13471: 7, 14374: 68, 14464: 179, 15887: 64,
+                   16168: 18, 16662: 79, 16875: 44, 17088: 145}
+
+
+def test_mat_that_breaks_scipy_ends_in_a_format_error(tmp_path: Path) -> None:
+    """Found by the fuzzer: scipy's MAT reader raised ``UnboundLocalError`` on a mutated NASA .mat."""
+    path = tmp_path / "B0005.mat"
+    write_nasa_pcoe_mat(path, n_cycles=3, points=40)
+    data = bytearray(path.read_bytes())
+    for offset, value in FUZZ_5118_FLIPS.items():
+        data[offset] = value
+    with pytest.raises(CyclingFormatError, match=r"B0005\.mat: the \.mat file is damaged"):
+        read_cycling_bytes(bytes(data), "B0005.mat")

@@ -231,7 +231,12 @@ def read_bdf_mat(path: Path, context: ReadContext) -> ParsedFile:
     """Read VoltVault's MAT export (``bdf_data``, ``bdf_labels``, ``metadata_json``)."""
     from scipy.io import loadmat
 
-    content = loadmat(str(path), squeeze_me=True)
+    try:
+        content = loadmat(str(path), squeeze_me=True)
+    except Exception as exc:  # scipy raises assorted errors on damaged files (zlib.error, UnboundLocalError, ...)
+        raise CyclingFormatError(
+            context.filename, f"the .mat file is damaged ({type(exc).__name__}: {exc})", "upload an undamaged copy"
+        ) from exc
     labels = [str(label) for label in np.atleast_1d(content[export.MAT_LABELS])]
     data = np.atleast_2d(content[export.MAT_DATA])
     metadata = json.loads(str(content.get(export.MAT_METADATA, "{}")))
