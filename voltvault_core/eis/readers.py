@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import math
 import re
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -669,7 +671,7 @@ def read_ch_instruments(data: bytes, filename: str) -> list[Spectrum]:
     extra = {}
     for line in lines[:start]:
         if "Instrument Model" in line:
-            extra["instrument"] = line.split(":", 1)[1].strip()
+            extra["instrument"] = line.partition(":")[2].strip()
     return _read_table(lines[start:], filename, "chi_txt", description="CH Instruments export", extra=extra)
 
 
@@ -827,4 +829,11 @@ def read_spectra(
     fmt = format or detect_format(data, name)
     if fmt not in READERS:
         raise EISFileError(name, f"unknown format {fmt!r}; known formats: {', '.join(READERS)}")
-    return READERS[fmt].read(data, name)
+    try:
+        return READERS[fmt].read(data, name)
+    except EISFileError:
+        raise
+    except (ValueError, LookupError, ArithmeticError, TypeError, EOFError, OSError, struct.error, zlib.error) as exc:
+        # what a reader's parsing raises on content it did not expect: the file's fault, said plainly
+        message = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + " ..."
+        raise EISFileError(name, f"could not be read as {READERS[fmt].description} ({type(exc).__name__}: {message})") from exc
