@@ -308,13 +308,17 @@ with import_tab:
             import tempfile
             from pathlib import Path
 
+            head = sample.getvalue()
+            if len(head) > JOB_THRESHOLD_BYTES:  # the web process previews the head only (the job reads it all)
+                head = b"" if head.startswith(b"PK") else head[: head.rfind(b"\n", 0, JOB_THRESHOLD_BYTES) + 1]
             with tempfile.TemporaryDirectory() as tmp:
                 target = Path(tmp) / f"upload{Path(sample.name).suffix}"
-                target.write_bytes(sample.getvalue())
+                target.write_bytes(head)
                 try:
                     table = load_table(target, sample.name)
                 except CyclingError as exc:
-                    st.error(str(exc))
+                    st.error(str(exc) if head else f"{sample.name}: a workbook this large is mapped from a CSV "
+                             "export of its first rows; export one, or import it with a saved mapping")
                     table = None
             if table is not None:
                 with ctx.session() as session:
