@@ -89,6 +89,11 @@ def _cycling_exports(res: Path) -> list[Seed]:
     return seeds
 
 
+def extra_seeds(folder: Path, kind: str = "cycling") -> list[Seed]:
+    """Other real files (e.g. another project's test files of the same formats), read as ``kind``."""
+    return [Seed(p.name, p.read_bytes(), kind, str(p)) for p in sorted(Path(folder).iterdir()) if p.is_file()]
+
+
 def collect_seeds(shared: Path) -> list[Seed]:
     """Every seed file (see the module docstring), in a fixed order."""
     seeds: list[Seed] = []
@@ -400,7 +405,7 @@ class Summary:
 def campaign(
     shared: Path, n_inputs: int, seed: int, *, wall_limit_s: float = 30 * SLOW_S, jobs: int = 2,
     save_dir: Path | None = None, progress_every: int = 100, log=None, first: int = 0,
-    summary_file: Path | None = None, max_seed_bytes: int | None = None,
+    summary_file: Path | None = None, max_seed_bytes: int | None = None, seeds: list[Seed] | None = None,
 ) -> Summary:
     """Run inputs ``first .. n_inputs-1``, ``jobs`` at a time; failing inputs are saved under ``save_dir``.
 
@@ -409,7 +414,8 @@ def campaign(
     and counted slow.
     """
     _warm_imports()
-    seeds = [s for s in collect_seeds(shared) if max_seed_bytes is None or len(s.data) <= max_seed_bytes]
+    seeds = collect_seeds(shared) if seeds is None else seeds
+    seeds = [s for s in seeds if max_seed_bytes is None or len(s.data) <= max_seed_bytes]
     if not seeds:
         raise SystemExit(f"no seed files under {shared}/data")
     summary = Summary()
@@ -492,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="inputs run at the same time")
     parser.add_argument("--first", type=int, default=0, help="start at this input index (resume a campaign)")
     parser.add_argument("--save-dir", default=None, help="write crashing inputs here")
+    parser.add_argument("--only", default=None, help="fuzz only the files of this folder (other real files)")
+    parser.add_argument("--only-kind", default="cycling", choices=("cycling", "eis"), help="entry point for --only")
     parser.add_argument("--max-seed-bytes", type=int, default=None, help="skip seed files larger than this")
     parser.add_argument("--summary-file", default=None, help="rewrite the running summary (JSON) here every 100 inputs")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -499,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     shared = shared_dir(args.shared)
     if args.replay is not None:
-        seeds = [s for s in collect_seeds(shared) if args.max_seed_bytes is None or len(s.data) <= args.max_seed_bytes]
+        seeds = extra_seeds(Path(args.only), args.only_kind) if args.only else collect_seeds(shared)
+        seeds = [s for s in seeds if args.max_seed_bytes is None or len(s.data) <= args.max_seed_bytes]
         chosen, data, how = plan(seeds, args.inputs, args.seed, args.replay)
         print(f"input {args.replay}: {chosen.name} ({chosen.origin}) mutated by {how}, {len(data)} bytes", file=sys.stderr)
         print(run_one(chosen.kind, data, chosen.name))
@@ -508,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
         shared, args.inputs, args.seed, wall_limit_s=args.wall_limit, jobs=args.jobs, first=args.first,
         save_dir=Path(args.save_dir) if args.save_dir else None, log=sys.stderr,
         summary_file=Path(args.summary_file) if args.summary_file else None, max_seed_bytes=args.max_seed_bytes,
+        seeds=extra_seeds(Path(args.only), args.only_kind) if args.only else None,
     )
     result = summary.__dict__
     if args.json:
