@@ -210,3 +210,19 @@ def test_mat_that_breaks_scipy_ends_in_a_format_error(tmp_path: Path) -> None:
         data[offset] = value
     with pytest.raises(CyclingFormatError, match=r"B0005\.mat: the \.mat file is damaged"):
         read_cycling_bytes(bytes(data), "B0005.mat")
+
+
+def test_mat_declaring_a_huge_struct_is_refused_before_scipy_allocates_it(tmp_path: Path) -> None:
+    """Fuzz input 6046: one byte of the top struct's dimensions (1x1 -> 1x452,984,833) made
+    ``loadmat`` allocate 3.8 GB for a 17 kB upload; the declared sizes are now checked first."""
+    import resource
+
+    path = tmp_path / "B0005.mat"
+    write_nasa_pcoe_mat(path, n_cycles=3, points=40)
+    data = bytearray(path.read_bytes())
+    assert data[160:164] == b"\x01\x00\x00\x00"  # the first dimension of the top-level struct
+    data[163] = 0x1B
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(CyclingFormatError, match=r"declares 452,984,833 elements"):
+        read_cycling_bytes(bytes(data), "B0005.mat")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500 * 1024  # kB: no 3.8 GB array

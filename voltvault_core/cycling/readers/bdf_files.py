@@ -231,6 +231,12 @@ def read_bdf_mat(path: Path, context: ReadContext) -> ParsedFile:
     """Read VoltVault's MAT export (``bdf_data``, ``bdf_labels``, ``metadata_json``)."""
     from scipy.io import loadmat
 
+    from voltvault_core.cycling.readers._matcheck import MatTooLargeError, check_mat_sizes
+
+    try:
+        check_mat_sizes(path.read_bytes())
+    except MatTooLargeError as exc:
+        raise CyclingFormatError(context.filename, f"the .mat file is damaged: {exc}", "upload an undamaged copy") from exc
     try:
         content = loadmat(str(path), squeeze_me=True)
     except Exception as exc:  # scipy raises assorted errors on damaged files (zlib.error, UnboundLocalError, ...)

@@ -75,6 +75,12 @@ def read_nasa_mat(path: Path, context: ReadContext) -> ParsedFile:
     from scipy.io import loadmat
     from scipy.io.matlab import MatReadError
 
+    from voltvault_core.cycling.readers._matcheck import MatTooLargeError, check_mat_sizes
+
+    try:
+        check_mat_sizes(path.read_bytes())
+    except MatTooLargeError as exc:
+        raise CyclingFormatError(context.filename, f"the .mat file is damaged: {exc}", "upload an undamaged copy") from exc
     try:
         content = loadmat(str(path), squeeze_me=False, struct_as_record=True)
     except (MatReadError, ValueError, NotImplementedError) as exc:
