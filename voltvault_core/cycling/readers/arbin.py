@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import selectors
 import shutil
 import signal
@@ -96,18 +97,12 @@ def mdb_time_limit_s(size_bytes: int) -> float:
     return min(float(MDB_TIMEOUT_S), 10.0 + 2.0 * size_bytes / 1e6)
 
 
-def _limit_child() -> None:  # pragma: no cover - runs in the forked child
-    """In the mdb-export child: own process group, die with the parent, bounded memory and CPU."""
-    import ctypes
-    import resource
-    import signal
-
-    os.setsid()
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-    resource.setrlimit(resource.RLIMIT_AS, (MDB_MEMORY_BYTES, MDB_MEMORY_BYTES))
+def _mdb_command(exe: str, path: Path, table: str) -> list[str]:
+    """The mdb-export command, wrapped by ``setpriv --pdeathsig KILL`` where util-linux has it, so that
+    mdb-export dies with a killed import worker instead of looping on as an orphan."""
+    command = [exe, "-D", "%Y-%m-%d %H:%M:%S", str(path), table]
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--", *command] if setpriv else command
 
 
 def _mdb_export(path: Path, table: str, filename: str) -> pd.DataFrame:
@@ -126,13 +121,18 @@ def _mdb_export(path: Path, table: str, filename: str) -> pd.DataFrame:
     size = path.stat().st_size
     limit_bytes = int(MDB_MAX_OUTPUT_MIN_BYTES + MDB_OUTPUT_PER_INPUT_BYTE * size)
     limit_s = mdb_time_limit_s(size)
-    process = subprocess.Popen(
-        [exe, "-D", "%Y-%m-%d %H:%M:%S", str(path), table],
+    process = subprocess.Popen(  # no preexec_fn: the web process has threads
+        _mdb_command(exe, path, table),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_limit_child if os.name == "posix" else None,
+        start_new_session=True,  # its own process group, killed as a whole
     )
+    if hasattr(resource, "prlimit"):
+        try:
+            resource.prlimit(process.pid, resource.RLIMIT_AS, (MDB_MEMORY_BYTES, MDB_MEMORY_BYTES))
+        except (OSError, ValueError):
+            pass  # it ended already, or the limit cannot be lowered here; time and output stay bounded
     chunks: list[bytes] = []
     errors: list[bytes] = []
     received = 0
