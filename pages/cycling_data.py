@@ -23,7 +23,7 @@ from voltvault_core.cycling.figures import (
     trend_figure,
     voltage_figure,
 )
-from voltvault_core.cycling.jobs import engine_locator
+from voltvault_core.cycling.jobs import submit_import, worker_threshold_bytes
 from voltvault_core.cycling.mapping import (
     TARGETS,
     load_table,
@@ -43,9 +43,7 @@ from voltvault_core.cycling.trends import TREND_MODELS, fit_trend
 from voltvault_core.projects import projects_for
 from voltvault_core.ui import get_engine, get_job_runner, page_setup, show_error
 
-JOB_THRESHOLD_BYTES = 20 * 1024**2  # larger uploads are parsed by a worker, with progress
-JOB_TIMEOUT_S = 3600.0  # time and memory limits of that worker (DESIGN.md, Security)
-JOB_MEMORY_BYTES = 8 * 1024**3
+JOB_THRESHOLD_BYTES = worker_threshold_bytes()  # larger uploads are parsed by a worker with limits, with progress
 TREND_METRICS = {
     "discharge_capacity_Ah": ("discharge capacity [mAh]", 1000.0),
     "charge_capacity_Ah": ("charge capacity [mAh]", 1000.0),
@@ -350,13 +348,17 @@ with import_tab:
             import tempfile
             from pathlib import Path
 
+            head = sample.getvalue()
+            if len(head) > JOB_THRESHOLD_BYTES:  # the web process previews the head only (the job reads it all)
+                head = b"" if head.startswith(b"PK") else head[: head.rfind(b"\n", 0, JOB_THRESHOLD_BYTES) + 1]
             with tempfile.TemporaryDirectory() as tmp:
                 target = Path(tmp) / f"upload{Path(sample.name).suffix}"
-                target.write_bytes(sample.getvalue())
+                target.write_bytes(head)
                 try:
                     table = load_table(target, sample.name)
                 except CyclingError as exc:
-                    st.error(str(exc))
+                    st.error(str(exc) if head else f"{sample.name}: a workbook this large is mapped from a CSV "
+                             "export of its first rows; export one, or import it with a saved mapping")
                     table = None
             if table is not None:
                 with ctx.session() as session:
@@ -420,6 +422,21 @@ with import_tab:
                     for part in files:
                         label = f"{primary['cell_identifier'].strip() or 'cell'} · {part.name}"
                         try:
+                            if part.size > JOB_THRESHOLD_BYTES:  # parsed by a worker with limits
+                                runner = get_job_runner()
+                                job_id = submit_import(
+                                    runner, ctx.engine, project_id=project.id, user_id=ctx.user.id,
+                                    parts=[(part.name, part.getvalue())], primary=primary, secondary=secondary,
+                                    tertiary=tertiary, format=fmt, mapping=mapping, name=label,
+                                    allow_duplicate=allow_duplicate,
+                                )
+                                while not (job := runner.status(job_id)).done:
+                                    status_box.update(label=f"{part.name}: {job.message or job.status}")
+                                    time.sleep(0.5)
+                                result = runner.result(job_id, timeout=5)
+                                done.append(f"{label} ({result['format']}, {result['cycles']} cycles)")
+                                new_ids.append(result["dataset_id"])
+                                continue
                             with ctx.session() as session:
                                 dataset = svc.import_dataset(
                                     session, ctx.user, project.id, data=part.getvalue(), filename=part.name,
@@ -452,15 +469,12 @@ with import_tab:
                 data, filename = buffer.getvalue(), f"{files[0].name} (+{len(files) - 1} parts).zip"
             summary_text = None
             try:
-                if len(files) == 1 and len(data) > JOB_THRESHOLD_BYTES:
+                if sum(p.size for p in files) > JOB_THRESHOLD_BYTES:
                     runner = get_job_runner()
-                    job_id = runner.submit(
-                        "voltvault_core.cycling.jobs:import_file",
-                        {**engine_locator(ctx.engine), "project_id": project.id, "user_id": ctx.user.id, "filename": filename,
-                         "data": data, "primary": primary, "secondary": secondary, "tertiary": tertiary, "format": fmt,
-                         "mapping": mapping, "allow_duplicate": allow_duplicate},
-                        kind="cycling-import", project_id=project.id, user_id=ctx.user.id,
-                        timeout_s=JOB_TIMEOUT_S, memory_limit_bytes=JOB_MEMORY_BYTES,
+                    job_id = submit_import(
+                        runner, ctx.engine, project_id=project.id, user_id=ctx.user.id,
+                        parts=[(p.name, p.getvalue()) for p in files], primary=primary, secondary=secondary,
+                        tertiary=tertiary, format=fmt, mapping=mapping, allow_duplicate=allow_duplicate,
                     )
                     bar = st.progress(0.0, text="queued")
                     while not (status := runner.status(job_id)).done:

@@ -37,5 +37,9 @@ class UnsafeFileError(CyclingFormatError):
     """A file was refused before parsing: too large, wrong signature, or a suspicious archive."""
 
 
+class UploadNeedsWorkerError(CyclingFormatError):
+    """An upload too large to parse in the calling (web) process: submit it as an import job."""
+
+
 class MetadataError(CyclingError):
     """Required (primary) metadata is missing or malformed."""

@@ -37,8 +37,18 @@ def _json_default(value: Any) -> Any:
 
 
 def metadata_json(metadata: dict[str, Any]) -> str:
-    """Metadata as JSON text (numpy scalars and dates made serialisable)."""
-    return json.dumps(metadata, default=_json_default, ensure_ascii=False, sort_keys=True)
+    """Metadata as JSON text (numpy scalars and dates made serialisable), always encodable as UTF-8.
+
+    Text decoded with ``surrogateescape`` (a header field in an unknown code page) holds lone surrogates,
+    which UTF-8 cannot encode (HDF5 attributes and Parquet metadata failed with ``UnicodeEncodeError``);
+    such text is written with JSON ``\\uXXXX`` escapes, which read back to the same string.
+    """
+    text = json.dumps(metadata, default=_json_default, ensure_ascii=False, sort_keys=True)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(metadata, default=_json_default, ensure_ascii=True, sort_keys=True)
+    return text
 
 
 def sidecar_path(path: Path) -> Path:
@@ -77,7 +87,8 @@ def to_excel_bytes(frame: pd.DataFrame, metadata: dict[str, Any], metrics: pd.Da
 
     Text cells that start with ``= + - @`` are prefixed with a quote (formula injection).
     """
-    rows = [(key, escape_spreadsheet_text(value if isinstance(value, str) else json.dumps(value, default=_json_default)))
+    rows = [(_utf8(key), escape_spreadsheet_text(_utf8(value) if isinstance(value, str)
+                                                 else json.dumps(value, default=_json_default)))
             for key, value in _flatten(metadata).items()]
     meta_frame = pd.DataFrame(rows, columns=["key", "value"])
     meta_frame["key"] = meta_frame["key"].map(escape_spreadsheet_text)
@@ -88,6 +99,15 @@ def to_excel_bytes(frame: pd.DataFrame, metadata: dict[str, Any], metrics: pd.Da
         if metrics is not None:
             _escape_frame(metrics).to_excel(writer, sheet_name="cycles", index=False)
     return buffer.getvalue()
+
+
+def _utf8(text: str) -> str:
+    """Text that UTF-8 can encode: lone surrogates (from ``surrogateescape``) become ``\\udcXX``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
 
 
 def _escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -129,7 +149,7 @@ def to_hdf5_bytes(frame: pd.DataFrame, metadata: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as handle:
         group = handle.create_group(HDF5_GROUP)
-        group.attrs["labels"] = json.dumps(list(frame.columns))
+        group.attrs["labels"] = json.dumps([str(c) for c in frame.columns])
         group.attrs["metadata"] = metadata_json(metadata)
         for index, column in enumerate(frame.columns):
             group.create_dataset(f"c{index:03d}", data=frame[column].to_numpy(), compression="gzip")

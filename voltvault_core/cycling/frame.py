@@ -192,6 +192,14 @@ def restarts_every_step(time_s: np.ndarray, segment: np.ndarray) -> bool:
     return bool(np.all(seg_change[drops]))
 
 
+def _counter(values: np.ndarray, column: str) -> np.ndarray:
+    """A counter column as int64 (NaN -> 0), refusing values no int64 (or database INTEGER) holds."""
+    as_float = np.asarray(values, dtype=float)
+    if (np.isinf(as_float) | (np.abs(np.nan_to_num(as_float)) > MAX_COUNTER)).any():
+        check_integer_range(as_float, column, "the file")
+    return np.nan_to_num(as_float, nan=0.0).astype(np.int64)
+
+
 def assemble_bdf(
     *,
     time_s: np.ndarray,
@@ -239,7 +247,7 @@ def assemble_bdf(
     cycle_arr = (
         detect_cycles(current_A, step_index=step_index)
         if cycle is None
-        else np.asarray(np.nan_to_num(cycle, nan=0), dtype=np.int64)
+        else _counter(cycle, bdf.CYCLE)
     )
     direction = direction_from_current(current_A)
     step_key = np.asarray(step_index) if step_index is not None else direction
@@ -254,7 +262,7 @@ def assemble_bdf(
     columns[bdf.CYCLE] = cycle_arr
     columns[bdf.STEP] = step_count.astype(np.int64)
     if step_index is not None:
-        columns[bdf.STEP_INDEX] = np.asarray(np.nan_to_num(np.asarray(step_index, dtype=float), nan=0), dtype=np.int64)
+        columns[bdf.STEP_INDEX] = _counter(step_index, bdf.STEP_INDEX)
 
     def accumulate(values: np.ndarray | None, rate: np.ndarray) -> np.ndarray:
         if values is None or counters_reset == "none":
@@ -292,6 +300,33 @@ def drop_incomplete_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return (frame.loc[mask].reset_index(drop=True) if dropped else frame), dropped
 
 
+#: largest cycle / step number stored (``CycleMetric.cycle`` is a 32-bit INTEGER on PostgreSQL)
+MAX_COUNTER = 2**31 - 1
+
+
+def check_integer_range(values: np.ndarray, column: str, filename: str) -> None:
+    """Refuse counter values (cycle, step) outside ``0 .. 2^31-1`` before they are cast or stored.
+
+    Raises
+    ------
+    CyclingFormatError
+        Naming the file, the column and the first offending value.
+    """
+    from voltvault_core.cycling.errors import CyclingFormatError
+
+    values = np.asarray(values, dtype=float)
+    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_COUNTER)
+    if bad.any():
+        first = values[np.argmax(bad)]
+        shown = f"{first:.0f}" if np.isfinite(first) and abs(first) < 1e30 else f"{first:.4g}"
+        raise CyclingFormatError(
+            filename,
+            f"column {column!r} holds {shown} (row {int(np.argmax(bad)) + 1}), outside the cycle and step numbers "
+            f"that can be stored (0 to {MAX_COUNTER})",
+            "check that the column really is a counter",
+        )
+
+
 def validate_bdf(frame: pd.DataFrame, filename: str) -> None:
     """Check the invariants every reader must deliver; raise a :class:`CyclingFormatError` if broken."""
     from voltvault_core.cycling.errors import CyclingFormatError
@@ -304,3 +339,6 @@ def validate_bdf(frame: pd.DataFrame, filename: str) -> None:
     for column in bdf.REQUIRED_COLUMNS:
         if not np.isfinite(frame[column].to_numpy(dtype=float)).any():
             raise CyclingFormatError(filename, f"column {column!r} has no numeric values")
+    for column in (bdf.CYCLE, bdf.STEP, bdf.STEP_INDEX):
+        if column in frame.columns:
+            check_integer_range(frame[column].to_numpy(dtype=float), column, filename)

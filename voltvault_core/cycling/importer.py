@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import struct
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +26,23 @@ from voltvault_core.cycling.readers import (
     get_format,
     load_readers,
     make_probe,
+)
+
+#: what the parsing libraries raise on damaged content (numbers beyond range, broken deflate streams,
+#: truncated structs, bad zip members, ...): turned into a CyclingFormatError naming the file
+READER_FAILURES: tuple[type[BaseException], ...] = (
+    ValueError,  # UnicodeError, json.JSONDecodeError, pandas' ParserError, numpy casting errors
+    LookupError,  # KeyError, IndexError
+    TypeError,
+    OSError,  # h5py, zip, mdb pipes
+    EOFError,
+    ArithmeticError,  # OverflowError, ZeroDivisionError
+    zlib.error,
+    struct.error,
+    zipfile.BadZipFile,
+    pd.errors.ParserError,
+    RecursionError,
+    NotImplementedError,  # scipy.io / galvani: an unsupported variant of a structure
 )
 
 
@@ -76,7 +99,13 @@ def read_cycling_file(
         fmt = get_format("generic") if mapping is not None else detect_format(probe)
     else:
         fmt = get_format(format)
-        if not fmt.needs_mapping and fmt.sniff(probe) <= 0:
+        try:
+            recognised = fmt.needs_mapping or fmt.sniff(probe) > 0
+        except CyclingFormatError:
+            raise
+        except Exception:  # a sniffer must never crash the import: an unrecognised file is refused
+            recognised = False
+        if not recognised:
             raise CyclingFormatError(
                 probe.filename,
                 f"the content does not look like {fmt.label}",
@@ -86,10 +115,20 @@ def read_cycling_file(
         return fmt.read(path, ReadContext(filename=probe.filename, mapping=mapping))
     except CyclingFormatError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, OSError, pd.errors.ParserError) as exc:
+    except MemoryError as exc:
         raise CyclingFormatError(
-            probe.filename, f"could not be read as {fmt.label} ({type(exc).__name__}: {exc})"
+            probe.filename, f"reading it as {fmt.label} needs more memory than this import may use",
+            "split the export into parts",
         ) from exc
+    except READER_FAILURES as exc:
+        raise CyclingFormatError(
+            probe.filename, f"could not be read as {fmt.label} ({type(exc).__name__}: {_short(exc)})"
+        ) from exc
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + " ..."
 
 
 def read_cycling_bytes(data: bytes, filename: str, format: str = "auto", *, mapping: dict[str, Any] | None = None) -> ParsedFile:
@@ -101,10 +140,60 @@ def read_cycling_bytes(data: bytes, filename: str, format: str = "auto", *, mapp
 
     check_extension(filename, accepted_extensions())
     suffix = Path(filename).suffix
-    with tempfile.TemporaryDirectory(prefix="voltvault-cycling-") as tmp:
-        target = Path(tmp) / f"upload{suffix}"
+    sweep_stale_uploads()
+    with upload_directory() as tmp:
+        target = tmp / f"upload{suffix}"
         target.write_bytes(data)
         return read_cycling_file(target, format, filename=filename, mapping=mapping)
+
+
+def upload_root() -> Path:
+    """Where uploads are copied while a reader parses them (``<tmp>/voltvault-uploads``)."""
+    return Path(tempfile.gettempdir()) / "voltvault-uploads"
+
+
+@contextlib.contextmanager
+def upload_directory():
+    """A private directory for one upload's copy, named after this process (``<pid>-<random>``).
+
+    Removed when the block ends, also on errors. A process killed while parsing (a cancelled or
+    timed-out import job, whose worker is killed) cannot remove it; :func:`sweep_stale_uploads`
+    removes such directories the next time any process reads an upload.
+    """
+    root = upload_root()
+    root.mkdir(mode=0o700, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_stale_uploads() -> int:
+    """Remove upload copies left by processes that no longer run; return how many were removed."""
+    root = upload_root()
+    removed = 0
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        pid_text = entry.name.split("-", 1)[0]
+        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def combine_parts(parts: Sequence[ParsedFile]) -> ParsedFile:

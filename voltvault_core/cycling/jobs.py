@@ -6,11 +6,81 @@ runner's ``progress`` callable, open their own database engine, and return small
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 Progress = Callable[..., None]
+
+#: uploads larger than this are parsed by a job worker with the limits below, never in the web process
+#: (environment ``VOLTVAULT_CYCLING_INPROCESS_MAX_MB``, default 4 MB)
+WORKER_THRESHOLD_MB_DEFAULT = 4.0
+#: wall-time and memory limits of an import job (DESIGN.md, Security)
+IMPORT_TIMEOUT_S = 3600.0
+IMPORT_MEMORY_BYTES = 8 * 1024**3
+JOB_FUNCTION = "voltvault_core.cycling.jobs:import_file"
+
+_PARSING_ALLOWED = contextvars.ContextVar("voltvault_cycling_parse_large_uploads", default=False)
+
+
+def worker_threshold_bytes() -> int:
+    """Uploads above this size [B] are parsed in a job worker (``VOLTVAULT_CYCLING_INPROCESS_MAX_MB``)."""
+    return int(float(os.environ.get("VOLTVAULT_CYCLING_INPROCESS_MAX_MB", WORKER_THRESHOLD_MB_DEFAULT)) * 1024**2)
+
+
+def needs_worker(size_bytes: int) -> bool:
+    """True when an upload of this size must be parsed by a job worker, not by the caller."""
+    return size_bytes > worker_threshold_bytes() and not _PARSING_ALLOWED.get()
+
+
+@contextlib.contextmanager
+def large_uploads_allowed() -> Iterator[None]:
+    """Parse uploads of any size in this process: job workers and the command line (not the web app)."""
+    token = _PARSING_ALLOWED.set(True)
+    try:
+        yield
+    finally:
+        _PARSING_ALLOWED.reset(token)
+
+
+def submit_import(
+    runner,
+    engine,
+    *,
+    project_id: int,
+    user_id: int,
+    parts: Sequence[tuple[str, bytes]],
+    primary: dict[str, Any],
+    secondary: dict[str, Any] | None = None,
+    tertiary: dict[str, Any] | None = None,
+    format: str = "auto",
+    mapping: dict[str, Any] | None = None,
+    name: str | None = None,
+    allow_duplicate: bool = False,
+) -> int:
+    """Queue the import of one file (or the parts of a split export) as a job with time and memory limits.
+
+    Returns the job id; the job's result is :func:`import_file`'s dict. This is how the web app imports
+    an upload above :func:`worker_threshold_bytes`.
+    """
+    if not parts:
+        raise ValueError("submit_import needs at least one (filename, bytes) part")
+    payload: dict[str, Any] = {
+        **engine_locator(engine), "project_id": project_id, "user_id": user_id, "primary": primary,
+        "secondary": secondary, "tertiary": tertiary, "format": format, "mapping": mapping, "name": name,
+        "allow_duplicate": allow_duplicate,
+    }
+    if len(parts) == 1:
+        payload.update(filename=parts[0][0], data=bytes(parts[0][1]))
+    else:
+        payload.update(filename=f"{parts[0][0]} (+{len(parts) - 1} parts).zip", parts=[(n, bytes(d)) for n, d in parts])
+    return runner.submit(
+        JOB_FUNCTION, payload, kind="cycling-import", project_id=project_id, user_id=user_id,
+        timeout_s=IMPORT_TIMEOUT_S, memory_limit_bytes=IMPORT_MEMORY_BYTES,
+    )
 
 
 def engine_locator(engine) -> dict[str, Any]:
@@ -38,6 +108,7 @@ def import_file(
     primary: dict[str, Any],
     data: bytes | None = None,
     path: str | None = None,
+    parts: Sequence[tuple[str, bytes]] | None = None,
     secondary: dict[str, Any] | None = None,
     tertiary: dict[str, Any] | None = None,
     format: str = "auto",
@@ -46,15 +117,43 @@ def import_file(
     allow_duplicate: bool = False,
     progress: Progress,
 ) -> dict[str, Any]:
-    """Parse and store one cycler file (bytes or a path readable by the worker) in one transaction.
+    """Parse and store one cycler file (bytes, a path readable by the worker, or the ``parts`` of a split
+    export as ``(filename, bytes)`` pairs) in one transaction.
 
     Returns ``{"dataset_id", "rows", "cycles", "format", "warnings"}``. Errors (bad file, bad metadata,
     missing permission) propagate with their message and the job fails; nothing is stored.
     """
+    with large_uploads_allowed():
+        return _import_file(
+            database_url=database_url, pg_schema=pg_schema, project_id=project_id, user_id=user_id,
+            filename=filename, primary=primary, data=data, path=path, parts=parts, secondary=secondary,
+            tertiary=tertiary, format=format, mapping=mapping, name=name, progress=progress,
+        )
+
+
+def _zip_parts(parts: Sequence[tuple[str, bytes]]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part_name, part_data in parts:
+            archive.writestr(part_name, part_data)
+    return buffer.getvalue()
+
+
+def _import_file(*, database_url, pg_schema, project_id, user_id, filename, primary, data, path, parts, secondary,
+                 tertiary, format, mapping, name, progress) -> dict[str, Any]:
+    from voltvault_core.cycling.importer import combine_parts, read_cycling_bytes
     from voltvault_core.cycling.service import import_dataset
     from voltvault_core.db.engine import create_db_engine, session_scope
     from voltvault_core.db.models import User
 
+    parsed = None
+    if parts:
+        progress(0.05, f"reading {len(parts)} parts")
+        parsed = combine_parts([read_cycling_bytes(part_data, part_name, format) for part_name, part_data in parts])
+        data = _zip_parts(parts)  # the raw artifact keeps every part
     if data is None:
         if path is None:
             raise ValueError("import_file needs the file's bytes (data=) or a path the worker can read (path=)")
@@ -65,7 +164,7 @@ def import_file(
             actor = session.get(User, user_id)
             dataset = import_dataset(
                 session, actor, project_id, data=data, filename=filename, primary=primary, secondary=secondary,
-                tertiary=tertiary, format=format, mapping=mapping, name=name, progress=progress,
+                tertiary=tertiary, format=format, mapping=mapping, name=name, parsed=parsed, progress=progress,
                 allow_duplicate=allow_duplicate,
             )
             result = {

@@ -21,6 +21,12 @@ ZIP_MAX_ENTRIES = 5000
 ZIP_MAX_TOTAL_BYTES = 1536 * 1024**2
 ZIP_MAX_RATIO = 400.0
 ZIP_RATIO_MIN_BYTES = 1024**2
+#: the whole archive may expand at most this much (real xlsx/ndax exports: 4-10x) plus the slack below;
+#: many small sheets each pass the per-entry check (0.18 MB -> 40 MiB of XML before this existed)
+ZIP_MAX_TOTAL_RATIO = 40.0
+ZIP_TOTAL_SLACK_BYTES = 8 * 1024**2
+#: worksheets in one workbook (Arbin splits a channel over numbered sheets; a few dozen at most)
+XLSX_MAX_SHEETS = 256
 
 
 def max_file_bytes() -> int:
@@ -63,6 +69,22 @@ def check_zip(path: Path, filename: str) -> list[str]:
             filename,
             f"the archive expands to {total / 1024**2:.0f} MB (limit {ZIP_MAX_TOTAL_BYTES / 1024**2:.0f} MB)",
             "export fewer rows per file",
+        )
+    archive_bytes = max(path.stat().st_size, 1)
+    total_limit = ZIP_MAX_TOTAL_RATIO * archive_bytes + ZIP_TOTAL_SLACK_BYTES
+    if total > total_limit:
+        raise UnsafeFileError(
+            filename,
+            f"the archive expands to {total / 1024**2:.0f} MB from {archive_bytes / 1024**2:.2f} MB "
+            f"({total / archive_bytes:.0f}:1; at most {ZIP_MAX_TOTAL_RATIO:.0f}:1 plus "
+            f"{ZIP_TOTAL_SLACK_BYTES / 1024**2:.0f} MB is read), typical of a zip bomb",
+        )
+    sheets = [i for i in infos if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
+    if len(sheets) > XLSX_MAX_SHEETS:
+        raise UnsafeFileError(
+            filename,
+            f"the workbook has {len(sheets)} worksheets (at most {XLSX_MAX_SHEETS} are read)",
+            "export the data into fewer sheets, or as CSV",
         )
     for info in infos:
         name = PurePosixPath(info.filename)

@@ -30,7 +30,7 @@ from sqlmodel import Session
 from voltvault_core import bdf
 from voltvault_core.auth.permissions import NotFound, require_role, write_service
 from voltvault_core.cycling import export
-from voltvault_core.cycling.errors import CyclingError
+from voltvault_core.cycling.errors import CyclingError, UploadNeedsWorkerError
 from voltvault_core.cycling.importer import combine_parts, read_cycling_bytes
 from voltvault_core.cycling.metadata import build_metadata, matches_filters
 from voltvault_core.cycling.metrics import compute_cycle_metrics
@@ -219,6 +219,15 @@ def import_dataset(
         if existing:
             raise DuplicateDatasetError(filename, existing)
     if parsed is None:
+        from voltvault_core.cycling.jobs import needs_worker, worker_threshold_bytes
+
+        if needs_worker(len(data)):  # the web process never parses a large upload (DESIGN.md, Security)
+            raise UploadNeedsWorkerError(
+                filename,
+                f"the file is {len(data) / 1024**2:.1f} MB: uploads above "
+                f"{worker_threshold_bytes() / 1024**2:.0f} MB are parsed by an import job",
+                "submit it with voltvault_core.cycling.jobs.submit_import",
+            )
         progress(0.05, f"reading {filename}")
         parsed = read_cycling_bytes(data, filename, format, mapping=mapping)
     dataset = store_parsed(

@@ -50,6 +50,31 @@ def split_lines(text: str) -> list[str]:
     return text.splitlines()
 
 
+#: a column header wider than this is not a cycler export's header (a file whose line breaks were lost
+#: puts the whole export on its "header" line; pandas then deduplicates ~10^4 names pairwise)
+MAX_COLUMNS = 2000
+
+
+class TableTooWideError(ValueError):
+    """A table's header line has more fields than any cycler export writes (:data:`MAX_COLUMNS`)."""
+
+
+def check_header_width(header_line: str, delimiter: str) -> None:
+    """Refuse a header line of more than :data:`MAX_COLUMNS` fields (it is the whole file on one line).
+
+    Raises
+    ------
+    TableTooWideError
+        Naming the number of fields and the limit.
+    """
+    n_fields = header_line.count(delimiter) + 1
+    if n_fields > MAX_COLUMNS:
+        raise TableTooWideError(
+            f"the column header has {n_fields} columns (at most {MAX_COLUMNS} are read): the file's line breaks "
+            "are probably missing; re-export it with one data row per line"
+        )
+
+
 def sniff_delimiter(header_line: str, candidates: str = "\t,;|") -> str:
     """The delimiter that splits the header line into the most fields (tab, comma, semicolon, bar)."""
     counts = {d: header_line.count(d) for d in candidates}
@@ -89,6 +114,7 @@ def read_table(
     """
     header = lines[header_index]
     delimiter = delimiter or sniff_delimiter(header)
+    check_header_width(header, delimiter)
     body = [line for line in lines[header_index + 1 :] if line.strip() or not skip_blank]
     if decimal is None:
         decimal = "," if uses_decimal_comma(body[:200], delimiter) else "."
@@ -122,18 +148,21 @@ def parse_duration_s(values: pd.Series | np.ndarray) -> np.ndarray:
     """
     series = pd.Series(values)
     if pd.api.types.is_numeric_dtype(series):
-        return series.to_numpy(dtype=float)
+        values = series.to_numpy(dtype=float)
+        return np.where(np.isfinite(values), values, np.nan)
     if pd.api.types.is_timedelta64_dtype(series):
         return series.dt.total_seconds().to_numpy(dtype=float)
     text = series.astype("string").str.strip()
     parts = text.str.extract(_DURATION)
-    days = pd.to_numeric(parts["days"], errors="coerce").fillna(0.0)
-    hours = pd.to_numeric(parts["h"], errors="coerce")
-    minutes = pd.to_numeric(parts["m"], errors="coerce")
-    seconds = pd.to_numeric(parts["s"].str.replace(",", ".", regex=False), errors="coerce")
-    result = (days * 86400.0 + hours * 3600.0 + minutes * 60.0 + seconds).to_numpy(dtype=float)
-    plain = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isnan(result), plain, result)
+    days = np.nan_to_num(numeric_or_nan(parts["days"]), nan=0.0)
+    hours = numeric_or_nan(parts["h"])
+    minutes = numeric_or_nan(parts["m"])
+    seconds = numeric_or_nan(parts["s"].str.replace(",", ".", regex=False))
+    with np.errstate(invalid="ignore", over="ignore"):
+        result = days * 86400.0 + hours * 3600.0 + minutes * 60.0 + seconds
+    plain = numeric_or_nan(text.str.replace(",", ".", regex=False))
+    merged = np.where(np.isnan(result), plain, result)
+    return np.where(np.isfinite(merged), merged, np.nan)
 
 
 _DATETIME_FORMATS = (
@@ -181,10 +210,31 @@ def parse_datetime_unix_s(values: pd.Series | np.ndarray) -> np.ndarray | None:
     return best
 
 
+def numeric_or_nan(values: pd.Series | np.ndarray) -> np.ndarray:
+    """``pd.to_numeric(errors="coerce")`` as float64, safe for integers beyond float range.
+
+    pandas keeps an integer of hundreds of digits as a Python int, whose conversion to float raises
+    ``OverflowError``; such values become +-inf here (as ``float("9" * 400)`` does), junk becomes NaN.
+    """
+    series = pd.Series(values)
+    try:
+        converted = pd.to_numeric(series, errors="coerce")
+        return converted.to_numpy(dtype=float, na_value=np.nan)
+    except (OverflowError, TypeError, ValueError):
+        return np.array([_float_or_nan(v) for v in series.tolist()], dtype=float)
+
+
+def _float_or_nan(value: object) -> float:
+    try:
+        return float(str(value).strip())
+    except (TypeError, ValueError, OverflowError):
+        return float("nan")
+
+
 def to_float(values: pd.Series | np.ndarray) -> np.ndarray:
     """Numeric column as float64; strings with a decimal comma are converted, junk becomes NaN."""
     series = pd.Series(values)
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return series.to_numpy(dtype=float, na_value=np.nan)
     text = series.astype("string").str.strip().str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return numeric_or_nan(text)

@@ -49,10 +49,20 @@ def _s3_client():
     return boto3.client("s3")
 
 
+#: ``session.info`` keys: objects to write when the transaction commits, and objects this transaction wrote
+_PENDING = "voltvault.artifacts.pending"
+_WRITTEN = "voltvault.artifacts.written"
+
+
 def put_artifact(
     session: Session, data: bytes, *, media_type: str = "application/octet-stream", filename: str = ""
 ) -> Artifact:
-    """Store ``data`` (deduplicated by SHA-256) inside the caller's transaction and return its row."""
+    """Store ``data`` (deduplicated by SHA-256) inside the caller's transaction and return its row.
+
+    With a file or S3 store the bytes are written when the transaction commits, not before: a failed
+    import (rolled back) or a cancelled one (its worker killed before the commit) leaves no object
+    behind, as with database blobs. Objects written by a commit that then fails are deleted again.
+    """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"put_artifact takes bytes, not {type(data).__name__}")
     data = bytes(data)
@@ -65,21 +75,81 @@ def put_artifact(
     if kind == "db":
         row.data = data
     elif kind == "file":
-        path = _file_path(base, digest)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-        row.uri = path.as_uri()
+        row.uri = _file_path(base, digest).as_uri()
     else:
         parsed = urlparse(base)
         key = f"{parsed.path.strip('/')}/{digest}".lstrip("/")
-        _s3_client().put_object(Bucket=parsed.netloc, Key=key, Body=data, ContentType=media_type)
         row.uri = f"s3://{parsed.netloc}/{key}"
+    if kind != "db":
+        session.info.setdefault(_PENDING, {})[row.uri] = (kind, data, media_type)
     session.add(row)
     session.flush()
     return row
+
+
+def _write_object(kind: str, uri: str, data: bytes, media_type: str) -> bool:
+    """Write one object; True when it did not exist before (so a failed commit may delete it)."""
+    if kind == "file":
+        path = Path(urlparse(uri).path)
+        if path.exists():
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return True
+    parsed = urlparse(uri)
+    _s3_client().put_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"), Body=data, ContentType=media_type)
+    return True
+
+
+def _delete_object(kind: str, uri: str) -> None:
+    try:
+        if kind == "file":
+            Path(urlparse(uri).path).unlink(missing_ok=True)
+        else:
+            parsed = urlparse(uri)
+            _s3_client().delete_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).warning("could not delete the artifact object %s after a rollback", uri)
+
+
+def _flush_pending_objects(session: Session) -> None:
+    """Before the commit: write the transaction's artifact objects (remembering the new ones)."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    written = session.info.setdefault(_WRITTEN, [])
+    for uri, (kind, data, media_type) in pending.items():
+        if _write_object(kind, uri, data, media_type):
+            written.append((kind, uri))
+
+
+def _forget_written(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    session.info.pop(_PENDING, None)
+
+
+def _undo_written(session: Session) -> None:
+    """After a rollback: nothing pending is written, and what a failed commit wrote is deleted."""
+    session.info.pop(_PENDING, None)
+    for kind, uri in session.info.pop(_WRITTEN, []):
+        _delete_object(kind, uri)
+
+
+def _register_session_events() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    if not event.contains(OrmSession, "before_commit", _flush_pending_objects):
+        event.listen(OrmSession, "before_commit", _flush_pending_objects)
+        event.listen(OrmSession, "after_commit", _forget_written)
+        event.listen(OrmSession, "after_rollback", _undo_written)
+
+
+_register_session_events()
 
 
 def get_artifact_bytes(session: Session, artifact_id: int) -> bytes:
@@ -89,6 +159,8 @@ def get_artifact_bytes(session: Session, artifact_id: int) -> bytes:
         raise ArtifactError(f"artifact {artifact_id} does not exist")
     if row.storage == "db":
         data = row.data or b""
+    elif (row.uri or "") in session.info.get(_PENDING, {}):  # stored in this transaction, not yet written
+        data = session.info[_PENDING][row.uri][1]
     elif row.storage == "file":
         path = Path(urlparse(row.uri).path)
         if not path.exists():

@@ -12,7 +12,10 @@ name from :data:`READERS`.
 from __future__ import annotations
 
 import io
+import math
 import re
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,13 +88,16 @@ def _lines(data: bytes) -> list[str]:
 
 
 def _to_float(token: str) -> float:
+    """A number of a table cell; beyond float range (``1e999``) it is no measurement: NaN."""
     token = token.strip()
     try:
-        return float(token)
+        value = float(token)
     except ValueError:
         if "," in token and "." not in token:  # decimal comma
-            return float(token.replace(",", "."))
-        raise
+            value = float(token.replace(",", "."))
+        else:
+            raise
+    return value if math.isfinite(value) or math.isnan(value) else math.nan
 
 
 def _row(tokens: list[str], filename: str, line_no: int, n_expected: int | None = None) -> list[float]:
@@ -563,6 +569,92 @@ def read_zplot(data: bytes, filename: str) -> list[Spectrum]:
     )
 
 
+# ---------------------------------------------------------------------------- ZView / Z60W
+_ZVIEW_MARK = re.compile(rb'^(?:\xef\xbb\xbf)?\s*"?\s*Z60W Data File', re.IGNORECASE)
+#: ZView's default column order when the file names none (Freq, Ampl, Bias, Time, Z', Z'', GD, Err, Range)
+_ZVIEW_COLUMNS = ["Freq(Hz)", "Ampl", "Bias", "Time(Sec)", "Z'(a)", "Z''(b)", "GD", "Err", "Range"]
+
+
+def _unquote(token: str) -> str:
+    return token.strip().strip('"').strip("'").strip()
+
+
+def _zview_tokens(line: str) -> list[str]:
+    delimiter = "\t" if "\t" in line else ("," if "," in line else None)
+    tokens = [_unquote(t) for t in _split_tokens(line, delimiter)]
+    if delimiter is not None:
+        while tokens and tokens[-1] == "":
+            tokens.pop()
+    return tokens
+
+
+@register_reader(
+    "zview_txt",
+    description="Scribner ZView text export ('Z60W Data File' header)",
+    extensions=(".txt", ".z60w"),
+    sniff=lambda head: bool(_ZVIEW_MARK.match(head)),
+)
+def read_zview(data: bytes, filename: str) -> list[Spectrum]:
+    """Read a ZView text export.
+
+    Layout: a ``"Z60W Data File: Version 1.1"`` line, quoted comment lines (often ``""``), a numeric
+    preamble (the sweep settings, e.g. ``0,2,0,1,0.1,65000``, then the number of points), optionally a
+    quoted column header (``"Freq(Hz)","Ampl","Bias","Time(Sec)","Z'(a)","Z''(b)",...``), then one row
+    per point, comma-, tab- or space-separated. ``Z''(b)`` is the signed imaginary part (negative on a
+    capacitive arc), as in ZPlot files. Without a header the columns are ZView's default order.
+    """
+    lines = _lines(data)
+    names = list(_ZVIEW_COLUMNS)
+    announced: int | None = None
+    start: int | None = None
+    preamble: list[list[float]] = []
+    for i in range(1, len(lines)):
+        line = lines[i].strip()
+        if not line or _unquote(line) == "":
+            continue
+        tokens = _zview_tokens(line)
+        if tokens and _numeric(tokens):
+            if len(tokens) >= 6 and announced is not None:  # the first data row (no header line)
+                start = i
+                break
+            preamble.append([_to_float(t) for t in tokens])
+            if len(tokens) == 1:
+                announced = int(preamble[-1][0]) if float(preamble[-1][0]).is_integer() else None
+            continue
+        if line.startswith('"') and any(re.match(r"freq", t, re.IGNORECASE) for t in tokens):
+            names = tokens
+            start = i + 1
+            break
+        if len(preamble) == 0:
+            continue  # a comment line (quoted text)
+        raise EISFileError(filename, f"expected the ZView column header or data, found {line[:80]!r}", i + 1)
+    if start is None:
+        raise EISFileError(filename, "no data rows after the ZView preamble")
+    lowered = [n.lower().replace(" ", "") for n in names]
+
+    def column(*candidates: str) -> int | None:
+        return next((lowered.index(c) for c in candidates if c in lowered), None)
+
+    i_f = column("freq(hz)", "frequency(hz)", "freq")
+    i_re = column("z'(a)", "z'", "zreal", "z'(ohm)")
+    i_im = column("z''(b)", "z''", "zimag", "z''(ohm)")
+    if i_f is None or i_re is None or i_im is None:
+        raise EISFileError(filename, f"ZView column names {names!r} lack Freq(Hz), Z'(a) or Z''(b)", start)
+    needed = max(i_f, i_re, i_im) + 1
+    rows = []
+    for i in range(start, len(lines)):
+        if not lines[i].strip():
+            continue
+        rows.append(_row(_zview_tokens(lines[i]), filename, i + 1, n_expected=needed)[:needed])
+    if not rows:
+        raise EISFileError(filename, "the ZView file has a header but no data rows", start)
+    table = np.array(rows, dtype=float)
+    extra = {"sign_convention": "ZView Z''(b) read as Z''"}
+    if announced is not None:
+        extra["points_announced"] = announced
+    return _build_spectra(filename, "zview_txt", table[:, i_f], table[:, i_re] + 1j * table[:, i_im], extra=extra)
+
+
 # ------------------------------------------------------------------- CH Instruments
 @register_reader(
     "chi_txt",
@@ -579,7 +671,7 @@ def read_ch_instruments(data: bytes, filename: str) -> list[Spectrum]:
     extra = {}
     for line in lines[:start]:
         if "Instrument Model" in line:
-            extra["instrument"] = line.split(":", 1)[1].strip()
+            extra["instrument"] = line.partition(":")[2].strip()
     return _read_table(lines[start:], filename, "chi_txt", description="CH Instruments export", extra=extra)
 
 
@@ -693,7 +785,7 @@ def detect_format(data: bytes, filename: str) -> str:
             return spec.name
     suffix = Path(filename).suffix.lower()
     for spec in READERS.values():
-        if suffix in spec.extensions and spec.name not in ("chi_txt", "powersuite_txt", "autolab_txt"):
+        if suffix in spec.extensions and spec.name not in ("chi_txt", "powersuite_txt", "autolab_txt", "zview_txt"):
             return spec.name
     return "generic_csv"
 
@@ -737,4 +829,11 @@ def read_spectra(
     fmt = format or detect_format(data, name)
     if fmt not in READERS:
         raise EISFileError(name, f"unknown format {fmt!r}; known formats: {', '.join(READERS)}")
-    return READERS[fmt].read(data, name)
+    try:
+        return READERS[fmt].read(data, name)
+    except EISFileError:
+        raise
+    except (ValueError, LookupError, ArithmeticError, TypeError, EOFError, OSError, struct.error, zlib.error) as exc:
+        # what a reader's parsing raises on content it did not expect: the file's fault, said plainly
+        message = str(exc) if len(str(exc)) <= 300 else str(exc)[:300] + " ..."
+        raise EISFileError(name, f"could not be read as {READERS[fmt].description} ({type(exc).__name__}: {message})") from exc

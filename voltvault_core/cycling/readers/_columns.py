@@ -52,6 +52,7 @@ def numeric(frame: pd.DataFrame, found: tuple[str, str | None] | None, dimension
         return None
     column, unit = found
     values = to_float(frame[column])
+    values = np.where(np.isinf(values), np.nan, values)  # a number beyond float range is no measurement
     if not np.isfinite(values).any():
         return None
     if dimension == "temperature":
@@ -81,6 +82,9 @@ def integer(frame: pd.DataFrame, found: tuple[str, str | None] | None) -> np.nda
     values = to_float(frame[found[0]])
     if not np.isfinite(values).any():
         return None
+    from voltvault_core.cycling.frame import check_integer_range
+
+    check_integer_range(values, str(found[0]), "the file")
     return np.nan_to_num(values, nan=0.0).astype(np.int64)
 
 

@@ -9,8 +9,13 @@ The ``.res`` file is read the way galvani's ``res2sqlite`` does, by exporting th
 from __future__ import annotations
 
 import io
+import os
+import resource
+import selectors
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -79,25 +84,112 @@ def _sniff_res(probe: Probe) -> float:
     return 0.95 if probe.head[4:19] in (b"Standard Jet DB", b"Standard ACE DB") else 0.0
 
 
+#: mdb-export's output may be at most this many bytes per byte of the database, plus the minimum below
+#: (a real export is smaller than its .res; a damaged page table can make mdb-export loop for ever)
+MDB_OUTPUT_PER_INPUT_BYTE = 8.0
+MDB_MAX_OUTPUT_MIN_BYTES = 64 * 1024**2
+#: address-space limit of the mdb-export process [B]
+MDB_MEMORY_BYTES = 2 * 1024**3
+
+
+def mdb_time_limit_s(size_bytes: int) -> float:
+    """Wall-time limit of one ``mdb-export`` run: 10 s plus 2 s per MB of database, at most MDB_TIMEOUT_S."""
+    return min(float(MDB_TIMEOUT_S), 10.0 + 2.0 * size_bytes / 1e6)
+
+
+def _mdb_command(exe: str, path: Path, table: str) -> list[str]:
+    """The mdb-export command, wrapped by ``setpriv --pdeathsig KILL`` where util-linux has it, so that
+    mdb-export dies with a killed import worker instead of looping on as an orphan."""
+    command = [exe, "-D", "%Y-%m-%d %H:%M:%S", str(path), table]
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--", *command] if setpriv else command
+
+
 def _mdb_export(path: Path, table: str, filename: str) -> pd.DataFrame:
+    """Export one table as CSV with ``mdb-export``, bounded in time, output size and memory.
+
+    Raises
+    ------
+    CyclingFormatError
+        mdb-export is missing, fails, runs past its time limit or writes more than the output limit.
+    """
     exe = shutil.which("mdb-export")
     if exe is None:
         raise CyclingFormatError(
             filename, "reading Arbin .res files needs mdb-export", "install mdbtools (apt-get install mdbtools)"
         )
+    size = path.stat().st_size
+    limit_bytes = int(MDB_MAX_OUTPUT_MIN_BYTES + MDB_OUTPUT_PER_INPUT_BYTE * size)
+    limit_s = mdb_time_limit_s(size)
+    process = subprocess.Popen(  # no preexec_fn: the web process has threads
+        _mdb_command(exe, path, table),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, killed as a whole
+    )
+    if hasattr(resource, "prlimit"):
+        try:
+            resource.prlimit(process.pid, resource.RLIMIT_AS, (MDB_MEMORY_BYTES, MDB_MEMORY_BYTES))
+        except (OSError, ValueError):
+            pass  # it ended already, or the limit cannot be lowered here; time and output stay bounded
+    chunks: list[bytes] = []
+    errors: list[bytes] = []
+    received = 0
+    problem = None
+    deadline = time.monotonic() + limit_s
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ, chunks)
+        selector.register(process.stderr, selectors.EVENT_READ, errors)
+        open_pipes = 2
+        while open_pipes and problem is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                problem = f"mdb-export took more than {limit_s:.0f} s on the table {table!r}: the database is damaged"
+                break
+            for key, _ in selector.select(timeout=min(remaining, 1.0)):
+                block = os.read(key.fileobj.fileno(), 1 << 20)
+                if not block:
+                    selector.unregister(key.fileobj)
+                    open_pipes -= 1
+                    continue
+                if key.data is chunks:
+                    received += len(block)
+                    if received > limit_bytes:
+                        problem = (
+                            f"mdb-export wrote more than {limit_bytes / 1024**2:.0f} MB for the table {table!r} "
+                            f"of a {size / 1024**2:.1f} MB database: the database is damaged"
+                        )
+                        break
+                    chunks.append(block)
+                elif sum(map(len, errors)) < 65536:
+                    errors.append(block)
+    if problem is not None:
+        _kill_group(process)
+        raise CyclingFormatError(filename, problem, "re-export the .res from MITS Pro, or export CSV")
     try:
-        done = subprocess.run(
-            [exe, "-D", "%Y-%m-%d %H:%M:%S", str(path), table],
-            capture_output=True,
-            timeout=MDB_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise CyclingFormatError(filename, f"mdb-export took more than {MDB_TIMEOUT_S} s") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", errors="replace").strip()[:300]
+        returncode = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise CyclingFormatError(filename, f"mdb-export took more than {limit_s:.0f} s on the table {table!r}") from None
+    finally:
+        process.stdout.close()
+        process.stderr.close()
+    if returncode != 0:
+        message = b"".join(errors).decode("utf-8", errors="replace").strip()[:300]
         raise CyclingFormatError(filename, f"the table {table!r} cannot be exported from the database ({message})")
-    return pd.read_csv(io.BytesIO(done.stdout), low_memory=False)
+    return pd.read_csv(io.BytesIO(b"".join(chunks)), low_memory=False)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        process.kill()
+    process.wait()
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 @register_format(

@@ -15,16 +15,19 @@ from voltvault_core.cycling import frame as bdf_frame
 from voltvault_core.cycling.errors import CyclingFormatError
 from voltvault_core.cycling.readers import ParsedFile, Probe, ReadContext, register_format
 from voltvault_core.cycling.readers._excel import read_sheets
+from voltvault_core.cycling.textio import check_header_width, numeric_or_nan
 
 INTEGER_COLUMNS = (bdf.CYCLE, bdf.STEP, bdf.STEP_INDEX)
 
 
 def _finish(frame: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> ParsedFile:
     for column in frame.columns:
+        values = numeric_or_nan(frame[column])
         if column in INTEGER_COLUMNS:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").fillna(0).astype(np.int64)
+            bdf_frame.check_integer_range(values, column, filename)
+            frame[column] = np.nan_to_num(values, nan=0.0).astype(np.int64)
         else:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+            frame[column] = np.where(np.isinf(values), np.nan, values)  # beyond float range: no value
     warns = []
     if bdf.CYCLE not in frame:
         frame[bdf.CYCLE] = bdf_frame.detect_cycles(frame[bdf.CURRENT].to_numpy())
@@ -50,7 +53,9 @@ def _finish(frame: pd.DataFrame, filename: str, fmt: str, metadata: dict) -> Par
         frame[bdf.CHARGING_CAPACITY] = bdf_frame.integrate_within_cycles(time_s, np.clip(current, 0, None), cycle)
     if bdf.DISCHARGING_CAPACITY not in frame:
         frame[bdf.DISCHARGING_CAPACITY] = bdf_frame.integrate_within_cycles(time_s, np.clip(-current, 0, None), cycle)
-    frame, _ = bdf_frame.drop_incomplete_rows(frame)
+    frame, dropped = bdf_frame.drop_incomplete_rows(frame)
+    if dropped:
+        warns.append(f"{dropped} incomplete row(s) without time, voltage or current were dropped")
     bdf_frame.validate_bdf(frame, filename)
     return ParsedFile(frame, fmt, filename, metadata, warns)
 
@@ -100,11 +105,11 @@ def _to_canonical(table: pd.DataFrame) -> pd.DataFrame:
         if parsed is None or parsed[0] in out:
             continue
         label, dimension, unit = parsed
-        values = pd.to_numeric(table[column], errors="coerce")
+        values = pd.Series(numeric_or_nan(table[column]), index=table.index)
         if dimension == "temperature":
             values = pd.Series(temperature_to_degC(values.to_numpy(dtype=float), unit), index=table.index)
         elif dimension != "count":
-            values = values * scale_to_si(unit, dimension)
+            values = values.where(np.isfinite(values)) * scale_to_si(unit, dimension)
         out[label] = values
     return pd.DataFrame(out)
 
@@ -142,6 +147,8 @@ def _check_sign(table: pd.DataFrame, frame: pd.DataFrame) -> str | None:
 @register_format("bdf_csv", label="Battery Data Format CSV", extensions=(".csv",), sniff=_sniff_csv, vendor="BDF")
 def read_bdf_csv(path: Path, context: ReadContext) -> ParsedFile:
     """Read a BDF CSV (any BDF units, e.g. ``Test Time / h``; and its ``.metadata.json`` sidecar)."""
+    with path.open("rb") as handle:
+        check_header_width(handle.readline(1 << 20).decode("utf-8", errors="replace"), ",")
     table = pd.read_csv(path, low_memory=False, encoding="utf-8-sig")
     frame = _to_canonical(table)
     flipped = _check_sign(table, frame)
@@ -224,7 +231,18 @@ def read_bdf_mat(path: Path, context: ReadContext) -> ParsedFile:
     """Read VoltVault's MAT export (``bdf_data``, ``bdf_labels``, ``metadata_json``)."""
     from scipy.io import loadmat
 
-    content = loadmat(str(path), squeeze_me=True)
+    from voltvault_core.cycling.readers._matcheck import MatTooLargeError, check_mat_sizes
+
+    try:
+        check_mat_sizes(path.read_bytes())
+    except MatTooLargeError as exc:
+        raise CyclingFormatError(context.filename, f"the .mat file is damaged: {exc}", "upload an undamaged copy") from exc
+    try:
+        content = loadmat(str(path), squeeze_me=True)
+    except Exception as exc:  # scipy raises assorted errors on damaged files (zlib.error, UnboundLocalError, ...)
+        raise CyclingFormatError(
+            context.filename, f"the .mat file is damaged ({type(exc).__name__}: {exc})", "upload an undamaged copy"
+        ) from exc
     labels = [str(label) for label in np.atleast_1d(content[export.MAT_LABELS])]
     data = np.atleast_2d(content[export.MAT_DATA])
     metadata = json.loads(str(content.get(export.MAT_METADATA, "{}")))

@@ -75,6 +75,12 @@ def read_nasa_mat(path: Path, context: ReadContext) -> ParsedFile:
     from scipy.io import loadmat
     from scipy.io.matlab import MatReadError
 
+    from voltvault_core.cycling.readers._matcheck import MatTooLargeError, check_mat_sizes
+
+    try:
+        check_mat_sizes(path.read_bytes())
+    except MatTooLargeError as exc:
+        raise CyclingFormatError(context.filename, f"the .mat file is damaged: {exc}", "upload an undamaged copy") from exc
     try:
         content = loadmat(str(path), squeeze_me=False, struct_as_record=True)
     except (MatReadError, ValueError, NotImplementedError) as exc:
@@ -82,6 +88,10 @@ def read_nasa_mat(path: Path, context: ReadContext) -> ParsedFile:
             context.filename,
             f"scipy cannot read this .mat ({exc})",
             "MATLAB v7.3 files are HDF5: save with -v7 or export the series as CSV",
+        ) from exc
+    except Exception as exc:  # scipy raises assorted errors on damaged files (zlib.error, UnboundLocalError, ...)
+        raise CyclingFormatError(
+            context.filename, f"the .mat file is damaged ({type(exc).__name__}: {exc})", "upload an undamaged copy"
         ) from exc
     names = [k for k in content if not k.startswith("__")]
     cell = next((k for k in names if isinstance(content[k], np.ndarray) and content[k].dtype.names and "cycle" in content[k].dtype.names), None)
