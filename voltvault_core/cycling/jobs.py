@@ -127,7 +127,8 @@ def import_file(
         return _import_file(
             database_url=database_url, pg_schema=pg_schema, project_id=project_id, user_id=user_id,
             filename=filename, primary=primary, data=data, path=path, parts=parts, secondary=secondary,
-            tertiary=tertiary, format=format, mapping=mapping, name=name, progress=progress,
+            tertiary=tertiary, format=format, mapping=mapping, name=name, allow_duplicate=allow_duplicate,
+            progress=progress,
         )
 
 
@@ -143,16 +144,17 @@ def _zip_parts(parts: Sequence[tuple[str, bytes]]) -> bytes:
 
 
 def _import_file(*, database_url, pg_schema, project_id, user_id, filename, primary, data, path, parts, secondary,
-                 tertiary, format, mapping, name, progress) -> dict[str, Any]:
-    from voltvault_core.cycling.importer import combine_parts, read_cycling_bytes
-    from voltvault_core.cycling.service import import_dataset
+                 tertiary, format, mapping, name, allow_duplicate, progress) -> dict[str, Any]:
+    from voltvault_core.cycling.importer import read_cycling_bytes
+    from voltvault_core.cycling.service import import_dataset, join_split_export
     from voltvault_core.db.engine import create_db_engine, session_scope
     from voltvault_core.db.models import User
 
     parsed = None
     if parts:
         progress(0.05, f"reading {len(parts)} parts")
-        parsed = combine_parts([read_cycling_bytes(part_data, part_name, format) for part_name, part_data in parts])
+        # joined only when the parts agree (same instrument, channel and cell), as in the web process
+        parsed = join_split_export([read_cycling_bytes(part_data, part_name, format) for part_name, part_data in parts])
         data = _zip_parts(parts)  # the raw artifact keeps every part
     if data is None:
         if path is None:
