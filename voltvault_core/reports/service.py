@@ -455,11 +455,22 @@ class _Builder:
         if not studies:
             section.blocks.append(Paragraph("This project has no DOE studies."))
             return section
-        rows = [[s.name, s.sampling_method, ", ".join(str(p.get("name", p)) if isinstance(p, dict) else str(p)
-                                                       for p in s.sweep_parameters or []),
-                 f"{s.completed_runs}/{s.total_runs}", s.status] for s in studies]
-        section.blocks.append(Table("DOE studies.", ["Study", "Sampling", "Swept parameters", "Runs done", "Status"], rows))
+        refs = [self.sources.ref("doe_study", s.id, s.name, note=f"DOE study record, created {_stamp(s.created_at)}")
+                for s in studies]
+        rows = [[s.name, s.sampling_method, _swept_inputs(s.sweep_parameters), f"{s.completed_runs}/{s.total_runs}",
+                 s.status, ref] for s, ref in zip(studies, refs, strict=True)]
+        section.blocks.append(Table("DOE studies.", ["Study", "Sampling", "Swept inputs", "Runs done", "Status",
+                                                     "Source"], rows, sources=refs))
         return section
+
+
+def _swept_inputs(sweep) -> str:
+    """The swept inputs' names from a study's stored spec (``{"inputs": {name: ...}}``) or a list of them."""
+    if isinstance(sweep, dict):
+        sweep = sweep.get("inputs") or {}
+    if isinstance(sweep, dict):
+        return ", ".join(str(name) for name in sweep)
+    return ", ".join(str(p.get("name", p)) if isinstance(p, dict) else str(p) for p in sweep or [])
 
 
 _SECTION_METHODS = {

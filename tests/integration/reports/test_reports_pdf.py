@@ -137,8 +137,12 @@ def test_templates_errors_and_experiment_selection(demo_engine):
 
     summary = _demo_report(demo_engine, template="executive-summary")
     assert [s.key for s in summary.sections] == ["executive-summary"]
-    doe = _demo_report(demo_engine, template="doe")
-    assert "no DOE studies" in doe.sections[0].blocks[0].text
+    doe = _demo_report(demo_engine, template="doe")  # the demo holds one completed Sobol study
+    (table,) = doe.sections[0].blocks
+    assert table.columns[:3] == ["Study", "Sampling", "Swept inputs"]
+    assert len(table.rows) == 1
+    assert "Positive electrode thickness [m]" in table.rows[0][2]
+    assert table.sources
     with pytest.raises(ReportError, match="unknown report template 'nope'"):
         _demo_report(demo_engine, template="nope")
     with pytest.raises(ReportError, match="experiment 999 is not in project"):
