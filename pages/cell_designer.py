@@ -6,7 +6,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from solvers.parameters import available_parameter_sets, get_parameter_set
 from voltvault_core.design import service as designs
 from voltvault_core.design.balance import balance_design
 from voltvault_core.design.cost import compute_cost
@@ -18,7 +17,7 @@ from voltvault_core.design.model import CellDesign, DesignError, ElectrodeLayer,
 from voltvault_core.design.stack import stack_layers
 from voltvault_core.materials import load_library
 from voltvault_core.materials.service import materials_for_org, search_materials
-from voltvault_core.simulation import SimulationError
+from voltvault_core.simulation import SimulationError, available_parameter_sets, resolve_parameter_set
 from voltvault_core.ui import get_job_runner, page_setup, show_error
 from voltvault_core.ui.inputs import BoundedInputs
 from voltvault_core.ui.state import remember, restore, session_cache, session_keys
@@ -158,7 +157,7 @@ with st.expander("Start from a reference design, a parameter set or a saved desi
     if st.button("Load", key="design.load"):
         try:
             if choice.startswith("Parameter set: "):
-                loaded = parameter_set_to_design(get_parameter_set(choice.removeprefix("Parameter set: ")))
+                loaded = parameter_set_to_design(resolve_parameter_set(choice.removeprefix("Parameter set: ")))
             elif choice.startswith("Saved: "):
                 rid = int(choice.rsplit("#", 1)[1].rstrip(")"))
                 with ctx.session() as session:

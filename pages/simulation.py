@@ -13,21 +13,26 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from solvers import bdf
-from solvers.export import FORMATS, result_to_bytes
-from solvers.protocol import ProtocolError, cccv_charge, gitt, hppc
+from voltvault_core import bdf
 from voltvault_core import simulation_service as svc
 from voltvault_core.simulation import (
+    EXPORT_FORMATS,
     MESH_KEYS,
+    ProtocolError,
     SimulationError,
     available_drive_cycles,
     available_parameter_sets,
+    cccv_charge,
+    gitt,
+    hppc,
     measured_segment,
     profile_variables,
     resolve_parameter_set,
+    result_to_bytes,
     rmse_matrix_V,
     spatial_profile,
     voltage_rmse_V,
+    x_averaged_value,
 )
 from voltvault_core.ui import get_job_runner, page_setup
 from voltvault_core.ui.state import remember, restore_prefixed, session_cache, value_keys
@@ -42,9 +47,7 @@ POLL_S = 1.0  # how often the progress of queued runs is read while any is unfin
 
 def _mean(parameters, key: str) -> float:
     """A set's value of a (possibly x-dependent) parameter, x-averaged: the prefill of the grading."""
-    from solvers.parameters.layers import values_on_cells
-
-    return float(np.mean(values_on_cells(parameters, key, 200)))
+    return x_averaged_value(parameters, key)
 
 
 def _grading_widgets(parameters, electrode: str) -> dict | None:
@@ -659,8 +662,8 @@ with results_tab:
         st.plotly_chart(fig, width="stretch", key="sim.plot.profile")
 
     st.subheader("Export")
-    export_cols = st.columns(len(FORMATS))
-    for col, fmt in zip(export_cols, FORMATS.values(), strict=True):
+    export_cols = st.columns(len(EXPORT_FORMATS))
+    for col, fmt in zip(export_cols, EXPORT_FORMATS.values(), strict=True):
         col.download_button(
             f"{fmt.name.upper()}",
             data=partial(result_to_bytes, profile_result, fmt.name),  # built only when clicked

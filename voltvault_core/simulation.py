@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from solvers import bdf
-from solvers.protocol import Experiment, ProtocolError, parse_experiment
+from solvers.export import FORMATS as EXPORT_FORMATS
+from solvers.export import result_to_bytes
+from solvers.protocol import Experiment, ProtocolError, cccv_charge, gitt, hppc, parse_experiment
 from solvers.result import SolverResult
 from solvers.steps import Step
 from solvers.validation import (
@@ -45,17 +47,23 @@ from solvers.validation import (
 
 __all__ = [
     "DRIVE_CYCLE_DIR",
+    "EXPORT_FORMATS",
     "ProtocolError",
     "Simulation",
     "SimulationError",
     "available_drive_cycles",
     "available_models",
     "available_parameter_sets",
+    "cccv_charge",
     "checked_result",
+    "gitt",
+    "hppc",
     "load_drive_cycle",
     "measured_segment",
     "resolve_parameter_set",
+    "result_to_bytes",
     "solve_batch",
+    "x_averaged_value",
 ]
 
 DRIVE_CYCLE_DIR = Path(__file__).resolve().parents[1] / "data" / "drive_cycles"
@@ -77,6 +85,15 @@ def available_models() -> list[str]:
     from solvers.models import MODELS
 
     return sorted(MODELS)
+
+
+def x_averaged_value(parameters, key: str, n_cells: int = 200) -> float:
+    """A set's value of a (possibly x-dependent) parameter, averaged over its electrode."""
+    import numpy as np
+
+    from solvers.parameters.layers import values_on_cells
+
+    return float(np.mean(values_on_cells(parameters, key, n_cells)))
 
 
 def available_parameter_sets() -> list[str]:

@@ -46,3 +46,8 @@ def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
     (planted / "bad.py").write_text("import streamlit as st\nfrom voltvault_core.db import models\n")
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     assert _offenders("solvers", ("streamlit", "voltvault_core")) == ["solvers/bad.py: streamlit, voltvault_core.db"]
+
+
+def test_pages_do_not_import_the_solvers():
+    """Pages reach the numerics through the core (``voltvault_core.simulation``, ``voltvault_core.bdf``)."""
+    assert _offenders("pages", ("solvers",)) == []
