@@ -2,11 +2,11 @@
 
 import plotly.graph_objects as go
 import streamlit as st
-from sqlmodel import select
 
+from voltvault_core import simulation_service as sim_svc
 from voltvault_core.auth.permissions import NotFound
-from voltvault_core.db.models import Comment, CyclingDataset, Simulation
-from voltvault_core.projects import ProjectError, add_comment
+from voltvault_core.cycling.service import list_datasets
+from voltvault_core.projects import ProjectError, add_comment, list_comments
 from voltvault_core.reports.comparison import compare_runs
 from voltvault_core.simulation_service import SimulationServiceError
 from voltvault_core.tracking.service import (
@@ -25,10 +25,8 @@ st.caption(f"Project: {project.name}")
 
 with ctx.session() as session:
     experiments = list_experiments(session, ctx.user, project.id)
-    simulations = {s.id: s.name or f"run {s.id}" for s in
-                   session.exec(select(Simulation).where(Simulation.project_id == project.id)).all()}
-    datasets = {d.id: d.name or d.cell_id_label for d in
-                session.exec(select(CyclingDataset).where(CyclingDataset.project_id == project.id)).all()}
+    simulations = {s.id: s.name or f"run {s.id}" for s in sim_svc.list_simulations(session, ctx.user, project.id)}
+    datasets = {int(row.id): row.name or row.cell for row in list_datasets(session, ctx.user, [project.id]).itertuples()}
 
 if ctx.can_write:
     with st.expander("New experiment", expanded=not experiments):
@@ -129,8 +127,7 @@ else:
 st.divider()
 st.markdown("**Comments**")
 with ctx.session() as session:
-    comments = session.exec(select(Comment).where(Comment.project_id == project.id, Comment.target_type == "experiment",
-                                                  Comment.target_id == experiment.id)).all()
+    comments = list_comments(session, ctx.user, project.id, target_type="experiment", target_id=experiment.id)
 for comment in comments:
     st.markdown(f"> {comment.body}  \n<small>{comment.created_at:%Y-%m-%d %H:%M}</small>", unsafe_allow_html=True)
 if ctx.can_comment:

@@ -142,6 +142,15 @@ def add_comment(session: Session, actor: User, project_id: int, *, target_type: 
     return comment
 
 
+def list_comments(session: Session, actor: User | None, project_id: int, *, target_type: str,
+                  target_id: int | None = None) -> list[Comment]:
+    """The comments on one item of a project, oldest first (viewer or higher)."""
+    require_role(session, actor, project_id, "viewer")
+    query = select(Comment).where(Comment.project_id == project_id, Comment.target_type == target_type,
+                                  Comment.target_id == target_id)
+    return list(session.exec(query.order_by(col(Comment.created_at), col(Comment.id))).all())
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
