@@ -10,7 +10,7 @@ from datetime import time as dtime
 import pandas as pd
 import streamlit as st
 
-from voltvault_core import simulation_service as sim_svc
+from voltvault_core.simulation import service as sim_svc
 from voltvault_core.auth.permissions import PermissionDenied
 from voltvault_core.cycling import CyclingError, list_formats, read_cycling_bytes
 from voltvault_core.cycling import service as svc

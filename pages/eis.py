@@ -465,7 +465,7 @@ with link_tab:
     if fit is None:
         st.info("Fit a circuit in the Fit tab first; its values convert to design parameters here.")
         st.stop()
-    from voltvault_core import simulation_service as sim_service
+    from voltvault_core.simulation import service as sim_service
     from voltvault_core.simulation import available_parameter_sets
 
     with ctx.session() as session:

@@ -3,12 +3,12 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from voltvault_core import simulation_service as sim_svc
+from voltvault_core.simulation import service as sim_svc
 from voltvault_core.auth.permissions import NotFound
 from voltvault_core.cycling.service import list_datasets
 from voltvault_core.projects import ProjectError, add_comment, list_comments
 from voltvault_core.reports.comparison import compare_runs
-from voltvault_core.simulation_service import SimulationServiceError
+from voltvault_core.simulation.service import SimulationServiceError
 from voltvault_core.tracking.service import (
     EXPERIMENT_STATUSES,
     ExperimentError,

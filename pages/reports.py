@@ -5,7 +5,7 @@ import streamlit as st
 from voltvault_core.reports.figures import FORMATS, JOURNAL_PRESETS, FigureError, FigureStyle
 from voltvault_core.reports.jobs import BatchReportError, submit_batch_reports
 from voltvault_core.reports.service import TEMPLATES, ReportError, make_report, publication_figure
-from voltvault_core.simulation_service import list_simulations
+from voltvault_core.simulation.service import list_simulations
 from voltvault_core.tracking.bundle import BundleError, export_bundle, import_bundle
 from voltvault_core.tracking.provenance import (
     ProvenanceError,

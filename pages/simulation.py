@@ -14,7 +14,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from voltvault_core import bdf
-from voltvault_core import simulation_service as svc
+from voltvault_core.simulation import service as svc
 from voltvault_core.simulation import (
     EXPORT_FORMATS,
     MESH_KEYS,

@@ -4,7 +4,7 @@ face, then volume, slices, point histories, collector current density, VTK expor
 import pandas as pd
 import streamlit as st
 
-from voltvault_core import simulation_service as sim_svc
+from voltvault_core.simulation import service as sim_svc
 from voltvault_core.simulation import available_parameter_sets
 from voltvault_core.thermal import plots
 from voltvault_core.thermal.demo import EXAMPLE, example_pack

@@ -22,7 +22,7 @@ from pathlib import Path
 #: being run is imported (the EIS and design modules take seconds to import: scipy.signal, sqlmodel);
 #: ``voltvault --help`` and an unknown command import them all.
 FEATURE_COMMANDS = {
-    "simulate": "voltvault_core.simulation_cli",
+    "simulate": "voltvault_core.simulation.cli",
     "cycling": "voltvault_core.cycling.cli",
     "eis": "voltvault_core.eis.cli",
     "design": "voltvault_core.design.cli",

@@ -21,7 +21,7 @@ DEMO_PROJECT_NAME = "Demo: LG M50 21700 (NMC811 / graphite-SiOx)"
 
 DEMO_SEEDERS = (
     "voltvault_core.design.demo:seed_demo",
-    "voltvault_core.simulation_demo:seed_demo",
+    "voltvault_core.simulation.demo:seed_demo",
     "voltvault_core.cycling.demo:seed_demo",
     "voltvault_core.eis.demo:seed_demo",
     "voltvault_core.doe.demo:seed_demo",

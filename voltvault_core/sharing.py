@@ -130,7 +130,7 @@ def _number(value: Any) -> Any:
 
 def _simulation(session: Session, visitor: ShareVisitor, simulation_id: int) -> SharedContent:
     from voltvault_core import bdf
-    from voltvault_core import simulation_service as sims
+    from voltvault_core.simulation import service as sims
 
     row = session.get(Simulation, simulation_id)
     require_role(session, visitor, row.project_id, "viewer")

@@ -12,7 +12,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from voltvault_core import projects
-from voltvault_core import simulation_service as sims
+from voltvault_core.simulation import service as sims
 from voltvault_core.auth.users import add_user, set_user_active
 from voltvault_core.cycling.demo import seed_demo as seed_cycling
 from voltvault_core.db.engine import create_db_engine, session_scope

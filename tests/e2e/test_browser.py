@@ -78,7 +78,7 @@ def rows(server, model):
 
 def runs(server):
     """The project's simulations as the app shows them (status and summary derived from their jobs)."""
-    from voltvault_core import simulation_service as svc
+    from voltvault_core.simulation import service as svc
     from voltvault_core.db.engine import session_scope
     from voltvault_core.db.models import Simulation
 

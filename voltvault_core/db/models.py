@@ -161,7 +161,7 @@ class Simulation(SQLModel, table=True):
     solver_config: dict | None = _json()
     degradation_config: dict | None = _json()
     # A run with a job_id takes its status, progress, error, summary and result from its Job: read it
-    # through voltvault_core.simulation_service (get_simulation, list_simulations); these columns then
+    # through voltvault_core.simulation.service (get_simulation, list_simulations); these columns then
     # keep what was known at submit. A run solved in-process (no job) keeps its own here.
     status: str = Field(default="queued", index=True)
     progress: float = 0.0

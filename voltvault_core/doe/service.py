@@ -26,7 +26,7 @@ from voltvault_core.doe.execute import StudyResult, analyse, chunk_ranges
 from voltvault_core.doe.sampling import Design, sample
 from voltvault_core.doe.study import DOEError, StudySpec, load_spec
 from voltvault_core.projects import audit
-from voltvault_core.simulation_service import SIMULATION_MEMORY_BYTES, SIMULATION_TIMEOUT_S
+from voltvault_core.simulation.service import SIMULATION_MEMORY_BYTES, SIMULATION_TIMEOUT_S
 
 __all__ = ["create_study", "list_studies", "load_result", "refresh_study", "study_progress", "submit_study"]
 

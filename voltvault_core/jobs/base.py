@@ -111,6 +111,13 @@ class JobResultUnavailable(LookupError):
 _FUNC_PATH_PATTERN = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 
 
+# Job functions that moved when their feature became a package; rows queued by an older version of the
+# app still name the old module, and the worker follows them here.
+MOVED_MODULES = {
+    "voltvault_core.simulation_service": "voltvault_core.simulation.service",
+}
+
+
 def split_func_path(func_path: str) -> tuple[str, str]:
     """Split ``"package.module:function"`` into module and attribute path, or say what is wrong.
 
@@ -131,7 +138,7 @@ def split_func_path(func_path: str) -> tuple[str, str]:
             f"job function {func_path!r} lives in the entry script; workers cannot import it. "
             "Move the function into the voltvault_core package and submit 'voltvault_core.<area>.<module>:<name>'."
         )
-    return module_name, attribute
+    return MOVED_MODULES.get(module_name, module_name), attribute
 
 
 def check_func_path(func_path: str) -> None:

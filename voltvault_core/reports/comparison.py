@@ -66,7 +66,7 @@ def first_discharge(frame) -> tuple[np.ndarray, np.ndarray]:
 
 def compare_to_measured(session, actor, result, dataset_id: int) -> dict[str, Any] | None:
     """Statistics of a simulated discharge against a dataset's first discharge; None if they do not overlap."""
-    from voltvault_core.simulation_service import load_measured_frame
+    from voltvault_core.simulation.service import load_measured_frame
 
     frame = load_measured_frame(session, actor, dataset_id)
     q_m, v_m = first_discharge(frame)
@@ -103,7 +103,7 @@ def compare_runs(session, actor, simulation_ids, dataset_id: int | None = None) 
     """
     from voltvault_core.auth.permissions import NotFound
     from voltvault_core.db.models import CyclingDataset, Simulation
-    from voltvault_core.simulation_service import load_measured_frame, load_result
+    from voltvault_core.simulation.service import load_measured_frame, load_result
 
     names, inputs, metrics, curves, fits = [], {f: [] for f in INPUT_FIELDS}, {m[1]: [] for m in METRIC_FIELDS}, [], []
     measured = None

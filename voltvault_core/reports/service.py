@@ -145,7 +145,7 @@ class _Run:
 
 
 def _runs(session: Session, actor: User | None, rows: Iterable[Simulation], sources: _Sources) -> list[_Run]:
-    from voltvault_core.simulation_service import load_result
+    from voltvault_core.simulation.service import load_result
 
     out = []
     for row in rows:

@@ -89,7 +89,7 @@ def export_bundle(session: Session, actor: User | None, simulation_id: int, *, w
     """
     from solvers.parameters import ParameterSet
     from voltvault_core.db.artifacts import get_artifact_bytes
-    from voltvault_core.simulation_service import load_result
+    from voltvault_core.simulation.service import load_result
     from voltvault_core.tracking.bpx_export import BPXError, parameter_set_to_bpx
     from voltvault_core.tracking.provenance import (
         ProvenanceError,
@@ -269,7 +269,7 @@ def import_bundle(session: Session, actor: User | None, project_id: int, *, data
     """
     from voltvault_core.db.artifacts import put_artifact
     from voltvault_core.projects import audit
-    from voltvault_core.simulation_service import _simulation_from_inputs, summarise
+    from voltvault_core.simulation.service import _simulation_from_inputs, summarise
     from voltvault_core.tracking.provenance import resolved_parameter_document
 
     bundle = read_bundle(data)

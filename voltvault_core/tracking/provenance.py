@@ -182,14 +182,14 @@ def _insert(connection, *, project_id, target_type, target_id, record: dict, inp
 
 def resolved_parameter_document(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """The parameter set a run's solver sees (updates and grading applied), as JSON."""
-    from voltvault_core.simulation_service import _simulation_from_inputs
+    from voltvault_core.simulation.service import _simulation_from_inputs
 
     return _simulation_from_inputs(inputs).parameters.to_json_dict()
 
 
 def solver_settings(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Model and every solver option, the defaults filled in (so a record does not depend on them)."""
-    from voltvault_core.simulation_service import _simulation_from_inputs
+    from voltvault_core.simulation.service import _simulation_from_inputs
 
     sim = _simulation_from_inputs(inputs)
     return {"model": sim.model_name, **sim.options.as_kwargs()}
@@ -412,7 +412,7 @@ def reproduce_simulation(session: Session, actor: User | None, simulation_id: in
     Nothing is written. Viewer or higher of the run's project.
     """
     from solvers import bdf
-    from voltvault_core.simulation_service import _simulation_from_inputs, load_result
+    from voltvault_core.simulation.service import _simulation_from_inputs, load_result
 
     record_row = get_provenance(session, actor, "simulation", simulation_id)
     problems = verify_record(record_row)

@@ -14,7 +14,7 @@ from voltvault_core.eis.spectrum import Spectrum
 
 @pytest.mark.slow
 def test_fit_to_simulation(engine, users) -> None:
-    simulation_service = pytest.importorskip("voltvault_core.simulation_service")
+    simulation_service = pytest.importorskip("voltvault_core.simulation.service")
     f = np.geomspace(1e4, 1e-3, 50)
     z = Circuit("R0-p(R1-Wo1,CPE1)").impedance(
         {"R0": 0.02, "R1": 0.004, "Wo1_0": 0.01, "Wo1_1": 300.0, "CPE1_0": 5.0, "CPE1_1": 0.9}, f

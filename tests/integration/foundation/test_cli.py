@@ -39,7 +39,7 @@ def test_a_command_imports_only_its_own_feature_module():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['voltvault_core.simulation_cli']"
+    assert out.stdout.strip() == "['voltvault_core.simulation.cli']"
     every = subprocess.run(
         [sys.executable, "-c", "import sys; from voltvault_core.cli import build_parser, FEATURE_COMMANDS; "
          "build_parser(); print(all(m in sys.modules for m in FEATURE_COMMANDS.values()))"],

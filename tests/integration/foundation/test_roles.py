@@ -13,7 +13,7 @@ import pkgutil
 import pytest
 
 from voltvault_core import dashboard, projects
-from voltvault_core import simulation_service as sims
+from voltvault_core.simulation import service as sims
 from voltvault_core.auth.permissions import ROLE_RANK, WRITE_SERVICES, PermissionDenied
 from voltvault_core.cycling import service as cycling
 from voltvault_core.cycling.export import to_csv_bytes
@@ -190,9 +190,9 @@ EXAMPLES = {
     "voltvault_core.eis.service.save_fit":
         lambda s, a, u: eis.save_fit(s, a, _eis_measurement(s, u),
                                      fit_circuit(read_spectra(EIS_CSV, "x.csv")[0], "R0-p(R1,C1)")),
-    "voltvault_core.simulation_service.run_simulation":
+    "voltvault_core.simulation.service.run_simulation":
         lambda s, a, u: sims.run_simulation(s, a, u["project_id"], inputs=SIMULATION_INPUTS),
-    "voltvault_core.simulation_service.submit_simulation":
+    "voltvault_core.simulation.service.submit_simulation":
         lambda s, a, u: sims.submit_simulation(s, a, u["project_id"], inputs=SIMULATION_INPUTS,
                                                runner=_InlineRunner(s.get_bind())),
     "voltvault_core.cycling.service.import_dataset":

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from voltvault_core import projects
-from voltvault_core import simulation_service as sims
+from voltvault_core.simulation import service as sims
 from voltvault_core.auth.permissions import PermissionDenied, ShareVisitor, require_role
 from voltvault_core.auth.users import add_user, authenticate, authenticator_credentials, set_user_active
 from voltvault_core.cycling import service as cycling

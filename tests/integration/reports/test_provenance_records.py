@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from voltvault_core import simulation_service as sims
+from voltvault_core.simulation import service as sims
 from voltvault_core.db.engine import session_scope
 from voltvault_core.db.models import RunProvenance, Simulation
 from voltvault_core.tracking import provenance as prov

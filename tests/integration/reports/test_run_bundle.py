@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from solvers import bdf
-from voltvault_core import simulation_service as sims
+from voltvault_core.simulation import service as sims
 from voltvault_core.db.engine import create_db_engine, session_scope
 from voltvault_core.db.migrate import upgrade
 from voltvault_core.tracking import bundle as vvrun

@@ -53,7 +53,7 @@ def _runs(engine):
     """Every run as the app sees it (status derived from its job)."""
     from sqlmodel import select
 
-    from voltvault_core import simulation_service as svc
+    from voltvault_core.simulation import service as svc
     from voltvault_core.db.models import Project, User
 
     with session_scope(engine) as session:
@@ -201,7 +201,7 @@ def test_a_real_cycler_file_overlays_a_simulation_with_its_rmse(page_env):
     """A Maccor export imported through the cycling service overlays a run on the page."""
     from sqlmodel import select
 
-    from voltvault_core import simulation_service as svc
+    from voltvault_core.simulation import service as svc
     from voltvault_core.cycling.service import import_dataset
     from voltvault_core.db.models import Project, User
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from solvers import bdf
 from solvers.parameters import get_parameter_set
 from solvers.protocol import ProtocolError
-from voltvault_core import simulation_service as service
+from voltvault_core.simulation import service as service
 from voltvault_core.auth.permissions import PermissionDenied
 from voltvault_core.db.artifacts import put_artifact
 from voltvault_core.db.engine import session_scope

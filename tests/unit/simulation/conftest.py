@@ -111,7 +111,7 @@ class IdealCellModel:
 @pytest.fixture
 def ideal_model(monkeypatch):
     """Make every model name resolve to the ideal cell, inside ``voltvault_core.simulation``."""
-    import voltvault_core.simulation as simulation
+    import voltvault_core.simulation.run as simulation
 
     model = IdealCellModel()
     monkeypatch.setattr(simulation, "_get_model", lambda name: model)

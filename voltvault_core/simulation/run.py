@@ -66,7 +66,7 @@ __all__ = [
     "x_averaged_value",
 ]
 
-DRIVE_CYCLE_DIR = Path(__file__).resolve().parents[1] / "data" / "drive_cycles"
+DRIVE_CYCLE_DIR = Path(__file__).resolve().parents[2] / "data" / "drive_cycles"
 
 ProgressCallback = Callable[..., Any]
 

@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 #: the job-runner function of a queued simulation
-JOB_FUNCTION = "voltvault_core.simulation_service:run_simulation_job"
+JOB_FUNCTION = "voltvault_core.simulation.service:run_simulation_job"
 RESULT_FORMAT = "npz"
 RESULT_MEDIA_TYPE = "application/x-npz"
 #: wall-time limit of a simulation job [s] (``VOLTVAULT_SIMULATION_TIMEOUT_S``)

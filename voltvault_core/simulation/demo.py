@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from voltvault_core.simulation_service import make_inputs, run_simulation
+from voltvault_core.simulation.service import make_inputs, run_simulation
 
 DEMO_RUNS = (
     ("spm", "SPM 1C discharge"),
