@@ -150,7 +150,8 @@ def test_upload_a_cycler_file(page, server, shared_dir):
     widget(page, "cyc.import").get_by_role("button").click()
     imported = page.get_by_text(re.compile(r"Imported [\d,]+ rows")).first
     imported.wait_for(timeout=120_000)
-    imported.scroll_into_view_if_needed()  # the app scrolls inside its own container, not the page
+    idle(page)  # the import reruns the script, which redraws the message; scroll to the settled one
+    page.get_by_text(re.compile(r"Imported [\d,]+ rows")).first.scroll_into_view_if_needed()  # the app scrolls inside its own container
     assert [d.cell_id_label for d in rows(server, CyclingDataset)] == ["MACCOR-E2E"]
     shot(page, "05-cycler-file-imported")
 
