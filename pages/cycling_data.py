@@ -41,7 +41,7 @@ from voltvault_core.cycling.quality import quality_flags
 from voltvault_core.cycling.resistance import find_current_steps
 from voltvault_core.cycling.trends import TREND_MODELS, fit_trend
 from voltvault_core.projects import projects_for
-from voltvault_core.ui import get_engine, get_job_runner, page_setup, show_error
+from voltvault_core.ui import get_job_runner, page_setup, show_error
 
 JOB_THRESHOLD_BYTES = worker_threshold_bytes()  # larger uploads are parsed by a worker with limits, with progress
 TREND_METRICS = {
@@ -62,11 +62,8 @@ st.caption(f"Project: {project.name} · cycler files in the Battery Data Format,
 @st.cache_data(max_entries=6, show_spinner="Loading the time series ...")
 def _frame(dataset_id: int, artifact_id: int) -> pd.DataFrame:
     """The BDF frame of a dataset (called only after the role check of ``svc.get_dataset``)."""
-    from voltvault_core.db.artifacts import get_artifact_bytes
-    from voltvault_core.db.engine import session_scope
-
-    with session_scope(get_engine()) as session:
-        return pd.read_parquet(io.BytesIO(get_artifact_bytes(session, artifact_id)))
+    with ctx.session() as session:
+        return svc.load_frame(session, ctx.user, dataset_id)
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
